@@ -1,0 +1,63 @@
+using Regsosek.Core;
+
+namespace Regsosek.Stores.Audit;
+
+/// <summary>Whether a call was served.</summary>
+public enum AuditDecision
+{
+    /// <summary>The call was allowed (data may leave once the record is written).</summary>
+    Allowed = 1,
+    /// <summary>The call was refused; <see cref="AuditEntry.Rule"/> names the rule.</summary>
+    Denied = 2,
+}
+
+/// <summary>
+/// What the service records about one call, before any data leaves. The log adds the sequence number,
+/// the time and the hash chain (<see cref="AuditRecord"/>).
+/// </summary>
+public sealed record AuditEntry
+{
+    /// <summary>The caller's grant; null for a public (tier 1, no token) caller.</summary>
+    public string? GrantId { get; init; }
+    /// <summary>The grant's organisation; null for a public caller.</summary>
+    public string? Organisation { get; init; }
+    /// <summary>The grant's unit; null for a public caller.</summary>
+    public string? Unit { get; init; }
+    /// <summary>The gRPC method, e.g. "/regsosek.v1.AggregateService/Aggregate".</summary>
+    public required string Method { get; init; }
+    /// <summary>The normalised request as canonical JSON (the caller canonicalises; the log stores it verbatim).</summary>
+    public required string Request { get; init; }
+    /// <summary>The effective scope of the call: the region the answer covers (national for the whole country).</summary>
+    public required RegionCode Scope { get; init; }
+    /// <summary>Allowed or denied.</summary>
+    public required AuditDecision Decision { get; init; }
+    /// <summary>The rule that decided, e.g. "scope.outside_grant"; required for a denial.</summary>
+    public string? Rule { get; init; }
+    /// <summary>Aggregate cells returned.</summary>
+    public long Cells { get; init; }
+    /// <summary>Records returned (extracts).</summary>
+    public long Rows { get; init; }
+    /// <summary>Response bytes.</summary>
+    public long Bytes { get; init; }
+    /// <summary>SHA-256 of an extract file, 64 lower-case hex digits; null when the call produced none.</summary>
+    public string? ExtractSha256 { get; init; }
+    /// <summary>Time spent serving the call so far (stored in whole microseconds).</summary>
+    public TimeSpan Latency { get; init; }
+    /// <summary>The gRPC status code of the response (0 = OK, 7 = PERMISSION_DENIED, …).</summary>
+    public int StatusCode { get; init; }
+}
+
+/// <summary>A record of the audit trail: an <see cref="AuditEntry"/> sealed into the hash chain.</summary>
+public sealed record AuditRecord
+{
+    /// <summary>1, 2, 3, … without gaps.</summary>
+    public required long Sequence { get; init; }
+    /// <summary>When the record was written (UTC, whole microseconds).</summary>
+    public required DateTimeOffset Time { get; init; }
+    /// <summary>The call's details.</summary>
+    public required AuditEntry Entry { get; init; }
+    /// <summary>The previous record's hash, 64 hex digits (all zeros for the first record).</summary>
+    public required string PrevHash { get; init; }
+    /// <summary>This record's hash, 64 hex digits (see <see cref="AuditHash"/>).</summary>
+    public required string Hash { get; init; }
+}

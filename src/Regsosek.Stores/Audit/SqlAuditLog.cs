@@ -1,0 +1,329 @@
+using System.Data;
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Regsosek.Core;
+using Regsosek.Stores.Grants;
+using Regsosek.Stores.Storage;
+
+namespace Regsosek.Stores.Audit;
+
+/// <summary>
+/// The audit trail over ADO.NET, shared by <see cref="SqliteAuditLog"/> and <see cref="PostgresAuditLog"/>.
+/// An append is one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL: SERIALIZABLE,
+/// retried on a serialisation conflict) that reads the head and inserts the next sequence number, which is
+/// the primary key: two appenders can never both write the same number. Inside one process appends also
+/// queue on a semaphore. Triggers refuse UPDATE and DELETE on audit_log.
+/// </summary>
+public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
+{
+    private const int MaxAttempts = 8;
+    private const string Columns =
+        "seq, time, grant_id, organisation, unit, method, request, scope, decision, rule, cells, rows_returned, bytes, " +
+        "extract_sha256, latency_us, status_code, prev_hash, hash";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly SqlDialect _dialect;
+    private readonly TimeProvider _time;
+    private readonly AsyncOnce _ready;
+    private readonly SemaphoreSlim _writer = new(1, 1);
+
+    private protected SqlAuditLog(SqlDialect dialect, TimeProvider? time)
+    {
+        _dialect = dialect;
+        _time = time ?? TimeProvider.System;
+        _ready = new AsyncOnce(() => InitialiseAsync(CancellationToken.None));
+    }
+
+    private async Task InitialiseAsync(CancellationToken ct)
+    {
+        if (_dialect is SqliteDialect sqlite) await sqlite.EnsureWalAsync(ct).ConfigureAwait(false);
+        await Migrator.MigrateAsync(_dialect, StoreComponents.Audit, _time, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Creates or migrates the table now instead of on first use.</summary>
+    /// <exception cref="AuditUnavailableException">The store cannot be reached or created.</exception>
+    public async Task EnsureCreatedAsync()
+    {
+        try
+        {
+            await _ready.RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Unreachable, locked, or a schema this build cannot use: either way nothing can be audited.
+            throw Unavailable("create the audit table in", ex);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken ct = default)
+    {
+        Validate(entry);
+        await EnsureCreatedAsync().ConfigureAwait(false);
+        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            for (int attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await AppendOnceAsync(entry, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (_dialect.IsRetryable(ex) && attempt < MaxAttempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Fail closed with one clear type, whatever the driver threw (locked, disk full, unreachable, damaged).
+            throw Unavailable("write the audit record to", ex);
+        }
+        finally
+        {
+            _writer.Release();
+        }
+    }
+
+    private async Task<AuditRecord> AppendOnceAsync(AuditEntry entry, CancellationToken ct)
+    {
+        await using var c = await _dialect.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(IsolationLevel.Serializable, ct).ConfigureAwait(false);
+        long seq = 1;
+        byte[] prev = AuditHash.Genesis.ToArray();
+        await using (var head = Db.Command(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", tx))
+        await using (var r = await head.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            if (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                seq = r.GetInt64(0) + 1;
+                prev = (byte[])r.GetValue(1);
+            }
+        }
+        var time = Timestamps.Normalise(_time.GetUtcNow());
+        var row = ToRow(entry, seq, Timestamps.ToUnixMicroseconds(time), prev);
+        await using (var insert = Db.Command(c, $"""
+            INSERT INTO audit_log ({Columns})
+            VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status, @prev, @hash)
+            """, tx))
+        {
+            insert.With("@seq", row.Sequence).With("@time", _dialect.TimeValue(time))
+                .With("@grant", row.GrantId).With("@org", row.Organisation).With("@unit", row.Unit)
+                .With("@method", row.Method).With("@request", row.Request).With("@scope", row.Scope)
+                .With("@decision", row.Decision).With("@rule", row.Rule)
+                .With("@cells", row.Cells).With("@rows", row.Rows).With("@bytes", row.Bytes).With("@sha", row.ExtractSha256)
+                .With("@latency", row.LatencyMicros).With("@status", (int)row.StatusCode)
+                .With("@prev", row.PrevHash).With("@hash", row.Hash);
+            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return new AuditRecord
+        {
+            Sequence = seq, Time = time, Entry = Normalised(entry),
+            PrevHash = Convert.ToHexStringLower(prev), Hash = Convert.ToHexStringLower(row.Hash),
+        };
+    }
+
+    /// <summary>The row an entry becomes, hash included.</summary>
+    internal static AuditRow ToRow(AuditEntry e, long seq, long timeMicros, byte[] prev)
+    {
+        var row = new AuditRow
+        {
+            Sequence = seq, TimeMicros = timeMicros, GrantId = e.GrantId, Organisation = e.Organisation, Unit = e.Unit,
+            Method = e.Method, Request = e.Request, Scope = e.Scope.Value, Decision = DecisionText(e.Decision), Rule = e.Rule,
+            Cells = e.Cells, Rows = e.Rows, Bytes = e.Bytes, ExtractSha256 = e.ExtractSha256?.ToLowerInvariant(),
+            LatencyMicros = Timestamps.ToMicroseconds(e.Latency), StatusCode = e.StatusCode,
+            PrevHash = prev, Hash = [],
+        };
+        return row with { Hash = AuditHash.Compute(row) };
+    }
+
+    private static AuditEntry Normalised(AuditEntry e) => e with
+    {
+        ExtractSha256 = e.ExtractSha256?.ToLowerInvariant(),
+        Latency = Timestamps.FromMicroseconds(Timestamps.ToMicroseconds(e.Latency)),
+    };
+
+    private static string DecisionText(AuditDecision d) => d switch
+    {
+        AuditDecision.Allowed => "allowed",
+        AuditDecision.Denied => "denied",
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, "decision must be Allowed or Denied"),
+    };
+
+    /// <summary>Rejects entries the chain cannot store faithfully; these are bugs in the caller, not storage failures.</summary>
+    internal static void Validate(AuditEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (string.IsNullOrWhiteSpace(e.Method)) throw new ArgumentException("the audit entry needs the method name", nameof(e));
+        if (e.Request is null) throw new ArgumentException("the audit entry needs the normalised request (\"{}\" when empty)", nameof(e));
+        if (e.Decision is not (AuditDecision.Allowed or AuditDecision.Denied))
+            throw new ArgumentException($"decision {(int)e.Decision} is neither Allowed nor Denied", nameof(e));
+        if (e.Decision == AuditDecision.Denied && string.IsNullOrWhiteSpace(e.Rule))
+            throw new ArgumentException("a denied call must name the rule that denied it", nameof(e));
+        if (e.Cells < 0 || e.Rows < 0 || e.Bytes < 0 || e.Latency < TimeSpan.Zero)
+            throw new ArgumentException("cells, rows, bytes and latency cannot be negative", nameof(e));
+        if (e.ExtractSha256 is { } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigit)))
+            throw new ArgumentException($"extract SHA-256 must be 64 hex digits, got '{sha}'", nameof(e));
+        if (e.GrantId is null != (e.Organisation is null) || e.GrantId is null != (e.Unit is null))
+            throw new ArgumentException("grant id, organisation and unit are given together (a grant's call) or all null (a public call)", nameof(e));
+        foreach (var (name, value) in new[] { ("grant id", e.GrantId), ("organisation", e.Organisation), ("unit", e.Unit), ("method", e.Method), ("request", e.Request), ("rule", e.Rule) })
+        {
+            if (value is null) continue;
+            if (value.Contains('\0')) throw new ArgumentException($"the {name} contains a NUL character, which PostgreSQL text cannot hold", nameof(e));
+            try
+            {
+                StrictUtf8.GetByteCount(value);
+            }
+            catch (EncoderFallbackException)
+            {
+                throw new ArgumentException($"the {name} is not valid Unicode (a lone surrogate)", nameof(e));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<AuditRecord> ReadAsync(AuditQuery query, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await EnsureReadyForReadAsync().ConfigureAwait(false);
+        await using var c = await OpenForReadAsync(ct).ConfigureAwait(false);
+        await using var cmd = Db.Command(c, "");
+        var where = new List<string>();
+        if (query.GrantId is { } g) { where.Add("grant_id = @grant"); cmd.With("@grant", g); }
+        if (query.From is { } f) { where.Add("time >= @from"); cmd.With("@from", _dialect.TimeValue(Timestamps.Normalise(f))); }
+        if (query.Until is { } u) { where.Add("time < @until"); cmd.With("@until", _dialect.TimeValue(Timestamps.Normalise(u))); }
+        cmd.CommandText = $"SELECT {Columns} FROM audit_log" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY seq";
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return ToRecord(ReadRow(r));
+    }
+
+    /// <inheritdoc/>
+    public async Task<AuditAnchor?> GetHeadAsync(CancellationToken ct = default)
+    {
+        await EnsureReadyForReadAsync().ConfigureAwait(false);
+        await using var c = await OpenForReadAsync(ct).ConfigureAwait(false);
+        await using var cmd = Db.Command(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? new AuditAnchor(r.GetInt64(0), Convert.ToHexStringLower((byte[])r.GetValue(1))) : null;
+    }
+
+    /// <inheritdoc/>
+    public async Task<AuditVerification> VerifyAsync(AuditAnchor? anchor = null, CancellationToken ct = default)
+    {
+        await EnsureReadyForReadAsync().ConfigureAwait(false);
+        return await AuditChainVerifier.VerifyAsync(this, anchor, ct).ConfigureAwait(false);
+    }
+
+    async IAsyncEnumerable<AuditRow> IAuditChainSource.ReadChainAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var c = await OpenForReadAsync(ct).ConfigureAwait(false);
+        long head;
+        await using (var h = Db.Command(c, "SELECT COALESCE(MAX(seq), 0) FROM audit_log"))
+            head = Convert.ToInt64(await h.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        await using var cmd = Db.Command(c, $"SELECT {Columns} FROM audit_log WHERE seq <= @head ORDER BY seq").With("@head", head);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            yield return ReadRow(r);
+    }
+
+    async Task<AuditRow?> IAuditChainSource.FindByHashAsync(byte[] hash, CancellationToken ct)
+    {
+        await using var c = await OpenForReadAsync(ct).ConfigureAwait(false);
+        await using var cmd = Db.Command(c, $"SELECT {Columns} FROM audit_log WHERE hash = @h").With("@h", hash);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? ReadRow(r) : null;
+    }
+
+    async Task<bool> IAuditChainSource.AnyWithPrevHashAsync(byte[] prevHash, CancellationToken ct)
+    {
+        await using var c = await OpenForReadAsync(ct).ConfigureAwait(false);
+        await using var cmd = Db.Command(c, "SELECT 1 FROM audit_log WHERE prev_hash = @p LIMIT 1").With("@p", prevHash);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+    }
+
+    private async Task EnsureReadyForReadAsync() => await EnsureCreatedAsync().ConfigureAwait(false);
+
+    private async Task<DbConnection> OpenForReadAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await _dialect.OpenAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (SqlGrantStore.IsStorageFailure(ex, ct))
+        {
+            throw Unavailable("read", ex);
+        }
+    }
+
+    private AuditRow ReadRow(DbDataReader r) => new()
+    {
+        Sequence = r.GetInt64(0),
+        TimeMicros = Timestamps.ToUnixMicroseconds(_dialect.ReadTime(r, 1)),
+        GrantId = r.GetNullableString(2),
+        Organisation = r.GetNullableString(3),
+        Unit = r.GetNullableString(4),
+        Method = r.GetString(5),
+        Request = r.GetString(6),
+        Scope = r.GetString(7),
+        Decision = r.GetString(8),
+        Rule = r.GetNullableString(9),
+        Cells = r.GetInt64(10),
+        Rows = r.GetInt64(11),
+        Bytes = r.GetInt64(12),
+        ExtractSha256 = r.GetNullableString(13),
+        LatencyMicros = r.GetInt64(14),
+        StatusCode = r.GetInt64(15),
+        PrevHash = (byte[])r.GetValue(16),
+        Hash = (byte[])r.GetValue(17),
+    };
+
+    private static AuditRecord ToRecord(AuditRow row)
+    {
+        if (!RegionCode.TryParse(row.Scope, out var scope, out _) || row.Decision is not ("allowed" or "denied"))
+            throw new InvalidDataException($"audit record #{row.Sequence} is damaged (scope '{row.Scope}', decision '{row.Decision}'); run the audit verification");
+        return new AuditRecord
+        {
+            Sequence = row.Sequence,
+            Time = Timestamps.FromUnixMicroseconds(row.TimeMicros),
+            Entry = new AuditEntry
+            {
+                GrantId = row.GrantId, Organisation = row.Organisation, Unit = row.Unit, Method = row.Method, Request = row.Request,
+                Scope = scope, Decision = row.Decision == "allowed" ? AuditDecision.Allowed : AuditDecision.Denied, Rule = row.Rule,
+                Cells = row.Cells, Rows = row.Rows, Bytes = row.Bytes, ExtractSha256 = row.ExtractSha256,
+                Latency = Timestamps.FromMicroseconds(row.LatencyMicros), StatusCode = (int)row.StatusCode,
+            },
+            PrevHash = Convert.ToHexStringLower(row.PrevHash),
+            Hash = Convert.ToHexStringLower(row.Hash),
+        };
+    }
+
+    private AuditUnavailableException Unavailable(string what, Exception ex) =>
+        new($"could not {what} the audit log ({_dialect.Location}): {ex.Message}. Calls are refused until the audit log is writable again.", ex);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        _writer.Dispose();
+        await _dialect.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>The audit trail in a SQLite file (WAL, synchronous=FULL): the default.</summary>
+public sealed class SqliteAuditLog : SqlAuditLog
+{
+    /// <summary>A log in <paramref name="options"/>.Path; the file and table are created on first use.</summary>
+    public SqliteAuditLog(SqliteStoreOptions options, TimeProvider? time = null) : base(new SqliteDialect(options), time) { }
+}
+
+/// <summary>The audit trail in PostgreSQL (for several service replicas).</summary>
+public sealed class PostgresAuditLog : SqlAuditLog
+{
+    /// <summary>A log at <paramref name="options"/>.ConnectionString; the table is created on first use.</summary>
+    public PostgresAuditLog(PostgresStoreOptions options, TimeProvider? time = null) : base(new PostgresDialect(options), time) { }
+}

@@ -1,0 +1,138 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace Regsosek.Stores.Storage;
+
+/// <summary>Settings of a PostgreSQL store.</summary>
+public sealed record PostgresStoreOptions
+{
+    /// <summary>
+    /// An Npgsql connection string, e.g. "Host=db;Port=5432;Username=regsosek;Database=regsosek".
+    /// Tables are created in the first schema of the search path ("Search Path=..." selects another).
+    /// </summary>
+    public required string ConnectionString { get; init; }
+
+    /// <summary>Per-command timeout; a locked table or a stalled server fails after it (default 5 s).</summary>
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// PostgreSQL: timestamptz times, bytea hashes; audit appends in SERIALIZABLE transactions retried on
+/// serialisation failures; migrations under a transaction-scoped advisory lock.
+/// </summary>
+internal sealed class PostgresDialect : SqlDialect
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly string _location;
+
+    public PostgresDialect(PostgresStoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        NpgsqlConnectionStringBuilder builder;
+        try
+        {
+            builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"the PostgreSQL connection string is not valid: {ex.Message}; expected e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=postgres", nameof(options), ex);
+        }
+        if (string.IsNullOrEmpty(builder.Host))
+            throw new ArgumentException("the PostgreSQL connection string names no Host, e.g. Host=127.0.0.1;Port=5432;Username=postgres;Database=postgres", nameof(options));
+        if (options.CommandTimeout <= TimeSpan.Zero)
+            throw new ArgumentException("the PostgreSQL command timeout must be positive", nameof(options));
+        builder.CommandTimeout = Math.Max(1, (int)Math.Ceiling(options.CommandTimeout.TotalSeconds));
+        _location = $"PostgreSQL database {builder.Database ?? builder.Username} on {builder.Host}:{builder.Port}" +
+                    (string.IsNullOrEmpty(builder.SearchPath) ? "" : $" (schema {builder.SearchPath})");
+        _dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
+    }
+
+    public override string Name => "PostgreSQL";
+    public override string Location => _location;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken ct) =>
+        await _dataSource.OpenConnectionAsync(ct).ConfigureAwait(false);
+
+    public override object TimeValue(DateTimeOffset t) => t.UtcDateTime;
+    public override DateTimeOffset ReadTime(DbDataReader reader, int ordinal) =>
+        new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+
+    public override bool IsRetryable(Exception ex) =>
+        ex is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected };
+
+    public override async Task LockMigrationsAsync(DbConnection connection, DbTransaction tx, string component, CancellationToken ct)
+    {
+        await using var cmd = Db.Command(connection, "SELECT pg_advisory_xact_lock(hashtext('regsosek:' || current_schema() || ':' || @c))", tx).With("@c", component);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public override System.Data.IsolationLevel MigrationIsolation => System.Data.IsolationLevel.ReadCommitted;
+
+    public override string SchemaVersionDdl => """
+        CREATE TABLE IF NOT EXISTS schema_version (
+          component   text        NOT NULL,
+          version     integer     NOT NULL,
+          description text        NOT NULL,
+          applied_at  timestamptz NOT NULL,
+          PRIMARY KEY (component, version)
+        );
+        """;
+
+    public override IReadOnlyList<Migration> Migrations(string component) => component switch
+    {
+        StoreComponents.Grants => [new(1, "grants table", """
+            CREATE TABLE grants (
+              id                      text        PRIMARY KEY,
+              organisation            text        NOT NULL,
+              unit                    text        NOT NULL,
+              tier                    integer     NOT NULL CHECK (tier BETWEEN 1 AND 4),
+              region                  text        NOT NULL,
+              purpose                 text        NOT NULL,
+              valid_from              timestamptz NOT NULL,
+              valid_until             timestamptz NOT NULL,
+              revoked_at              timestamptz,
+              revocation_reason       text,
+              is_operator             boolean     NOT NULL,
+              without_satu_data_forum boolean     NOT NULL,
+              token_hash              bytea       NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+              issued_at               timestamptz NOT NULL,
+              extended_at             timestamptz,
+              CHECK (valid_until > valid_from)
+            );
+            CREATE INDEX grants_organisation ON grants (organisation);
+            CREATE INDEX grants_region ON grants (region);
+            """)],
+        StoreComponents.Audit => [new(1, "hash-chained audit_log, append-only", """
+            CREATE TABLE audit_log (
+              seq            bigint      PRIMARY KEY CHECK (seq >= 1),
+              time           timestamptz NOT NULL,
+              grant_id       text,
+              organisation   text,
+              unit           text,
+              method         text        NOT NULL,
+              request        text        NOT NULL,
+              scope          text        NOT NULL,
+              decision       text        NOT NULL CHECK (decision IN ('allowed', 'denied')),
+              rule           text,
+              cells          bigint      NOT NULL,
+              rows_returned  bigint      NOT NULL,
+              bytes          bigint      NOT NULL,
+              extract_sha256 text,
+              latency_us     bigint      NOT NULL,
+              status_code    integer     NOT NULL,
+              prev_hash      bytea       NOT NULL CHECK (length(prev_hash) = 32),
+              hash           bytea       NOT NULL UNIQUE CHECK (length(hash) = 32)
+            );
+            CREATE INDEX audit_log_grant_time ON audit_log (grant_id, time);
+            CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN RAISE EXCEPTION 'audit_log is append-only: % is not allowed', TG_OP; END $$;
+            CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+              FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+              FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+            """)],
+        _ => throw new ArgumentOutOfRangeException(nameof(component), component, "unknown store component"),
+    };
+
+    public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}
