@@ -1,0 +1,92 @@
+using Regsosek.Api.V1;
+using Regsosek.Catalogue;
+using Regsosek.Core;
+using Regsosek.Core.Disclosure;
+using Regsosek.Core.Policy;
+using Regsosek.Engine;
+using Regsosek.Grpc;
+using CatalogueRequest = Regsosek.Catalogue.AggregateRequest;
+
+namespace Regsosek.Api;
+
+/// <summary>
+/// regsosek.v1.AggregateService: parse → policy → one parameterised query → disclosure control →
+/// audit → response. Every step that refuses names its field or rule.
+/// </summary>
+public sealed class AggregateApi(
+    CallRunner runner, IndicatorCatalogue catalogue, QueryPlanner planner, AggregateEngine engine,
+    IDisclosureControl disclosure, IRegionNames regions, DatasetInfo dataset, TimeProvider time)
+{
+    public const string Service = "regsosek.v1.AggregateService";
+
+    public Task<AggregateResponse> AggregateAsync(V1.AggregateRequest request, GrpcCallContext context) =>
+        runner.RunAsync(context, request, (caller, outcome, ct) =>
+        {
+            var scope = RequestMapping.MapScope(request.Scope, regions);
+            return RunAsync(RequestMapping.MapAggregate(request, scope), scope, "indicators", caller, outcome, ct);
+        });
+
+    public Task<AggregateResponse> DesilDistributionAsync(DesilDistributionRequest request, GrpcCallContext context) =>
+        runner.RunAsync(context, request, (caller, outcome, ct) =>
+        {
+            var scope = RequestMapping.MapScope(request.Scope, regions);
+            return RunAsync(RequestMapping.MapDesil(request, scope), scope, "unit", caller, outcome, ct);
+        });
+
+    public Task<AggregateResponse> PercentilesAsync(PercentilesRequest request, GrpcCallContext context) =>
+        runner.RunAsync(context, request, (caller, outcome, ct) =>
+        {
+            var scope = RequestMapping.MapScope(request.Scope, regions);
+            return RunAsync(RequestMapping.MapPercentiles(request, scope), scope, "variable", caller, outcome, ct);
+        });
+
+    private async Task<AggregateResponse> RunAsync(CatalogueRequest request, RequestMapping.ScopeRequest scope,
+        string measuresField, Caller caller, CallOutcome outcome, CancellationToken ct)
+    {
+        var access = new List<IndicatorAccess>(request.Measures.Count);
+        for (int i = 0; i < request.Measures.Count; i++)
+        {
+            if (!catalogue.TryResolveMeasure(request.Measures[i], out var measure, out var error))
+                throw GrpcException.InvalidArgument($"{measuresField}[{i}]", error);
+            access.Add(IndicatorCatalogue.AccessOf(measure));
+        }
+        var regionFilters = RequestMapping.RegionFilterCodes(request.Filters, regions);
+
+        var decision = AccessPolicy.DecideAggregate(new AggregateAccessRequest(caller, scope.Region, scope.Breakdown,
+            access, regionFilters, request.GroupBy, scope.WholeScope), time.GetUtcNow());
+        if (decision is Denied denied)
+        {
+            outcome.Scope = scope.Region;
+            throw GrpcException.PermissionDenied(denied.Rule, CallRunner.ErrorDomain, null, denied.Message);
+        }
+        var allowed = (Allowed)decision;
+        outcome.Scope = allowed.EffectiveRegion;
+
+        QueryPlan plan;
+        try
+        {
+            plan = planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, dataset.Directory);
+        }
+        catch (RequestValidationException e)
+        {
+            throw GrpcException.InvalidArgument(WireField(e.Field, measuresField), e.Description);
+        }
+
+        var exact = await engine.ExecuteAsync(plan, ct).ConfigureAwait(false);
+        var released = disclosure.Apply(exact, allowed.Tier);
+        outcome.Rows = released.Rows.Count;
+        outcome.Cells = (long)released.Rows.Count * released.Shape.Measures.Count;
+
+        var metadata = ResponseMapping.Metadata(dataset, allowed.Tier, allowed.EffectiveRegion, released.Rules);
+        return ResponseMapping.ToResponse(released, catalogue, regions, scope.Breakdown, metadata);
+    }
+
+    /// <summary>The planner names catalogue fields ("measures[2]"); clients know the wire's ("indicators[2]").</summary>
+    private static string WireField(string field, string measuresField) =>
+        field.StartsWith("measures", StringComparison.Ordinal) ? measuresField + field["measures".Length..] : field;
+
+    public void Register(GrpcServiceBuilder builder) => builder
+        .Unary<V1.AggregateRequest, AggregateResponse>(Service, "Aggregate", V1.AggregateRequest.Parser, AggregateAsync)
+        .Unary<DesilDistributionRequest, AggregateResponse>(Service, "DesilDistribution", DesilDistributionRequest.Parser, DesilDistributionAsync)
+        .Unary<PercentilesRequest, AggregateResponse>(Service, "Percentiles", PercentilesRequest.Parser, PercentilesAsync);
+}

@@ -1,0 +1,74 @@
+using Regsosek.Api.V1;
+using Regsosek.Catalogue;
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Grpc;
+
+namespace Regsosek.Api;
+
+/// <summary>regsosek.v1.CatalogService: what can be asked for. Open to everyone; the catalogue holds no personal data.</summary>
+public sealed class CatalogApi(IndicatorCatalogue catalogue, IRegionNames regions)
+{
+    public const string Service = "regsosek.v1.CatalogService";
+
+    private readonly ListIndicatorsResponse _indicators = BuildIndicators(catalogue);
+    private readonly ListDimensionsResponse _dimensions = BuildDimensions(catalogue);
+
+    public Task<ListIndicatorsResponse> ListIndicatorsAsync(ListIndicatorsRequest request, GrpcCallContext context) =>
+        Task.FromResult(_indicators);
+
+    public Task<ListDimensionsResponse> ListDimensionsAsync(ListDimensionsRequest request, GrpcCallContext context) =>
+        Task.FromResult(_dimensions);
+
+    public Task<ListRegionsResponse> ListRegionsAsync(ListRegionsRequest request, GrpcCallContext context)
+    {
+        if (!RegionCode.TryParse(request.Parent, out var parent, out var error))
+            throw GrpcException.InvalidArgument("parent", error);
+        if (parent.Level == Core.RegionLevel.Village)
+            throw GrpcException.InvalidArgument("parent", $"{parent.Value} is a village, the lowest level: it has no subregions");
+        if (!regions.Exists(parent))
+            throw GrpcException.NotFound("region", parent.Value, $"region {parent.Value} does not exist; list the provinces with an empty parent");
+        var response = new ListRegionsResponse();
+        foreach (var (code, name) in regions.Children(parent))
+            response.Regions.Add(new Region { Code = code.Value, Name = name, Level = (V1.RegionLevel)((int)code.Level + 1) });
+        return Task.FromResult(response);
+    }
+
+    private static ListIndicatorsResponse BuildIndicators(IndicatorCatalogue catalogue)
+    {
+        var response = new ListIndicatorsResponse();
+        foreach (var i in catalogue.Indicators)
+            response.Indicators.Add(new V1.Indicator
+            {
+                Id = i.Id,
+                NameId = i.NameId,
+                NameEn = i.NameEn,
+                Unit = i.Unit.Name(),
+                Statistic = ResponseMapping.StatisticName(i.Statistic),
+                Open = i.Visibility.Open,
+                MinTier = (V1.Tier)(int)i.Visibility.MinTier,
+                LowestLevel = (V1.RegionLevel)((int)i.Visibility.LowestLevel + 1),
+                Definition = string.IsNullOrEmpty(i.Source) ? i.Definition : $"{i.Definition} ({i.Source})",
+            });
+        return response;
+    }
+
+    private static ListDimensionsResponse BuildDimensions(IndicatorCatalogue catalogue)
+    {
+        var response = new ListDimensionsResponse();
+        foreach (var d in catalogue.Dimensions)
+        {
+            var wire = new V1.Dimension { Id = d.Id, NameId = d.NameId, NameEn = d.NameEn };
+            wire.Units.Add(d.Units.Select(u => u.Name()));
+            foreach (var v in d.Values)
+                wire.Values.Add(new V1.DimensionValue { Code = v.Code, LabelId = v.NameId, LabelEn = v.NameEn });
+            response.Dimensions.Add(wire);
+        }
+        return response;
+    }
+
+    public void Register(GrpcServiceBuilder builder) => builder
+        .Unary<ListIndicatorsRequest, ListIndicatorsResponse>(Service, "ListIndicators", ListIndicatorsRequest.Parser, ListIndicatorsAsync)
+        .Unary<ListDimensionsRequest, ListDimensionsResponse>(Service, "ListDimensions", ListDimensionsRequest.Parser, ListDimensionsAsync)
+        .Unary<ListRegionsRequest, ListRegionsResponse>(Service, "ListRegions", ListRegionsRequest.Parser, ListRegionsAsync);
+}

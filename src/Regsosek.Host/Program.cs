@@ -1,0 +1,131 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Regsosek.Core;
+using Regsosek.Generator;
+using Regsosek.Host;
+using Regsosek.Stores;
+using Regsosek.Stores.Grants;
+using Regsosek.Stores.Reports;
+using Spectre.Console;
+
+// regsosek: the Regsosek Data Service's host and command line.
+var root = new RootCommand("Regsosek Data Service: disclosure-controlled access to the Regsosek registry over gRPC.");
+
+// Options shared by the commands that use the service's configuration.
+var homeOption = new Option<string?>("--home") { Description = "Working directory of the embedded set-up (dataset, SQLite stores); default: the repo's .data/ or $REGSOSEK_HOME" };
+var datasetOption = new Option<string?>("--dataset") { Description = "Dataset directory (default: <home>/dataset)" };
+var postgresOption = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for grants and audit (default: SQLite under <home>)" };
+
+ServiceOptions LoadOptions(ParseResult parse)
+{
+    var configuration = new ConfigurationBuilder()
+        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+        .AddEnvironmentVariables("REGSOSEK__")
+        .Build();
+    var options = new ServiceOptions();
+    configuration.GetSection("Regsosek").Bind(options);
+    configuration.Bind(options); // REGSOSEK__Port=... style variables
+    if (parse.GetValue(homeOption) is { } home) options.Home = home;
+    if (parse.GetValue(datasetOption) is { } dataset) options.Dataset = dataset;
+    if (parse.GetValue(postgresOption) is { } pg) options.PostgresConnectionString = pg;
+    return options;
+}
+
+// start
+var portOption = new Option<int?>("--port") { Description = "Port for gRPC (default 50051)" };
+var hostOption = new Option<string?>("--listen") { Description = "Address to listen on (default 127.0.0.1)" };
+var start = new Command("start", "Start the gRPC service; generates the sample dataset first if there is none.")
+{
+    homeOption, datasetOption, postgresOption, portOption, hostOption,
+};
+start.SetAction(async (parse, ct) =>
+{
+    var options = LoadOptions(parse);
+    if (parse.GetValue(portOption) is { } port) options.Port = port;
+    if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
+    await EnsureDatasetAsync(options, ct);
+    await StartCommand.PrintSampleAnswerAsync(options, ct);
+    var app = ServiceHost.Build(options);
+    AnsiConsole.MarkupLine($"Serving gRPC (HTTP/2{(options.CertificatePath is null ? ", cleartext" : ", TLS")}) on [bold]{options.Host}:{options.Port}[/]; Ctrl+C stops.");
+    await app.StartAsync(ct);
+    await app.WaitForShutdownAsync(ct);
+    return 0;
+});
+root.Subcommands.Add(start);
+
+// generate
+var personsOption = new Option<long>("--persons") { Description = "Number of persons; 251000000 is full scale", Required = true };
+var seedOption = new Option<ulong>("--seed") { Description = "Random seed (same seed and persons: byte-identical files)", DefaultValueFactory = _ => 1 };
+var outOption = new Option<string>("--out") { Description = "Dataset directory to create (must be new or empty)", Required = true };
+var regenciesOption = new Option<string[]>("--regencies") { Description = "Only these regency codes (4 digits), for small samples", AllowMultipleArgumentsPerToken = true };
+var threadsOption = new Option<int?>("--threads") { Description = "Parallel workers (default: all cores)" };
+var memoryOption = new Option<string?>("--memory-limit") { Description = "DuckDB memory limit per worker, e.g. 4GB" };
+var generate = new Command("generate", "Generate a synthetic national Regsosek dataset as hive-partitioned Parquet with a manifest.")
+{
+    personsOption, seedOption, outOption, regenciesOption, threadsOption, memoryOption,
+};
+generate.SetAction(async (parse, ct) =>
+{
+    var regencies = parse.GetValue(regenciesOption);
+    await GenerateCommand.RunAsync(new GeneratorOptions
+    {
+        Persons = parse.GetValue(personsOption),
+        Seed = parse.GetValue(seedOption),
+        OutputDirectory = Path.GetFullPath(parse.GetValue(outOption)!),
+        RegionDataDirectory = Paths.RegionData(),
+        Regencies = regencies is { Length: > 0 } ? regencies : null,
+        Threads = parse.GetValue(threadsOption),
+        MemoryLimit = parse.GetValue(memoryOption),
+    }, ct);
+    return 0;
+});
+root.Subcommands.Add(generate);
+
+// dataset verify
+var dataset = new Command("dataset", "Dataset tools.");
+var verifyDataset = new Command("verify", "Check every file of a dataset against its manifest's SHA-256 checksums.") { homeOption, datasetOption };
+verifyDataset.SetAction((parse, ct) =>
+{
+    var options = LoadOptions(parse);
+    var manifest = DatasetManifest.Load(Path.Combine(options.DatasetPath, Regsosek.Schema.DatasetLayout.ManifestFileName));
+    var problems = manifest.Verify(options.DatasetPath);
+    foreach (var p in problems) Console.Error.WriteLine(p);
+    Console.WriteLine(problems.Count == 0
+        ? $"{manifest.Files.Count} files verified"
+        : $"{problems.Count} of {manifest.Files.Count} files do not match the manifest");
+    return Task.FromResult(problems.Count == 0 ? 0 : 1);
+});
+dataset.Subcommands.Add(verifyDataset);
+root.Subcommands.Add(dataset);
+
+root.Subcommands.Add(GrantCommands.Build(LoadOptions, homeOption, postgresOption));
+foreach (var command in AuditCommands.Build(LoadOptions, homeOption, postgresOption)) root.Subcommands.Add(command);
+
+try
+{
+    return await root.Parse(args).InvokeAsync();
+}
+catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
+                              or InvalidGrantRequestException or GrantNotFoundException or GrantStateException
+                              or FormatException or Regsosek.Stores.Storage.StoreUnavailableException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
+
+static async Task EnsureDatasetAsync(ServiceOptions options, CancellationToken ct)
+{
+    if (File.Exists(Path.Combine(options.DatasetPath, Regsosek.Schema.DatasetLayout.ManifestFileName)))
+        return;
+    if (Directory.Exists(options.DatasetPath) && Directory.EnumerateFileSystemEntries(options.DatasetPath).Any())
+        throw new ArgumentException($"{options.DatasetPath} exists but holds no dataset manifest; delete it to regenerate the sample");
+    AnsiConsole.MarkupLine("No dataset yet: generating the sample dataset (once).");
+    await GenerateCommand.RunAsync(new GeneratorOptions
+    {
+        Persons = options.SamplePersons,
+        Seed = options.SampleSeed,
+        OutputDirectory = options.DatasetPath,
+        RegionDataDirectory = Paths.RegionData(),
+    }, ct);
+}

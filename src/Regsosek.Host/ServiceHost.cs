@@ -1,0 +1,103 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Regsosek.Api;
+using Regsosek.Catalogue;
+using Regsosek.Core.Disclosure;
+using Regsosek.Engine;
+using Regsosek.Generator;
+using Regsosek.Grpc;
+using Regsosek.Grpc.Health;
+using Regsosek.Schema;
+using Regsosek.Stores;
+using Regsosek.Stores.Audit;
+using Regsosek.Stores.Grants;
+using Regsosek.Stores.Tokens;
+using Grpc.Health.V1;
+
+namespace Regsosek.Host;
+
+/// <summary>The composition root: builds the gRPC server over the dataset and the stores.</summary>
+public static class ServiceHost
+{
+    /// <summary>Store settings of the embedded default (SQLite under Home) or PostgreSQL.</summary>
+    public static StoreSettings Stores(ServiceOptions options) => new()
+    {
+        SqlitePath = Path.Combine(options.Home, "regsosek.db"),
+        PostgresConnectionString = options.PostgresConnectionString,
+    };
+
+    /// <summary>The data version responses report, from the dataset's manifest.</summary>
+    public static DatasetInfo Dataset(string directory)
+    {
+        var manifestPath = Path.Combine(directory, DatasetLayout.ManifestFileName);
+        if (!File.Exists(manifestPath))
+            throw new FileNotFoundException(
+                $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); generate one with 'regsosek generate --out {directory}'",
+                manifestPath);
+        var m = DatasetManifest.Load(manifestPath);
+        return new DatasetInfo(directory,
+            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons");
+    }
+
+    /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults
+    /// are registered (tests use it to inject a failing audit log or a fixed clock).</summary>
+    public static WebApplication Build(ServiceOptions options, Action<IServiceCollection>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.ListenGrpc(new GrpcListenSettings
+            {
+                Host = options.Host,
+                Port = options.Port,
+                CertificatePath = options.CertificatePath,
+                CertificatePassword = options.CertificatePassword,
+            });
+        });
+
+        var dataset = Dataset(options.DatasetPath);
+        var dictionary = DataDictionary.Default;
+        var catalogue = IndicatorCatalogue.Load(dictionary);
+        var stores = Stores(options);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(dataset);
+        services.AddSingleton(catalogue);
+        services.AddSingleton(new QueryPlanner(catalogue));
+        services.AddSingleton(_ => new AggregateEngine(new AggregateEngineOptions
+        {
+            Threads = options.EngineThreads,
+            MemoryLimit = options.EngineMemoryLimit,
+        }));
+        services.AddSingleton<IDisclosureControl>(_ => new DisclosureControl());
+        services.AddSingleton<IRegionNames>(_ => new DatasetRegionNames(dataset.Directory));
+        services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), null,
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<CallRunner>();
+        services.AddSingleton<AggregateApi>();
+        services.AddSingleton<CatalogApi>();
+        services.AddSingleton<AdminApi>();
+        services.AddSingleton<HealthStatusRegistry>();
+        configure?.Invoke(services);
+
+        var app = builder.Build();
+        var grpc = new GrpcServiceBuilder();
+        app.Services.GetRequiredService<AggregateApi>().Register(grpc);
+        app.Services.GetRequiredService<CatalogApi>().Register(grpc);
+        app.Services.GetRequiredService<AdminApi>().Register(grpc);
+        var health = app.Services.GetRequiredService<HealthStatusRegistry>();
+        grpc.AddHealthService(health);
+        foreach (var service in grpc.ServiceNames)
+            health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.Serving);
+        app.MapGrpc(grpc);
+        app.Lifetime.ApplicationStopping.Register(health.SetAllNotServing);
+        return app;
+    }
+}

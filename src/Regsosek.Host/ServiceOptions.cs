@@ -1,0 +1,44 @@
+namespace Regsosek.Host;
+
+/// <summary>
+/// Configuration of the service, bound from the "Regsosek" section of appsettings.json, environment
+/// variables (REGSOSEK__Dataset, REGSOSEK__Port, ...) and command-line options, in that order.
+/// Every path defaults to the embedded set-up under <see cref="Home"/>.
+/// </summary>
+public sealed class ServiceOptions
+{
+    /// <summary>Working directory of the embedded set-up: dataset, SQLite stores. Default: the repo's .data/.</summary>
+    public string Home { get; set; } = Paths.DefaultHome();
+
+    /// <summary>The dataset (generated Parquet with manifest.json). Default: Home/dataset.</summary>
+    public string? Dataset { get; set; }
+
+    /// <summary>Persons in the sample generated when the dataset does not exist yet.</summary>
+    public long SamplePersons { get; set; } = 500_000;
+
+    /// <summary>Seed of the generated sample.</summary>
+    public ulong SampleSeed { get; set; } = 20220101;
+
+    /// <summary>Address to listen on; loopback by default.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Port for gRPC (HTTP/2).</summary>
+    public int Port { get; set; } = 50051;
+
+    /// <summary>PFX certificate for TLS; cleartext HTTP/2 (prior knowledge) when unset.</summary>
+    public string? CertificatePath { get; set; }
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>PostgreSQL connection string for grants and audit; SQLite files under Home when unset.</summary>
+    public string? PostgresConnectionString { get; set; }
+
+    /// <summary>DuckDB worker threads; all cores when unset.</summary>
+    public int? EngineThreads { get; set; }
+
+    /// <summary>DuckDB memory limit, e.g. "8GB"; DuckDB's default (80 % of RAM) when unset.</summary>
+    public string? EngineMemoryLimit { get; set; }
+
+    public string DatasetPath => Path.GetFullPath(Dataset ?? Path.Combine(Home, "dataset"));
+    public string GrantsDatabasePath => Path.Combine(Home, "grants.db");
+    public string AuditDatabasePath => Path.Combine(Home, "audit.db");
+}

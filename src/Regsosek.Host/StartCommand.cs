@@ -1,0 +1,54 @@
+using Regsosek.Catalogue;
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Core.Disclosure;
+using Regsosek.Core.Policy;
+using Regsosek.Engine;
+using Regsosek.Schema;
+using Spectre.Console;
+
+namespace Regsosek.Host;
+
+/// <summary>
+/// Before serving, answers one public (tier-1) question against the dataset through the same
+/// pipeline the service uses — policy, one planned query, disclosure control — as a smoke check
+/// that the dataset, catalogue and engine agree.
+/// </summary>
+public static class StartCommand
+{
+    public static async Task PrintSampleAnswerAsync(ServiceOptions options, CancellationToken ct)
+    {
+        var catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+        var request = new AggregateRequest(["family_count", "safe_drinking_water", "electrification"], RegionCode.National,
+            RegionLevel.Province, [], []);
+        var access = request.Measures.Select(m => catalogue.TryResolveMeasure(m, out var measure, out _)
+            ? IndicatorCatalogue.AccessOf(measure) : throw new InvalidOperationException($"catalogue lacks {m}")).ToList();
+        var decision = AccessPolicy.DecideAggregate(new AggregateAccessRequest(Caller.Public, request.Region, request.Breakdown,
+            access, [], [], false), DateTimeOffset.UtcNow);
+        if (decision is not Allowed allowed)
+            throw new InvalidOperationException($"the public sample question was refused: {((Denied)decision).Message}");
+
+        using var engine = new AggregateEngine(new AggregateEngineOptions { Threads = options.EngineThreads, MemoryLimit = options.EngineMemoryLimit });
+        var plan = new QueryPlanner(catalogue).PlanAggregate(request, allowed.EffectiveRegion, options.DatasetPath);
+        var exact = await engine.ExecuteAsync(plan, ct);
+        var released = new DisclosureControl().Apply(exact, allowed.Tier);
+
+        var table = new Table().Title("Tier 1 (public): families, safe drinking water and electricity by province");
+        table.AddColumn("Province");
+        foreach (var m in released.Shape.Measures) table.AddColumn(new TableColumn(m.Id).RightAligned());
+        foreach (var row in released.Rows.OrderBy(r => r.Keys[0] ?? -1).Take(12))
+        {
+            var cells = new List<string> { row.Keys[0] is { } code ? code.ToString() : "[bold]Indonesia[/]" };
+            cells.AddRange(row.Values.Select(Format));
+            table.AddRow(cells.ToArray());
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"[grey]{released.Rows.Count} rows (first 12 shown); rules: {Markup.Escape(string.Join(", ", released.Rules.Select(r => r.Id)))}. {Markup.Escape(Licences.Attribution)}[/]");
+    }
+
+    private static string Format(ReleasedValue v) => v.Status switch
+    {
+        CellStatus.Suppressed => $"[yellow]withheld ({Markup.Escape(v.Rule ?? "")})[/]",
+        _ => v.Value is { } x ? x.ToString(x % 1 == 0 ? "N0" : "N1") : "",
+    };
+}
