@@ -1,0 +1,14 @@
+using Regsosek.Core.Aggregates;
+
+namespace Regsosek.Core.Disclosure;
+
+/// <summary>
+/// The one step between the engine's exact cells and the response: turns an <see cref="ExactTable"/>
+/// into a <see cref="ReleasedTable"/> for a caller of the given tier. Per-tier parameters come from the
+/// <see cref="DisclosureOptions"/> given at construction.
+/// </summary>
+public interface IDisclosureControl
+{
+    /// <summary>Applies every disclosure-control rule of <paramref name="tier"/> to <paramref name="table"/>.</summary>
+    ReleasedTable Apply(ExactTable table, Tier tier);
+}

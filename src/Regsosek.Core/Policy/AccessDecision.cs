@@ -1,0 +1,39 @@
+namespace Regsosek.Core.Policy;
+
+/// <summary>The access policy's decision.</summary>
+public abstract record AccessDecision;
+
+/// <summary>The request may run, over <paramref name="EffectiveRegion"/>, with the disclosure rules of <paramref name="Tier"/>.</summary>
+public sealed record Allowed(RegionCode EffectiveRegion, Tier Tier) : AccessDecision;
+
+/// <summary>The request is refused.</summary>
+/// <param name="Rule">Stable machine id, one of <see cref="AccessRules"/>.</param>
+/// <param name="Message">User-facing: what was refused and what to do instead.</param>
+public sealed record Denied(string Rule, string Message) : AccessDecision;
+
+/// <summary>Stable ids of the access rules, as they appear in <see cref="Denied.Rule"/> and error details.</summary>
+public static class AccessRules
+{
+    /// <summary>The region, a region filter or the breakdown reaches outside the grant's region.</summary>
+    public const string ScopeOutsideGrant = "scope.outside-grant";
+    /// <summary>Tier 1 (the public) sees national and province figures only.</summary>
+    public const string Tier1RegionLevel = "tier1.region-level";
+    /// <summary>Tier 1 (the public) sees the open indicators only.</summary>
+    public const string Tier1OpenIndicatorsOnly = "tier1.open-indicators-only";
+    /// <summary>The indicator or the extract needs a higher tier than the caller's.</summary>
+    public const string TierInsufficient = "tier.insufficient";
+    /// <summary>The request reaches below the lowest region level the indicator may be shown at.</summary>
+    public const string IndicatorRegionLevel = "indicator.region-level";
+    /// <summary>The breakdown is not finer than the requested region.</summary>
+    public const string BreakdownLevel = "request.breakdown-level";
+    /// <summary>Tier-3 extracts carry geography down to regency/city only (tier 4: village).</summary>
+    public const string ExtractGeography = "extract.geography";
+    /// <summary>Identity variables (BNBA) need tier 4.</summary>
+    public const string ExtractIdentity = "extract.identity";
+    /// <summary>The grant's validity ended.</summary>
+    public const string GrantExpired = "grant.expired";
+    /// <summary>The data owner closed the grant.</summary>
+    public const string GrantRevoked = "grant.revoked";
+    /// <summary>The grant's validity has not started.</summary>
+    public const string GrantNotYetValid = "grant.not-yet-valid";
+}

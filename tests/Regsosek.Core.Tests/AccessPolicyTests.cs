@@ -1,0 +1,251 @@
+using FsCheck;
+using FsCheck.Fluent;
+using Regsosek.Core.Policy;
+
+namespace Regsosek.Core.Tests;
+
+public class AccessPolicyTests
+{
+    private static readonly DateTimeOffset Now = new(2024, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    internal static Grant MakeGrant(Tier tier, string region, DateTimeOffset? validFrom = null, DateTimeOffset? validUntil = null, DateTimeOffset? revoked = null) => new()
+    {
+        Id = "g_test",
+        Organisation = "Bappeda Jawa Barat",
+        Unit = "Bidang Sosial",
+        Tier = tier,
+        Region = RegionCode.Parse(region),
+        Purpose = "test",
+        ValidFrom = validFrom ?? Now.AddYears(-1),
+        ValidUntil = validUntil ?? Now.AddYears(1),
+        RevokedAt = revoked,
+    };
+
+    private static AggregateAccessRequest Request(Caller caller, string region, RegionLevel? breakdown = null, bool open = true,
+        Tier minTier = Tier.Public, RegionLevel lowest = RegionLevel.Village, string[]? filters = null, bool wholeScope = false) =>
+        new(caller, RegionCode.Parse(region), breakdown,
+            [new IndicatorAccess("air_minum_layak", open, minTier, lowest)],
+            (filters ?? []).Select(RegionCode.Parse).ToList(), [], wholeScope);
+
+    // ---- The decision table: every tier × every region level × inside/outside scope × open/not open. ----
+    // Scope is province 32 (Jawa Barat) for grants; the public has the national scope. Regions inside: national (only
+    // inside a national scope), 32, 3201, 320101, 3201012001; outside: 33, 3301, 330101, 3301012001 and national for a
+    // province grant. The expected outcome restates DESIGN.md: outside scope → scope.outside-grant; tier 1 below
+    // province → tier1.region-level; tier 1 with a closed indicator → tier1.open-indicators-only; otherwise allowed.
+
+    public static IEnumerable<object?[]> Table()
+    {
+        string[] levels = ["", "32", "3201", "320101", "3201012001"];
+        string[] outside = ["", "33", "3301", "330101", "3301012001"];   // "" is outside a province scope
+        foreach (int tier in new[] { 0, 1, 2, 3, 4 })     // 0 = the public, no grant
+            for (int level = 0; level < 5; level++)
+                foreach (bool inside in new[] { true, false })
+                    foreach (bool open in new[] { true, false })
+                    {
+                        if (tier == 0 && !inside) continue;  // the public's scope is national: nothing is outside it
+                        string region = inside ? levels[level] : outside[level];
+                        if (inside && level == 0 && tier != 0) continue;   // national is not inside a province grant
+                        yield return [tier, region, inside, open];
+                    }
+    }
+
+    [Theory]
+    [MemberData(nameof(Table))]
+    public void Decision_table(int tier, string region, bool inside, bool open)
+    {
+        var caller = tier == 0 ? Caller.Public : new Caller(MakeGrant((Tier)tier, "32"));
+        var level = RegionCode.Parse(region).Level;
+        var decision = AccessPolicy.DecideAggregate(Request(caller, region, open: open), Now);
+
+        string? expected =
+            !inside ? AccessRules.ScopeOutsideGrant
+            : tier <= 1 && level > RegionLevel.Province ? AccessRules.Tier1RegionLevel
+            : tier <= 1 && !open ? AccessRules.Tier1OpenIndicatorsOnly
+            : null;
+        if (expected is null)
+        {
+            var allowed = Assert.IsType<Allowed>(decision);
+            Assert.Equal(RegionCode.Parse(region), allowed.EffectiveRegion);
+            Assert.Equal(tier == 0 ? Tier.Public : (Tier)tier, allowed.Tier);
+        }
+        else
+        {
+            var denied = Assert.IsType<Denied>(decision);
+            Assert.Equal(expected, denied.Rule);
+            Assert.False(string.IsNullOrWhiteSpace(denied.Message));
+        }
+    }
+
+    [Theory]
+    [InlineData(0, "32", RegionLevel.Regency, AccessRules.Tier1RegionLevel)]
+    [InlineData(1, "", RegionLevel.Province, null)]
+    [InlineData(1, "", RegionLevel.Regency, AccessRules.Tier1RegionLevel)]
+    [InlineData(2, "32", RegionLevel.Village, null)]
+    [InlineData(2, "32", RegionLevel.Province, AccessRules.BreakdownLevel)]  // a province cannot be broken down into provinces
+    [InlineData(2, "3201", RegionLevel.District, null)]
+    [InlineData(4, "320101", RegionLevel.Village, null)]
+    public void Breakdown_levels(int tier, string region, RegionLevel breakdown, string? expected)
+    {
+        var caller = tier == 0 ? Caller.Public : new Caller(MakeGrant((Tier)tier, tier == 1 ? "" : "32"));
+        var decision = AccessPolicy.DecideAggregate(Request(caller, region, breakdown), Now);
+        if (expected is null) Assert.IsType<Allowed>(decision);
+        else Assert.Equal(expected, Assert.IsType<Denied>(decision).Rule);
+    }
+
+    [Fact]
+    public void Outside_scope_message_names_the_region_and_the_scope_and_what_to_do()
+    {
+        var caller = new Caller(MakeGrant(Tier.Disaggregated, "3201"));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "3273"), Now));
+        Assert.Equal(AccessRules.ScopeOutsideGrant, denied.Rule);
+        Assert.Contains("3273", denied.Message);
+        Assert.Contains("3201", denied.Message);
+        Assert.Contains("3201 or below", denied.Message);
+    }
+
+    [Fact]
+    public void A_region_filter_outside_the_scope_is_denied_even_when_the_region_is_inside()
+    {
+        var caller = new Caller(MakeGrant(Tier.Disaggregated, "32"));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "32", filters: ["3201", "3301"]), Now));
+        Assert.Equal(AccessRules.ScopeOutsideGrant, denied.Rule);
+        Assert.Contains("3301", denied.Message);
+    }
+
+    [Fact]
+    public void A_breakdown_coarser_than_the_scope_is_outside_it()
+    {
+        var caller = new Caller(MakeGrant(Tier.Disaggregated, "3201"));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "", RegionLevel.Province, wholeScope: false), Now));
+        Assert.Equal(AccessRules.ScopeOutsideGrant, denied.Rule);
+    }
+
+    [Fact]
+    public void Whole_scope_makes_the_grant_region_the_effective_region()
+    {
+        var caller = new Caller(MakeGrant(Tier.Disaggregated, "3201"));
+        var allowed = Assert.IsType<Allowed>(AccessPolicy.DecideAggregate(Request(caller, "33", RegionLevel.District, wholeScope: true), Now));
+        Assert.Equal(RegionCode.Parse("3201"), allowed.EffectiveRegion);
+    }
+
+    [Theory]
+    [InlineData("2024-06-01", null, null, AccessRules.GrantNotYetValid)]
+    [InlineData(null, "2024-02-01", null, AccessRules.GrantExpired)]
+    [InlineData(null, null, "2024-02-15", AccessRules.GrantRevoked)]
+    public void Inactive_grants_are_denied_with_their_rule(string? from, string? until, string? revoked, string rule)
+    {
+        static DateTimeOffset? D(string? s) => s is null ? null : DateTimeOffset.Parse(s + "T00:00:00Z");
+        var caller = new Caller(MakeGrant(Tier.Bnba, "", D(from), D(until), D(revoked)));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "32"), Now));
+        Assert.Equal(rule, denied.Rule);
+        Assert.Contains("g_test", denied.Message);
+    }
+
+    [Fact]
+    public void An_indicator_above_the_callers_tier_is_denied_naming_the_tier_needed()
+    {
+        var caller = new Caller(MakeGrant(Tier.Disaggregated, "32"));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "32", minTier: Tier.Microdata), Now));
+        Assert.Equal(AccessRules.TierInsufficient, denied.Rule);
+        Assert.Contains("tier 3", denied.Message);
+    }
+
+    [Fact]
+    public void An_indicator_below_its_lowest_level_is_denied()
+    {
+        var caller = new Caller(MakeGrant(Tier.Bnba, "32"));
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(Request(caller, "3201", RegionLevel.Village, lowest: RegionLevel.District), Now));
+        Assert.Equal(AccessRules.IndicatorRegionLevel, denied.Rule);
+        Assert.IsType<Allowed>(AccessPolicy.DecideAggregate(Request(caller, "3201", RegionLevel.District, lowest: RegionLevel.District), Now));
+    }
+
+    // ---- Extracts (tier 3 microdata, tier 4 BNBA). ----
+
+    [Theory]
+    [InlineData(2, "3201", RegionLevel.Regency, false, AccessRules.TierInsufficient)]
+    [InlineData(3, "3201", RegionLevel.Regency, false, null)]
+    [InlineData(3, "3201", RegionLevel.District, false, AccessRules.ExtractGeography)]
+    [InlineData(3, "320101", RegionLevel.Regency, false, AccessRules.ExtractGeography)]
+    [InlineData(3, "3201", RegionLevel.Regency, true, AccessRules.ExtractIdentity)]
+    [InlineData(4, "3201012001", RegionLevel.Village, true, null)]
+    [InlineData(4, "3301", RegionLevel.Village, true, AccessRules.ScopeOutsideGrant)]
+    public void Extract_rules(int tier, string region, RegionLevel geography, bool identity, string? expected)
+    {
+        var caller = new Caller(MakeGrant((Tier)tier, "32"));
+        var decision = AccessPolicy.DecideExtract(new ExtractAccessRequest(caller, RegionCode.Parse(region), geography, identity, false), Now);
+        if (expected is null) Assert.Equal(RegionCode.Parse(region), Assert.IsType<Allowed>(decision).EffectiveRegion);
+        else Assert.Equal(expected, Assert.IsType<Denied>(decision).Rule);
+    }
+
+    [Fact]
+    public void The_public_cannot_extract()
+    {
+        var denied = Assert.IsType<Denied>(AccessPolicy.DecideExtract(new ExtractAccessRequest(Caller.Public, RegionCode.Parse("32"), RegionLevel.Province, false, false), Now));
+        Assert.Equal(AccessRules.TierInsufficient, denied.Rule);
+    }
+
+    // ---- Properties over random requests. ----
+
+    private static readonly string[] Codes =
+        ["", "32", "33", "3201", "3204", "3301", "320101", "320102", "330101", "3201012001", "3201022005", "3301012001"];
+
+    private static Gen<RegionCode> RegionGen => Gen.Elements(Codes).Select(RegionCode.Parse);
+
+    private static Gen<Caller> CallerGen =>
+        from pub in Gen.Frequency((1, Gen.Constant(true)), (4, Gen.Constant(false)))
+        from tier in Gen.Choose(1, 4)
+        from scope in RegionGen
+        from state in Gen.Choose(0, 9)     // 0: revoked, 1: expired, 2: not yet valid, else active
+        select pub ? Caller.Public : new Caller(MakeGrant((Tier)tier, scope.Value,
+            validFrom: state == 2 ? Now.AddDays(1) : null,
+            validUntil: state == 1 ? Now.AddDays(-1) : null,
+            revoked: state == 0 ? Now.AddDays(-1) : null));
+
+    private static Gen<IndicatorAccess> IndicatorGen =>
+        from open in Gen.Elements(true, false)
+        from min in Gen.Choose(1, 4)
+        from lowest in Gen.Choose(0, 4)
+        select new IndicatorAccess("i" + min + lowest, open, (Tier)min, (RegionLevel)lowest);
+
+    private static Arbitrary<AggregateAccessRequest> Requests =>
+        (from caller in CallerGen
+         from region in RegionGen
+         from hasBreakdown in Gen.Elements(true, false)
+         from breakdown in Gen.Choose(0, 4)
+         from indicators in Gen.ListOf(IndicatorGen).Select(l => l.Take(3).ToList())
+         from filters in Gen.ListOf(RegionGen).Select(l => l.Take(3).ToList())
+         from whole in Gen.Frequency((1, Gen.Constant(true)), (3, Gen.Constant(false)))
+         select new AggregateAccessRequest(caller, region, hasBreakdown ? (RegionLevel)breakdown : null,
+             indicators, filters, ["sex"], whole)).ToArbitrary();
+
+    [Fact]
+    public void No_allowed_tier1_decision_reaches_below_province() =>
+        PropertyRunner.ForAll(Requests, r =>
+            AccessPolicy.DecideAggregate(r, Now) is not Allowed { Tier: Tier.Public } a
+            || (a.EffectiveRegion.Level <= RegionLevel.Province
+                && (r.Breakdown ?? RegionLevel.National) <= RegionLevel.Province
+                && r.RegionFilters.All(f => f.Level <= RegionLevel.Province)
+                && r.Indicators.All(i => i.Open)), maxTest: 3000);
+
+    [Fact]
+    public void No_allowed_decision_reaches_outside_the_callers_scope() =>
+        PropertyRunner.ForAll(Requests, r =>
+        {
+            if (AccessPolicy.DecideAggregate(r, Now) is not Allowed a) return true;
+            var scope = r.Caller.Scope;
+            return scope.Contains(a.EffectiveRegion)
+                && r.RegionFilters.All(scope.Contains)
+                && (r.Breakdown is not { } b || b >= scope.Level)
+                && (!r.WholeScope || a.EffectiveRegion == scope)
+                && (r.WholeScope || a.EffectiveRegion == r.Region)
+                && a.Tier == r.Caller.Tier
+                && (r.Caller.Grant is null || r.Caller.Grant.IsActiveAt(Now))
+                && r.Indicators.All(i => a.Tier >= i.MinTier);
+        }, maxTest: 3000);
+
+    [Fact]
+    public void Every_denial_names_a_known_rule_and_says_something() =>
+        PropertyRunner.ForAll(Requests, r =>
+            AccessPolicy.DecideAggregate(r, Now) is not Denied d
+            || (typeof(AccessRules).GetFields().Any(f => (string?)f.GetValue(null) == d.Rule) && d.Message.Length > 20), maxTest: 1000);
+}
