@@ -70,6 +70,53 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         return response;
     }
 
+    /// <summary>
+    /// Runs a server-streaming data call: authenticate, run <paramref name="handler"/>, which must call
+    /// the commit function it is given once it knows what it will send (rows, bytes, SHA-256) and
+    /// before it sends the first byte. Commit appends the audit record or fails the call closed.
+    /// Refusals before commit are audited as refusals; a call that breaks off after commit (cancelled,
+    /// disconnected) gets a second record saying so.
+    /// </summary>
+    public async Task RunStreamingAsync<TRequest>(GrpcCallContext context, TRequest request,
+        Func<Caller, CallOutcome, Func<Task>, CancellationToken, Task> handler)
+        where TRequest : IMessage
+    {
+        var clock = Stopwatch.StartNew();
+        var outcome = new CallOutcome();
+        var caller = await AuthenticateAsync(context, request, clock).ConfigureAwait(false);
+        outcome.Scope = caller.Scope;
+        bool committed = false;
+        Task Commit()
+        {
+            committed = true;
+            return AppendOrFailClosedAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Allowed, null,
+                (int)GrpcStatusCode.OK, clock) with
+            {
+                Cells = outcome.Cells,
+                Rows = outcome.Rows,
+                Bytes = outcome.Bytes,
+                ExtractSha256 = outcome.ExtractSha256,
+            });
+        }
+        try
+        {
+            await handler(caller, outcome, Commit, context.CancellationToken).ConfigureAwait(false);
+        }
+        catch (GrpcException e) when (!committed)
+        {
+            await AuditRefusalAsync(context, request, caller, outcome.Scope, e, clock).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e) when (e is not GrpcException || committed)
+        {
+            var rule = context.CancellationToken.IsCancellationRequested ? "call.cancelled" : "call.failed";
+            await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied, rule,
+                (int)(context.CancellationToken.IsCancellationRequested ? GrpcStatusCode.Cancelled : GrpcStatusCode.Internal), clock))
+                .ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>The domain named in ErrorInfo details.</summary>
     public const string ErrorDomain = "regsosek.v1";
 

@@ -100,6 +100,7 @@ dataset.Subcommands.Add(verifyDataset);
 root.Subcommands.Add(dataset);
 
 root.Subcommands.Add(GrantCommands.Build(LoadOptions, homeOption, postgresOption));
+root.Subcommands.Add(TraceLeakCommand.Build(LoadOptions, homeOption, postgresOption));
 foreach (var command in AuditCommands.Build(LoadOptions, homeOption, postgresOption)) root.Subcommands.Add(command);
 
 try

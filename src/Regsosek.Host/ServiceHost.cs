@@ -6,6 +6,8 @@ using Regsosek.Api;
 using Regsosek.Catalogue;
 using Regsosek.Core.Disclosure;
 using Regsosek.Engine;
+using Regsosek.Extracts;
+using Regsosek.Extracts.Pseudonyms;
 using Regsosek.Generator;
 using Regsosek.Grpc;
 using Regsosek.Grpc.Health;
@@ -84,6 +86,11 @@ public static class ServiceHost
         services.AddSingleton<AggregateApi>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<AdminApi>();
+        var masterKey = PseudonymMasterKey.Resolve(options);
+        services.AddSingleton(_ => new ExtractService(dataset.Directory,
+            new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions { Threads = options.EngineThreads }),
+            dictionary));
+        services.AddSingleton<ExtractApi>();
         services.AddSingleton<HealthStatusRegistry>();
         configure?.Invoke(services);
 
@@ -92,6 +99,7 @@ public static class ServiceHost
         app.Services.GetRequiredService<AggregateApi>().Register(grpc);
         app.Services.GetRequiredService<CatalogApi>().Register(grpc);
         app.Services.GetRequiredService<AdminApi>().Register(grpc);
+        app.Services.GetRequiredService<ExtractApi>().Register(grpc);
         var health = app.Services.GetRequiredService<HealthStatusRegistry>();
         grpc.AddHealthService(health);
         foreach (var service in grpc.ServiceNames)

@@ -38,7 +38,8 @@ public sealed class ServiceOptions
     /// <summary>DuckDB memory limit, e.g. "8GB"; DuckDB's default (80 % of RAM) when unset.</summary>
     public string? EngineMemoryLimit { get; set; }
 
+    /// <summary>Base64 master key of extract pseudonyms; created under Home when unset.</summary>
+    public string? PseudonymMasterKey { get; set; }
+
     public string DatasetPath => Path.GetFullPath(Dataset ?? Path.Combine(Home, "dataset"));
-    public string GrantsDatabasePath => Path.Combine(Home, "grants.db");
-    public string AuditDatabasePath => Path.Combine(Home, "audit.db");
 }

@@ -1,0 +1,157 @@
+using Google.Protobuf;
+using Regsosek.Api.V1;
+using Regsosek.Core;
+using Regsosek.Extracts;
+using Regsosek.Grpc;
+using ExtractFormat = Regsosek.Extracts.ExtractFormat;
+using ExtractTable = Regsosek.Extracts.ExtractTable;
+using AgeBanding = Regsosek.Extracts.AgeBanding;
+using LibRequest = Regsosek.Extracts.ExtractRequest;
+using LibFilter = Regsosek.Extracts.ExtractFilter;
+using LibKOptions = Regsosek.Extracts.KAnonymityOptions;
+
+namespace Regsosek.Api;
+
+/// <summary>
+/// regsosek.v1.ExtractService: record-level extracts for tier 3 (de-identified) and tier 4 (BNBA).
+/// The file is written and hashed first; its audit record (rows, bytes, SHA-256) is stored before
+/// the first byte is streamed; then chunks of at most 1 MiB and a final summary.
+/// </summary>
+public sealed class ExtractApi(CallRunner runner, ExtractService extracts, DatasetInfo dataset)
+{
+    public const string Service = "regsosek.v1.ExtractService";
+
+    public Task ExtractAsync(V1.ExtractRequest request, IGrpcStreamWriter<ExtractChunk> stream, GrpcCallContext context) =>
+        runner.RunStreamingAsync(context, request, async (caller, outcome, commit, ct) =>
+        {
+            var libRequest = Map(request);
+            ExtractPlan plan;
+            try
+            {
+                plan = extracts.Plan(libRequest, caller);
+            }
+            catch (ExtractValidationException e)
+            {
+                throw GrpcException.InvalidArgument(e.Field, e.Description);
+            }
+            catch (ExtractAccessDeniedException e)
+            {
+                throw GrpcException.PermissionDenied(e.Rule, CallRunner.ErrorDomain, null, e.Message);
+            }
+            outcome.Scope = plan.EffectiveRegion;
+
+            var summary = await extracts.RunAsync(plan,
+                async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }),
+                async (s, token) =>
+                {
+                    outcome.Rows = s.Rows;
+                    outcome.Bytes = s.Bytes;
+                    outcome.ExtractSha256 = s.Sha256;
+                    await commit();
+                }, ct);
+            await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary) });
+        });
+
+    private static LibRequest Map(V1.ExtractRequest r)
+    {
+        var filters = new List<LibFilter>(r.Filters.Count);
+        for (int i = 0; i < r.Filters.Count; i++)
+        {
+            var f = r.Filters[i];
+            filters.Add(f.ConditionCase switch
+            {
+                V1.ExtractFilter.ConditionOneofCase.Codes when f.Codes.Values.Count > 0 => new LibFilter(f.Column, Codes: f.Codes.Values.ToArray()),
+                V1.ExtractFilter.ConditionOneofCase.Range when f.Range.HasMin || f.Range.HasMax =>
+                    new LibFilter(f.Column, Min: f.Range.HasMin ? f.Range.Min : null, Max: f.Range.HasMax ? f.Range.Max : null),
+                _ => throw GrpcException.InvalidArgument($"filters[{i}]", "give codes (at least one) or a range with min and/or max"),
+            });
+        }
+        var k = r.KAnonymity ?? new V1.KAnonymityOptions();
+        return new LibRequest
+        {
+            Table = r.Table switch
+            {
+                V1.ExtractTable.Unspecified or V1.ExtractTable.Individu => ExtractTable.Individu,
+                V1.ExtractTable.Keluarga => ExtractTable.Keluarga,
+                V1.ExtractTable.IndividuWithKeluarga => ExtractTable.IndividuWithKeluarga,
+                _ => throw GrpcException.InvalidArgument("table", $"unknown table {(int)r.Table}"),
+            },
+            Columns = r.Columns.ToArray(),
+            Filters = filters,
+            Region = r.Region,
+            WholeScope = r.WholeScope,
+            Format = r.Format switch
+            {
+                V1.ExtractFormat.Unspecified or V1.ExtractFormat.Parquet => ExtractFormat.Parquet,
+                V1.ExtractFormat.Csv => ExtractFormat.Csv,
+                _ => throw GrpcException.InvalidArgument("format", $"unknown format {(int)r.Format}; use PARQUET or CSV"),
+            },
+            KAnonymity = new LibKOptions
+            {
+                K = k.K == 0 ? LibKOptions.Default.K : (int)Math.Min(k.K, int.MaxValue),
+                AgeBands = k.AgeBands switch
+                {
+                    V1.AgeBanding.Unspecified or V1.AgeBanding.None => AgeBanding.None,
+                    V1.AgeBanding._5Years => AgeBanding.FiveYears,
+                    V1.AgeBanding._10Years => AgeBanding.TenYears,
+                    _ => throw GrpcException.InvalidArgument("k_anonymity.age_bands", $"unknown banding {(int)k.AgeBands}"),
+                },
+                LocalSuppression = k.LocalSuppression,
+                TopCombinations = k.TopCombinations == 0 ? LibKOptions.Default.TopCombinations : (int)Math.Min(k.TopCombinations, 1000),
+            },
+        };
+    }
+
+    private V1.ExtractSummary ToWire(Extracts.ExtractSummary s)
+    {
+        var wire = new V1.ExtractSummary
+        {
+            Rows = s.Rows,
+            Bytes = s.Bytes,
+            Sha256 = s.Sha256,
+            Metadata = new ResponseMetadata
+            {
+                DataVersion = dataset.Version,
+                Attribution = s.Attribution,
+                Licence = s.Licence,
+                Tier = (V1.Tier)(int)s.Tier,
+                EffectiveRegion = s.EffectiveRegion.Value,
+            },
+        };
+        if (s.KAnonymity is { } k)
+        {
+            var report = new KAnonymityReport
+            {
+                K = (uint)k.K,
+                AgeBands = k.AgeBands switch
+                {
+                    AgeBanding.FiveYears => V1.AgeBanding._5Years,
+                    AgeBanding.TenYears => V1.AgeBanding._10Years,
+                    _ => V1.AgeBanding.None,
+                },
+                LocalSuppression = k.LocalSuppression,
+                Records = k.Records,
+                RecordsBelowKBefore = k.RecordsBelowKBefore,
+                ClassesBelowKBefore = k.ClassesBelowKBefore,
+                RecordsBelowK = k.RecordsBelowK,
+                ClassesBelowK = k.ClassesBelowK,
+                SuppressionRounds = (uint)k.SuppressionRounds,
+                Satisfied = k.Satisfied,
+            };
+            report.QuasiIdentifiers.Add(k.QuasiIdentifiers);
+            foreach (var (name, count) in k.SuppressedValues) report.SuppressedValues[name] = count;
+            foreach (var c in k.SmallestClasses)
+            {
+                var combination = new RiskyCombination { Size = c.Size };
+                foreach (var v in c.Values)
+                    combination.Values.Add(v is { } x ? new QuasiIdentifierValue { Value = x } : new QuasiIdentifierValue());
+                report.SmallestClasses.Add(combination);
+            }
+            wire.KAnonymity = report;
+        }
+        return wire;
+    }
+
+    public void Register(GrpcServiceBuilder builder) => builder
+        .ServerStreaming<V1.ExtractRequest, ExtractChunk>(Service, "Extract", V1.ExtractRequest.Parser, ExtractAsync);
+}

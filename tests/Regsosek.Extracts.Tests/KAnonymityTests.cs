@@ -1,0 +1,182 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Regsosek.Core;
+using Regsosek.DuckDb;
+using Regsosek.Extracts.KAnonymity;
+using Regsosek.Schema;
+
+namespace Regsosek.Extracts.Tests;
+
+/// <summary>The k-anonymity report and local suppression on constructed keluarga data (quasi-identifiers: regency_code, urban_rural, r112).</summary>
+public sealed class KAnonymityTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "regsosek-extract-kanon", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, true); } catch (IOException) { }
+    }
+
+    /// <summary>Writes families of regency 3201 with the given (urban_rural, r112); every other column NULL.</summary>
+    private string Dataset(IReadOnlyList<(int Urban, int Size)> families)
+    {
+        var dir = Path.Combine(_root, Guid.NewGuid().ToString("N"));
+        var path = Path.Combine(dir, DatasetLayout.PartitionPath(TableKind.Keluarga, 32, 3201));
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        c.Execute(DataDictionary.Default.CreateTableSql(TableKind.Keluarga, "t"));
+        var sql = new StringBuilder("INSERT INTO t (family_id, urban_rural, r112) VALUES ");
+        for (int i = 0; i < families.Count; i++)
+            sql.Append(i == 0 ? "" : ", ").Append($"({32010000000000L + i + 1}, {families[i].Urban}, {families[i].Size})");
+        if (families.Count > 0) c.Execute(sql.ToString());
+        c.Execute($"COPY (SELECT * EXCLUDE (prov_code, regency_code) FROM t) TO '{path}' (FORMAT parquet)");
+        return dir;
+    }
+
+    private (ExtractSummary Summary, List<string> Columns, List<string?[]> Rows) Run(string dataset, KAnonymityOptions options)
+    {
+        var temp = Path.Combine(_root, "tmp");
+        Directory.CreateDirectory(temp);
+        var plan = new ExtractPlanner(DataDictionary.Default).Plan(
+            new ExtractRequest { Table = ExtractTable.Keluarga, Columns = ["family_id", "regency_code", "urban_rural", "r112", "r301a"], Region = "3201", KAnonymity = options },
+            Grants.Caller("g", Tier.Microdata), Grants.Now, dataset);
+        var received = new Received();
+        received.Summary = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = temp, Threads = 1 })
+            .RunAsync(plan, received.Sink).GetAwaiter().GetResult();
+        var (columns, rows) = received.Read(_root, ExtractFormat.Parquet);
+        return (received.Summary, columns, rows);
+    }
+
+    private static List<(int, int)> Repeat(params (int Count, int Urban, int Size)[] groups) =>
+        groups.SelectMany(g => Enumerable.Repeat((g.Urban, g.Size), g.Count)).ToList();
+
+    [Fact]
+    public void Report_counts_records_and_classes_below_k_on_a_constructed_example()
+    {
+        // Classes (urban_rural, r112): (1,4)×5, (2,5)×4, (2,3)×2, (1,7)×1 → below k = 3: 3 records in 2 classes.
+        var dataset = Dataset(Repeat((5, 1, 4), (4, 2, 5), (2, 2, 3), (1, 1, 7)));
+        var (summary, _, _) = Run(dataset, new KAnonymityOptions { K = 3 });
+        var report = summary.KAnonymity!;
+        Assert.Equal(12, report.Records);
+        Assert.Equal(3, report.RecordsBelowKBefore);
+        Assert.Equal(2, report.ClassesBelowKBefore);
+        Assert.Equal(3, report.RecordsBelowK);
+        Assert.Equal(2, report.ClassesBelowK);
+        Assert.False(report.Satisfied);
+        Assert.Equal(["r112", "urban_rural", "regency_code"], report.QuasiIdentifiers);
+        // Smallest first, values aligned with the quasi-identifiers (r112, urban_rural, regency_code).
+        Assert.Equal(2, report.SmallestClasses.Count);
+        Assert.Equal(new long?[] { 7, 1, 3201 }, report.SmallestClasses[0].Values);
+        Assert.Equal(1, report.SmallestClasses[0].Size);
+        Assert.Equal(new long?[] { 3, 2, 3201 }, report.SmallestClasses[1].Values);
+        Assert.Equal(2, report.SmallestClasses[1].Size);
+        Assert.All(report.SuppressedValues.Values, v => Assert.Equal(0, v));
+
+        // k = 5 also catches the class of 4.
+        var k5 = Run(dataset, new KAnonymityOptions { K = 5 }).Summary.KAnonymity!;
+        Assert.Equal(7, k5.RecordsBelowK);
+        Assert.Equal(3, k5.ClassesBelowK);
+    }
+
+    [Fact]
+    public void Local_suppression_reaches_k_and_counts_the_values_it_suppressed()
+    {
+        // Round 1 blanks r112 of the 3 unsafe records: (1,∅)×1 and (2,∅)×2 are still below 3;
+        // round 2 blanks their urban_rural: (∅,∅)×3 reaches k. regency_code is never touched.
+        var dataset = Dataset(Repeat((5, 1, 4), (4, 2, 5), (2, 2, 3), (1, 1, 7)));
+        var (summary, columns, rows) = Run(dataset, new KAnonymityOptions { K = 3, LocalSuppression = true });
+        var report = summary.KAnonymity!;
+        Assert.True(report.Satisfied);
+        Assert.Equal(0, report.RecordsBelowK);
+        Assert.Equal(3, report.RecordsBelowKBefore);
+        Assert.Equal(3, report.SuppressedValues["r112"]);
+        Assert.Equal(3, report.SuppressedValues["urban_rural"]);
+        Assert.Equal(0, report.SuppressedValues["regency_code"]);
+        int size = columns.IndexOf("r112"), urban = columns.IndexOf("urban_rural");
+        Assert.Equal(3, rows.Count(r => r[size] is null && r[urban] is null));
+        Assert.Equal(5, rows.Count(r => r[size] == "4" && r[urban] == "1"));
+        Assert.Equal(12, rows.Count);
+    }
+
+    [Fact]
+    public void Local_suppression_that_cannot_reach_k_blanks_everything_and_says_so()
+    {
+        var dataset = Dataset(Repeat((4, 1, 4), (1, 2, 3), (1, 1, 7)));
+        var report = Run(dataset, new KAnonymityOptions { K = 3, LocalSuppression = true }).Summary.KAnonymity!;
+        Assert.Equal(2, report.RecordsBelowK);
+        Assert.False(report.Satisfied);
+        Assert.Equal(new long?[] { null, null, null }, report.SmallestClasses.Single().Values);
+        Assert.Equal(2, report.SuppressedValues["regency_code"]);
+    }
+
+    [Fact]
+    public void Property_suppression_output_is_k_anonymous_and_the_report_agrees_with_a_recount()
+    {
+        var gen =
+            from families in Gen.ListOf(Gen.Zip(Gen.Choose(1, 2), Gen.Choose(1, 6)))
+            from k in Gen.Choose(2, 5)
+            select (families.Select(f => (f.Item1, f.Item2)).ToList(), k);
+        PropertyRunner.ForAll(gen.ToArbitrary(), input =>
+        {
+            var (families, k) = input;
+            var dataset = Dataset(families);
+            var (summary, columns, rows) = Run(dataset, new KAnonymityOptions { K = k, LocalSuppression = true });
+            var report = summary.KAnonymity!;
+
+            // Before: an independent count over the input.
+            var before = families.GroupBy(f => f).Where(g => g.Count() < k).ToList();
+            Assert.Equal(before.Sum(g => g.Count()), report.RecordsBelowKBefore);
+            Assert.Equal(before.Count, report.ClassesBelowKBefore);
+
+            // After: recount the released file.
+            int[] qi = [columns.IndexOf("regency_code"), columns.IndexOf("urban_rural"), columns.IndexOf("r112")];
+            var classes = rows.GroupBy(r => string.Join("|", qi.Select(i => r[i] ?? "∅"))).ToList();
+            var small = classes.Where(g => g.Count() < k).ToList();
+            Assert.Equal(small.Sum(g => g.Count()), report.RecordsBelowK);
+            Assert.Equal(small.Count, report.ClassesBelowK);
+            // Whatever is still below k has lost every quasi-identifier: suppression went as far as it can.
+            Assert.All(small.SelectMany(g => g), r => Assert.All(qi, i => Assert.Null(r[i])));
+            // Safe records were never touched; the suppressed counts are the NULLs in the file.
+            Assert.Equal(rows.Count(r => r[qi[2]] is null), report.SuppressedValues["r112"]);
+            Assert.Equal(rows.Count(r => r[qi[1]] is null), report.SuppressedValues["urban_rural"]);
+            var safeBefore = families.GroupBy(f => f).Where(g => g.Count() >= k).Sum(g => g.Count());
+            Assert.True(rows.Count(r => r[qi[2]] is not null) >= safeBefore);
+            Assert.Equal(families.Count, rows.Count);
+        }, maxTest: 15);
+    }
+}
+
+/// <summary>Age bands, checked against the source through the grant's own pseudonyms.</summary>
+public sealed class AgeBandTests(DatasetFixture data) : IClassFixture<DatasetFixture>
+{
+    [Theory]
+    [InlineData(AgeBanding.FiveYears, 5)]
+    [InlineData(AgeBanding.TenYears, 10)]
+    public void Age_becomes_the_lower_bound_of_its_band(AgeBanding banding, int width)
+    {
+        using var h = new Harness(data);
+        var received = h.Run(new ExtractRequest
+        {
+            Table = ExtractTable.Individu,
+            Columns = ["person_id", "r407"],
+            Region = "3201",
+            KAnonymity = new KAnonymityOptions { AgeBands = banding },
+        }, Grants.Caller("g-age", Tier.Microdata));
+        var rows = received.Read(h.Scratch, ExtractFormat.Parquet).Rows;
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        var source = new Dictionary<long, int>();
+        using (var r = c.Query($"SELECT person_id, CAST(r407 AS INTEGER) FROM read_parquet('{data.Directory}/individu/prov_code=32/regency_code=3201/data.parquet')"))
+            while (r.FetchChunk() is { } ch) using (ch) for (int i = 0; i < ch.RowCount; i++) source[ch.GetVector(0).GetData<long>(ch.RowCount)[i]] = ch.GetVector(1).GetData<int>(ch.RowCount)[i];
+        using var pseudonymizer = Grants.Keyring.ForGrant("g-age");
+        Assert.Equal(source.Count, rows.Count);
+        Assert.All(rows, row =>
+        {
+            Assert.True(pseudonymizer.TryReveal(row[0], out _, out var pid));
+            Assert.Equal(source[pid] / width * width, int.Parse(row[1]!));
+        });
+        Assert.Equal(banding, received.Summary.KAnonymity!.AgeBands);
+    }
+}

@@ -1,0 +1,142 @@
+using System.Security.Cryptography;
+using FsCheck;
+using FsCheck.Fluent;
+using Regsosek.Core;
+using Regsosek.Extracts.Pseudonyms;
+
+namespace Regsosek.Extracts.Tests;
+
+/// <summary>The per-grant pseudonym scheme.</summary>
+public sealed class PseudonymTests
+{
+    [Fact]
+    public void Property_pseudonyms_are_deterministic_per_grant_distinct_across_grants_and_reversible_only_with_the_key()
+    {
+        var keyring = Grants.Keyring;
+        var gen =
+            from id in Gen.Choose(0, int.MaxValue).Select(x => 11_0000_000_000L + x * 7919L)
+            from kind in Gen.Elements(IdKind.Person, IdKind.Family)
+            from a in Gen.Elements("g-1", "g-2", "g_01JABC", "Bappeda-32")
+            from b in Gen.Elements("g-3", "g-4", "g_01JXYZ")
+            select (id, kind, a, b);
+        PropertyRunner.ForAll(gen.ToArbitrary(), t =>
+        {
+            using var ga = keyring.ForGrant(t.a);
+            using var ga2 = keyring.ForGrant(t.a);
+            using var gb = keyring.ForGrant(t.b);
+            var pa = ga.Pseudonym(t.kind, t.id);
+            Assert.Matches("^[0-9a-f]{32}$", pa);
+            Assert.Equal(pa, ga2.Pseudonym(t.kind, t.id));
+            Assert.NotEqual(pa, gb.Pseudonym(t.kind, t.id));
+            Assert.NotEqual(pa, ga.Pseudonym(t.kind == IdKind.Person ? IdKind.Family : IdKind.Person, t.id));
+            Assert.True(ga.TryReveal(pa.ToUpperInvariant(), out var kind, out var id));
+            Assert.Equal((t.kind, t.id), (kind, id));
+            Assert.False(gb.TryReveal(pa, out _, out _));
+        }, maxTest: 300);
+    }
+
+    [Fact]
+    public void Bulk_encryption_agrees_with_single_pseudonyms()
+    {
+        using var g = Grants.Keyring.ForGrant("g");
+        long[] ids = [1, 2, 32010000000001, long.MaxValue, -5];
+        var blocks = new byte[ids.Length * 16];
+        g.Encrypt(IdKind.Person, ids, blocks);
+        var hex = new byte[32];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            GrantPseudonymizer.WriteHex(blocks.AsSpan(i * 16, 16), hex);
+            Assert.Equal(g.Pseudonym(IdKind.Person, ids[i]), System.Text.Encoding.ASCII.GetString(hex));
+        }
+    }
+
+    [Fact]
+    public void A_different_master_key_gives_different_pseudonyms()
+    {
+        var other = new PseudonymKeyring(RandomNumberGenerator.GetBytes(32));
+        using var a = Grants.Keyring.ForGrant("g");
+        using var b = other.ForGrant("g");
+        Assert.NotEqual(a.Pseudonym(IdKind.Family, 42), b.Pseudonym(IdKind.Family, 42));
+    }
+
+    [Fact]
+    public void Master_key_configuration_is_checked()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new PseudonymKeyring(new byte[16]));
+        Assert.Contains("32", e.Message);
+        Assert.Throws<ArgumentException>(() => PseudonymKeyring.FromConfiguration(""));
+        Assert.Throws<ArgumentException>(() => PseudonymKeyring.FromConfiguration("not base64!"));
+        var fromBase64 = PseudonymKeyring.FromConfiguration(Convert.ToBase64String(Grants.MasterKey));
+        var fromHex = PseudonymKeyring.FromConfiguration("hex:" + Convert.ToHexString(Grants.MasterKey));
+        Assert.Equal(Grants.Keyring.GrantKey("g"), fromBase64.GrantKey("g"));
+        Assert.Equal(Grants.Keyring.GrantKey("g"), fromHex.GrantKey("g"));
+    }
+}
+
+/// <summary>Tracing a leaked file back to its grant.</summary>
+public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<DatasetFixture>
+{
+    private static readonly string[] Candidates = ["grant-1", "grant-2", "grant-3", "grant-4", "grant-5"];
+
+    [Theory]
+    [InlineData(ExtractFormat.Parquet)]
+    [InlineData(ExtractFormat.Csv)]
+    public void A_subset_of_a_leaked_extract_names_its_grant(ExtractFormat format)
+    {
+        using var h = new Harness(data);
+        var received = h.Run(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "r405", "r407"], Region = "3202", Format = format },
+            Grants.Caller("grant-3", Tier.Microdata));
+        var full = Path.Combine(h.Scratch, "full" + (format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+        File.WriteAllBytes(full, received.Bytes);
+
+        // The leaker keeps 10 rows, drops the header and other columns, and saves it as CSV.
+        var subset = Path.Combine(h.Scratch, "subset.csv");
+        using (var db = DuckDb.DuckDbDatabase.Open())
+        using (var c = db.Connect())
+        {
+            var source = format == ExtractFormat.Csv ? $"read_csv('{full}', header = true)" : $"read_parquet('{full}')";
+            c.Execute($"COPY (SELECT r407, person_id FROM {source} ORDER BY r407 DESC LIMIT 10) TO '{subset}' (FORMAT csv, HEADER false)");
+        }
+        var result = LeakTracer.Trace(subset, Candidates, Grants.MasterKey);
+        Assert.Equal("grant-3", result.GrantId);
+        Assert.Equal(10, result.Examined);
+        Assert.Equal(10, Assert.Single(result.Matches).Matched);
+
+        var whole = LeakTracer.Trace(full, Candidates, Grants.MasterKey);
+        Assert.Equal("grant-3", whole.GrantId);
+    }
+
+    [Fact]
+    public void The_grant_is_not_found_among_candidates_that_did_not_make_the_file()
+    {
+        using var h = new Harness(data);
+        var received = h.Run(new ExtractRequest { Table = ExtractTable.Keluarga, Columns = ["family_id"], Region = "3201" }, Grants.Caller("grant-9", Tier.Microdata));
+        var path = Path.Combine(h.Scratch, "leak.parquet");
+        File.WriteAllBytes(path, received.Bytes);
+        var result = LeakTracer.Trace(path, Candidates, Grants.MasterKey);
+        Assert.Null(result.GrantId);
+        Assert.True(result.Examined > 0);
+        Assert.Empty(result.Matches);
+    }
+
+    [Fact]
+    public void A_file_of_random_ids_matches_no_grant()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "regsosek-leak", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var path = Path.Combine(dir, "random.csv");
+            File.WriteAllLines(path, new[] { "person_id,r405" }
+                .Concat(Enumerable.Range(0, 500).Select(i => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "," + (1 + i % 2))));
+            var result = LeakTracer.Trace(path, Candidates, Grants.MasterKey);
+            Assert.Null(result.GrantId);
+            Assert.Equal(500, result.Examined);
+            Assert.Empty(result.Matches);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using System.Globalization;
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.FSharp.Core;
+using Regsosek.Core;
+using Regsosek.Core.Policy;
+using Regsosek.DuckDb;
+using Regsosek.Extracts.Pseudonyms;
+using Regsosek.Schema;
+
+namespace Regsosek.Extracts.Tests;
+
+/// <summary>Runs FsCheck properties inside xunit facts with a fixed replay seed, so a failure reproduces.</summary>
+internal static class PropertyRunner
+{
+    public const ulong Seed = 20221015;
+
+    public static Config Config(int maxTest) =>
+        FsCheck.Config.QuickThrowOnFailure
+            .WithMaxTest(maxTest)
+            .WithQuietOnSuccess(true)
+            .WithReplay(FSharpOption<Replay>.Some(new Replay(new Rnd(Seed), FSharpOption<int>.None)));
+
+    public static void ForAll<T>(Arbitrary<T> arb, Action<T> property, int maxTest) =>
+        Check.One(Config(maxTest), Prop.ForAll(arb, property));
+}
+
+/// <summary>Grants and callers for tests.</summary>
+internal static class Grants
+{
+    public static readonly DateTimeOffset Now = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static Grant Make(string id, Tier tier, string region) => new()
+    {
+        Id = id,
+        Organisation = "Bappeda Jawa Barat",
+        Unit = "Bidang Sosial",
+        Tier = tier,
+        Region = RegionCode.Parse(region),
+        Purpose = "test",
+        ValidFrom = Now.AddYears(-1),
+        ValidUntil = Now.AddYears(1),
+    };
+
+    public static Caller Caller(string id, Tier tier, string region = "32") => new(Make(id, tier, region));
+
+    public static readonly byte[] MasterKey = Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray();
+
+    public static PseudonymKeyring Keyring => new(MasterKey);
+}
+
+/// <summary>
+/// A small hive-partitioned dataset written by DuckDB, with every column of the data dictionary: families in
+/// regencies 3201 (120), 3202 (80) and 3301 (40), 1–4 persons each; values are deterministic hashes of the ids
+/// drawn from each variable's code list or range.
+/// </summary>
+public sealed class DatasetFixture : IDisposable
+{
+    public static readonly (int Regency, int Families)[] Regencies = [(3201, 120), (3202, 80), (3301, 40)];
+
+    public DatasetFixture()
+    {
+        Directory = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests", Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(Directory);
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        foreach (var (regency, families) in Regencies)
+        {
+            c.Execute($"""
+                CREATE OR REPLACE TABLE fam AS
+                SELECT CAST({regency} AS BIGINT) * 10000000000 + i AS fid, {regency} AS reg
+                FROM range(1, {families + 1}) r(i)
+                """);
+            c.Execute($"""
+                CREATE OR REPLACE TABLE per AS
+                SELECT fid * 10 + j AS pid, fid, reg FROM fam, range(1, 2 + CAST(fid % 4 AS INTEGER)) p(j)
+                """);
+            Write(c, TableKind.Keluarga, regency, "fam", "fid");
+            Write(c, TableKind.Individu, regency, "per", "pid");
+        }
+    }
+
+    public string Directory { get; }
+
+    public int Families(int? regency = null) => Regencies.Where(r => regency is null || r.Regency == regency).Sum(r => r.Families);
+
+    private void Write(DuckDbConnection c, TableKind table, int regency, string from, string key)
+    {
+        var select = DataDictionary.Default.Columns(table)
+            .Where(v => !DatasetLayout.IsPartitionColumn(v.Column))
+            .Select(v => $"{Expression(v, key)} AS \"{v.Column}\"");
+        var path = Path.Combine(Directory, DatasetLayout.PartitionPath(table, regency / 100, regency));
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        c.Execute($"COPY (SELECT {string.Join(", ", select)} FROM {from} ORDER BY {key}) TO '{path}' (FORMAT parquet)");
+    }
+
+    private static string Expression(Variable v, string key)
+    {
+        string h = $"hash({key}, '{v.Column}')";
+        string district = "(reg * 100 + 1 + CAST(fid % 3 AS INTEGER))";
+        return v.Column switch
+        {
+            "family_id" => "fid",
+            "person_id" => "pid",
+            "district_code" => district,
+            "village_code" => $"(CAST({district} AS BIGINT) * 10000 + 2001 + fid % 2)",
+            "urban_rural" => "CAST(2 AS TINYINT)",
+            "r407" => $"CAST({h} % 90 AS SMALLINT)",
+            "r112" => $"CAST(1 + {h} % 6 AS TINYINT)",
+            _ when v.HasCodes => $"CAST([{string.Join(", ", v.Codes.Select(x => x.Code))}][1 + CAST({h} % {v.Codes.Count} AS INTEGER)] AS {v.SqlType})",
+            _ => v.Type switch
+            {
+                ColumnType.Varchar => $"'{v.Column}-' || CAST({key} AS VARCHAR)",
+                ColumnType.Date => $"DATE '1940-01-01' + CAST({h} % 30000 AS INTEGER)",
+                ColumnType.Double => $"{Num(v.Min ?? 0)} + CAST({h} % 1000 AS DOUBLE) / 1000.0",
+                ColumnType.Boolean => $"{h} % 2 = 0",
+                _ => $"CAST({Num(v.Min ?? 0)} + {h} % {Math.Min(50, (long)((v.Max ?? 50) - (v.Min ?? 0)) + 1)} AS {v.SqlType})",
+            },
+        };
+    }
+
+    private static string Num(double d) => d.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose()
+    {
+        try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
+    }
+}
+
+/// <summary>An extract received in a test: the chunks, the file they make, the summary.</summary>
+internal sealed class Received
+{
+    public List<byte[]> Chunks { get; } = [];
+    public ExtractSummary Summary { get; set; } = null!;
+    public byte[] Bytes => Chunks.SelectMany(c => c).ToArray();
+
+    public ValueTask Sink(ReadOnlyMemory<byte> chunk, CancellationToken ct)
+    {
+        Chunks.Add(chunk.ToArray());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Writes the file to <paramref name="directory"/> and reads it back: column names and rows as strings (null = NULL).</summary>
+    public (List<string> Columns, List<string?[]> Rows) Read(string directory, ExtractFormat format)
+    {
+        var path = Path.Combine(directory, Guid.NewGuid().ToString("N") + (format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+        File.WriteAllBytes(path, Bytes);
+        return Table.Read(path, format);
+    }
+}
+
+/// <summary>Reads a Parquet or CSV file with DuckDB as strings.</summary>
+internal static class Table
+{
+    public static (List<string> Columns, List<string?[]> Rows) Read(string path, ExtractFormat format)
+    {
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        var source = format == ExtractFormat.Csv ? $"read_csv('{path}', header = true, all_varchar = true)" : $"read_parquet('{path}')";
+        c.Execute($"CREATE VIEW f AS SELECT * FROM {source}");
+        var columns = new List<string>();
+        using (var d = c.Query("SELECT column_name FROM (DESCRIBE f)"))
+            while (d.FetchChunk() is { } ch) using (ch) for (int i = 0; i < ch.RowCount; i++) columns.Add(ch.GetVector(0).GetString(i));
+        var rows = new List<string?[]>();
+        if (columns.Count == 0) return (columns, rows);
+        using var r = c.Query("SELECT " + string.Join(", ", columns.Select(x => $"CAST(\"{x}\" AS VARCHAR)")) + " FROM f");
+        while (r.FetchChunk() is { } ch)
+            using (ch)
+                for (int i = 0; i < ch.RowCount; i++)
+                {
+                    var row = new string?[columns.Count];
+                    for (int j = 0; j < columns.Count; j++)
+                    {
+                        var v = ch.GetVector(j);
+                        row[j] = v.IsValid(i) ? v.GetString(i) : null;
+                    }
+                    rows.Add(row);
+                }
+        return (columns, rows);
+    }
+
+    public static long Scalar(string sql)
+    {
+        using var db = DuckDbDatabase.Open();
+        using var c = db.Connect();
+        return c.ExecuteScalar<long>(sql);
+    }
+}
+
+/// <summary>Runs extracts against a fixture dataset.</summary>
+internal sealed class Harness : IDisposable
+{
+    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes)
+    {
+        Data = data;
+        TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(TempRoot);
+        Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
+        Directory.CreateDirectory(Scratch);
+        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB" });
+        Planner = new ExtractPlanner(DataDictionary.Default);
+    }
+
+    public DatasetFixture Data { get; }
+    public string TempRoot { get; }
+    public string Scratch { get; }
+    public ExtractRunner Runner { get; }
+    public ExtractPlanner Planner { get; }
+
+    public ExtractPlan Plan(ExtractRequest request, Caller caller) => Planner.Plan(request, caller, Grants.Now, Data.Directory);
+
+    public Received Run(ExtractRequest request, Caller caller, CancellationToken ct = default)
+    {
+        var received = new Received();
+        received.Summary = Runner.RunAsync(Plan(request, caller), received.Sink, null, ct).GetAwaiter().GetResult();
+        return received;
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(TempRoot, true); } catch (IOException) { }
+        try { Directory.Delete(Scratch, true); } catch (IOException) { }
+    }
+}
