@@ -14,6 +14,7 @@ public enum TableKind
 /// <summary>Storage type of a column, as DuckDB and Parquet see it.</summary>
 public enum ColumnType
 {
+    // Member names are the DuckDB types; see ColumnTypeExtensions.ToSql.
     Boolean,
     TinyInt,
     SmallInt,
@@ -37,7 +38,8 @@ public sealed record Variable
     /// <summary>Column name: "r" + question number for questionnaire variables (r301a, r407, r428j).</summary>
     public required string Column { get; init; }
     public required ColumnType Type { get; init; }
-    /// <summary>Question number in REGSOSEK22-K ("301a"); null for derived columns.</summary>
+    /// <summary>Question number in REGSOSEK22-K ("301a"); null for purely computed columns (ids, desil).
+    /// The region columns carry 101-104 although they are derived from the village code.</summary>
     public string? Question { get; init; }
     public required string LabelId { get; init; }
     public required string LabelEn { get; init; }
@@ -53,11 +55,66 @@ public sealed record Variable
     public required Tier MinTier { get; init; }
     /// <summary>True for columns computed rather than asked (region codes, age bands, desil, record key).</summary>
     public bool Derived { get; init; }
-    /// <summary>Who is asked, in words and as the skip rule ("age >= 5", "r416a = 1"); null when everyone.</summary>
+    /// <summary>Who is asked, as a skip rule over columns of the same table ("r404 IN (1, 5) AND r407 >= 5");
+    /// null when everyone. Grammar: see <see cref="Regsosek.Schema.UniverseRule"/>.</summary>
     public string? Universe { get; init; }
+    /// <summary>The skip rule in words, as the form puts it.</summary>
+    public string? UniverseNote { get; init; }
+    /// <summary>The parsed <see cref="Universe"/>; null when everyone is asked.</summary>
+    public UniverseRule? UniverseRule { get; init; }
+    /// <summary>True when the answer may be NULL even inside the universe (a second electricity meter).</summary>
+    public bool Optional { get; init; }
     /// <summary>Inclusive numeric range for free numbers, when there is one.</summary>
     public double? Min { get; init; }
     public double? Max { get; init; }
 
+    /// <summary>True when the variable has a code list.</summary>
     public bool HasCodes => Codes.Count > 0;
+
+    /// <summary>The DuckDB type name of <see cref="Type"/> (TINYINT, VARCHAR, ...).</summary>
+    public string SqlType => Type.ToSql();
+
+    /// <summary>The label of <paramref name="code"/>, or null when it is not in the code list.</summary>
+    public CodeLabel? FindCode(int code)
+    {
+        foreach (var c in Codes)
+            if (c.Code == code) return c;
+        return null;
+    }
+}
+
+/// <summary>DuckDB names and ranges of <see cref="ColumnType"/>.</summary>
+public static class ColumnTypeExtensions
+{
+    /// <summary>The DuckDB (and Parquet logical) type name.</summary>
+    public static string ToSql(this ColumnType type) => type switch
+    {
+        ColumnType.Boolean => "BOOLEAN",
+        ColumnType.TinyInt => "TINYINT",
+        ColumnType.SmallInt => "SMALLINT",
+        ColumnType.Integer => "INTEGER",
+        ColumnType.BigInt => "BIGINT",
+        ColumnType.Double => "DOUBLE",
+        ColumnType.Varchar => "VARCHAR",
+        ColumnType.Date => "DATE",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, null),
+    };
+
+    /// <summary>True for the integer types, which can hold codes.</summary>
+    public static bool IsInteger(this ColumnType type) =>
+        type is ColumnType.TinyInt or ColumnType.SmallInt or ColumnType.Integer or ColumnType.BigInt;
+
+    /// <summary>True for the numeric types (integers and DOUBLE), which can carry min/max.</summary>
+    public static bool IsNumeric(this ColumnType type) => type.IsInteger() || type == ColumnType.Double;
+
+    /// <summary>Inclusive value range of an integer type (DOUBLE: ±double.MaxValue).</summary>
+    public static (double Min, double Max) Range(this ColumnType type) => type switch
+    {
+        ColumnType.TinyInt => (sbyte.MinValue, sbyte.MaxValue),
+        ColumnType.SmallInt => (short.MinValue, short.MaxValue),
+        ColumnType.Integer => (int.MinValue, int.MaxValue),
+        ColumnType.BigInt => (long.MinValue, long.MaxValue),
+        ColumnType.Double => (double.MinValue, double.MaxValue),
+        _ => throw new ArgumentOutOfRangeException(nameof(type), $"{type} has no numeric range"),
+    };
 }
