@@ -105,7 +105,12 @@ foreach (var command in AuditCommands.Build(LoadOptions, homeOption, postgresOpt
 
 try
 {
-    return await root.Parse(args).InvokeAsync();
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
 }
 catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
                               or InvalidGrantRequestException or GrantNotFoundException or GrantStateException
@@ -113,6 +118,14 @@ catch (Exception e) when (e is ArgumentException or FileNotFoundException or Dir
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
+}
+catch (Exception e)
+{
+    // Operators get the message; the stack trace only when they ask for it.
+    Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+    if (Environment.GetEnvironmentVariable("REGSOSEK_DEBUG") == "1") Console.Error.WriteLine(e);
+    else Console.Error.WriteLine("(set REGSOSEK_DEBUG=1 for the stack trace)");
+    return 1;
 }
 
 static async Task EnsureDatasetAsync(ServiceOptions options, CancellationToken ct)
