@@ -81,6 +81,9 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
 
     private static void RequireOperator(Regsosek.Core.Policy.Caller caller)
     {
+        if (caller.Grant is null)
+            throw GrpcException.Unauthenticated("admin.operator-only", CallRunner.ErrorDomain,
+                "AdminService needs an operator token: send authorization: Bearer <token>");
         if (caller.Grant is not { IsOperator: true })
             throw GrpcException.PermissionDenied("admin.operator-only", CallRunner.ErrorDomain, null,
                 "only operators of the data owner may call AdminService; use an operator token");

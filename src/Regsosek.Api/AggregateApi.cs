@@ -47,7 +47,7 @@ public sealed class AggregateApi(
         for (int i = 0; i < request.Measures.Count; i++)
         {
             if (!catalogue.TryResolveMeasure(request.Measures[i], out var measure, out var error))
-                throw GrpcException.InvalidArgument($"{measuresField}[{i}]", error);
+                throw GrpcException.InvalidArgument(WireField($"measures[{i}]", measuresField), error);
             access.Add(IndicatorCatalogue.AccessOf(measure));
         }
         var regionFilters = RequestMapping.RegionFilterCodes(request.Filters, regions);
@@ -69,7 +69,7 @@ public sealed class AggregateApi(
         }
         catch (RequestValidationException e)
         {
-            throw GrpcException.InvalidArgument(WireField(e.Field, measuresField), e.Description);
+            throw GrpcException.InvalidArgument(WireField(e.Field, measuresField), WireText(e.Description, measuresField));
         }
 
         var exact = await engine.ExecuteAsync(plan, ct).ConfigureAwait(false);
@@ -81,9 +81,18 @@ public sealed class AggregateApi(
         return ResponseMapping.ToResponse(released, catalogue, regions, scope.Breakdown, metadata);
     }
 
-    /// <summary>The planner names catalogue fields ("measures[2]"); clients know the wire's ("indicators[2]").</summary>
-    private static string WireField(string field, string measuresField) =>
-        field.StartsWith("measures", StringComparison.Ordinal) ? measuresField + field["measures".Length..] : field;
+    /// <summary>
+    /// The planner names catalogue fields ("measures[2]"); clients know the wire's ("indicators[2]").
+    /// Percentiles has one variable, not a list, so its measures map to the field without an index.
+    /// </summary>
+    private static string WireField(string field, string measuresField)
+    {
+        if (!field.StartsWith("measures", StringComparison.Ordinal)) return field;
+        return measuresField == "variable" ? measuresField : measuresField + field["measures".Length..];
+    }
+
+    private static string WireText(string description, string measuresField) =>
+        measuresField == "variable" ? description : description.Replace("measures[", measuresField + "[", StringComparison.Ordinal);
 
     public void Register(GrpcServiceBuilder builder) => builder
         .Unary<V1.AggregateRequest, AggregateResponse>(Service, "Aggregate", V1.AggregateRequest.Parser, AggregateAsync)

@@ -55,8 +55,9 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         }
         catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
         {
+            var (rule, status) = Interruption(context);
             await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied,
-                "call.cancelled", (int)GrpcStatusCode.Cancelled, clock)).ConfigureAwait(false);
+                rule, (int)status, clock)).ConfigureAwait(false);
             throw;
         }
         await AppendOrFailClosedAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Allowed, null,
@@ -109,13 +110,26 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         }
         catch (Exception e) when (e is not GrpcException || committed)
         {
-            var rule = context.CancellationToken.IsCancellationRequested ? "call.cancelled" : "call.failed";
-            await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied, rule,
-                (int)(context.CancellationToken.IsCancellationRequested ? GrpcStatusCode.Cancelled : GrpcStatusCode.Internal), clock))
+            var (rule, status) = context.CancellationToken.IsCancellationRequested
+                ? Interruption(context)
+                : ("call.failed", GrpcStatusCode.Internal);
+            await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied, rule, (int)status, clock))
                 .ConfigureAwait(false);
             throw;
         }
     }
+
+    /// <summary>
+    /// Why a call stopped early: its deadline passed, or the client went away. The server's deadline
+    /// is a little later than the client's (it starts counting on arrival), so a client that gives up
+    /// at its deadline resets the stream just before ours fires: allow for that.
+    /// </summary>
+    private static (string Rule, GrpcStatusCode Status) Interruption(GrpcCallContext context) =>
+        context.Deadline is { } deadline && DateTimeOffset.UtcNow >= deadline - DeadlineSlack
+            ? ("call.deadline-exceeded", GrpcStatusCode.DeadlineExceeded)
+            : ("call.cancelled", GrpcStatusCode.Cancelled);
+
+    private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The domain named in ErrorInfo details.</summary>
     public const string ErrorDomain = "regsosek.v1";

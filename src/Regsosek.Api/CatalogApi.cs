@@ -6,8 +6,9 @@ using Regsosek.Grpc;
 
 namespace Regsosek.Api;
 
-/// <summary>regsosek.v1.CatalogService: what can be asked for. Open to everyone; the catalogue holds no personal data.</summary>
-public sealed class CatalogApi(IndicatorCatalogue catalogue, IRegionNames regions)
+/// <summary>regsosek.v1.CatalogService: what can be asked for. Open to everyone (the catalogue holds no
+/// personal data), but audited like every call.</summary>
+public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, IRegionNames regions)
 {
     public const string Service = "regsosek.v1.CatalogService";
 
@@ -15,12 +16,28 @@ public sealed class CatalogApi(IndicatorCatalogue catalogue, IRegionNames region
     private readonly ListDimensionsResponse _dimensions = BuildDimensions(catalogue);
 
     public Task<ListIndicatorsResponse> ListIndicatorsAsync(ListIndicatorsRequest request, GrpcCallContext context) =>
-        Task.FromResult(_indicators);
+        runner.RunAsync(context, request, (_, outcome, _) =>
+        {
+            outcome.Rows = _indicators.Indicators.Count;
+            return Task.FromResult(_indicators);
+        });
 
     public Task<ListDimensionsResponse> ListDimensionsAsync(ListDimensionsRequest request, GrpcCallContext context) =>
-        Task.FromResult(_dimensions);
+        runner.RunAsync(context, request, (_, outcome, _) =>
+        {
+            outcome.Rows = _dimensions.Dimensions.Count;
+            return Task.FromResult(_dimensions);
+        });
 
-    public Task<ListRegionsResponse> ListRegionsAsync(ListRegionsRequest request, GrpcCallContext context)
+    public Task<ListRegionsResponse> ListRegionsAsync(ListRegionsRequest request, GrpcCallContext context) =>
+        runner.RunAsync(context, request, (_, outcome, _) =>
+        {
+            var response = ListRegions(request);
+            outcome.Rows = response.Regions.Count;
+            return Task.FromResult(response);
+        });
+
+    private ListRegionsResponse ListRegions(ListRegionsRequest request)
     {
         if (!RegionCode.TryParse(request.Parent, out var parent, out var error))
             throw GrpcException.InvalidArgument("parent", error);
@@ -31,7 +48,7 @@ public sealed class CatalogApi(IndicatorCatalogue catalogue, IRegionNames region
         var response = new ListRegionsResponse();
         foreach (var (code, name) in regions.Children(parent))
             response.Regions.Add(new Region { Code = code.Value, Name = name, Level = (V1.RegionLevel)((int)code.Level + 1) });
-        return Task.FromResult(response);
+        return response;
     }
 
     private static ListIndicatorsResponse BuildIndicators(IndicatorCatalogue catalogue)

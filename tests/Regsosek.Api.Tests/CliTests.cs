@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Regsosek.Api.Tests.Infrastructure;
+using Regsosek.Grpc;
+
+namespace Regsosek.Api.Tests;
+
+/// <summary>
+/// The `regsosek grants` command line (the host's Program, run as `dotnet regsosek.dll`) on the server's own
+/// home: the token it prints works against the running server, and a revocation from the CLI takes effect on
+/// the next call.
+/// </summary>
+[Collection(ServiceCollection.Name)]
+public sealed partial class CliTests(ServiceFixture service)
+{
+    [GeneratedRegex(@"^token: (rgs_\S+)$", RegexOptions.Multiline)]
+    private static partial Regex TokenLine();
+
+    [GeneratedRegex(@"^grant (\S+): ", RegexOptions.Multiline)]
+    private static partial Regex GrantLine();
+
+    [Fact]
+    public async Task A_token_printed_by_grants_issue_works_against_the_server_until_grants_revoke()
+    {
+        var issue = await RunCliAsync("grants", "issue", "--home", service.Home,
+            "--organisation", "Pemerintah Kota Bandung", "--unit", "Bappelitbang", "--tier", "2", "--region", "32.73",
+            "--purpose", "Perencanaan pembangunan daerah");
+        Assert.True(issue.ExitCode == 0, $"grants issue failed: {issue}");
+        var token = TokenLine().Match(issue.Stdout) is { Success: true } t ? t.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no token line: {issue}");
+        var grantId = GrantLine().Match(issue.Stdout) is { Success: true } g ? g.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no grant line: {issue}");
+        Assert.Contains("tier 2, region 3273", issue.Stdout);
+
+        var population = new { indicators = new[] { "population" }, scope = new { region = "3273", breakdown = "REGION_LEVEL_DISTRICT" } };
+        var before = await NodeClient.RunAsync(service.Address,
+            NodeCall.Aggregate(population, token),
+            NodeCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "3201" } }, token));
+        Assert.True(before[0].Ok, $"the CLI's token works against the server: {before[0]}");
+        Assert.Equal("3273", before[0].Reply.GetProperty("metadata").GetProperty("effective_region").GetString());
+        before[1].AssertRefused(GrpcStatusCode.PermissionDenied, "scope.outside-grant");
+
+        var revoke = await RunCliAsync("grants", "revoke", grantId, "--reason", "agreement ended", "--home", service.Home);
+        Assert.True(revoke.ExitCode == 0, $"grants revoke failed: {revoke}");
+        Assert.Contains("revoked", revoke.Stdout);
+
+        var after = await NodeClient.CallAsync(service.Address, NodeCall.Aggregate(population, token));
+        after.AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked");
+    }
+
+    /// <summary>
+    /// Bad input to the CLI gets "error: ..." and exit code 2, not System.CommandLine's default handler
+    /// ("Unhandled exception" with a stack trace, exit code 1) — a regression test for Program.cs.
+    /// </summary>
+    [Fact]
+    public async Task Grants_issue_with_a_bad_tier_fails_with_exit_code_2_and_says_what_to_fix()
+    {
+        var result = await RunCliAsync("grants", "issue", "--home", service.Home,
+            "--organisation", "X", "--unit", "Y", "--tier", "7", "--purpose", "Z");
+
+        Assert.True(result.ExitCode == 2, $"expected exit code 2: {result}");
+        Assert.Contains("error: --tier must be 1, 2, 3 or 4", result.Stderr);
+        Assert.DoesNotContain("Unhandled exception", result.Stderr);
+        Assert.DoesNotContain("token:", result.Stdout);
+    }
+
+    private sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+    {
+        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
+    }
+
+    private static async Task<CliResult> RunCliAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RegsosekDll());
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"regsosek {string.Join(' ', args)} did not finish within 120 s");
+        }
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The dotnet host running these tests (DOTNET_HOST_PATH under `dotnet test`), else dotnet on PATH.</summary>
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    /// <summary>The host's regsosek.dll, built with this project (same configuration).</summary>
+    private static string RegsosekDll()
+    {
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent!.Name;
+        var built = Path.Combine(RepoPaths.Root, "src", "Regsosek.Host", "bin", configuration, framework.Name, "regsosek.dll");
+        if (File.Exists(built)) return built;
+        var copied = Path.Combine(AppContext.BaseDirectory, "regsosek.dll");
+        Assert.True(File.Exists(copied), $"regsosek.dll is neither at {built} nor at {copied}");
+        return copied;
+    }
+}

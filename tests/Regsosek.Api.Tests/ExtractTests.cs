@@ -1,0 +1,85 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Regsosek.Api.Tests.Infrastructure;
+using Regsosek.Grpc;
+using Regsosek.Stores.Audit;
+
+namespace Regsosek.Api.Tests;
+
+/// <summary>
+/// regsosek.v1.ExtractService (server streaming) through the independent client: a tier-3 extract streams its
+/// file in chunks and then one summary whose checksum matches the bytes received and the audit record; lower
+/// tiers, identity variables and bad columns are refused with the rule or field named.
+/// </summary>
+[Collection(ServiceCollection.Name)]
+public sealed class ExtractTests(ServiceFixture service)
+{
+    [Fact]
+    public async Task A_tier_3_extract_streams_data_chunks_then_a_summary_that_matches_the_bytes_and_the_audit_record()
+    {
+        var head = await service.AuditHeadAsync();
+        var file = Path.Combine(service.Root, $"extract-{Guid.NewGuid():N}.csv");
+        var result = await NodeClient.CallAsync(service.Address, NodeCall.Extract(new
+        {
+            table = "EXTRACT_TABLE_INDIVIDU",
+            columns = new[] { "regency_code", "r405", "r407" },
+            region = "32.01",
+            format = "EXTRACT_FORMAT_CSV",
+        }, service.Microdata.Token, saveTo: file));
+
+        Assert.True(result.Ok, result.ToString());
+        var messages = result.Json.GetProperty("messages").EnumerateArray().ToList();
+        Assert.True(messages.Count >= 2, $"data chunks and a summary: {result}");
+        Assert.All(messages[..^1], m => Assert.Equal("data", m.GetProperty("payload").GetString()));
+        Assert.All(messages[..^1], m => Assert.InRange(m.GetProperty("dataLength").GetInt32(), 1, 1 << 20));
+        Assert.Equal("summary", messages[^1].GetProperty("payload").GetString());
+
+        var summary = messages[^1].GetProperty("summary");
+        var bytes = await File.ReadAllBytesAsync(file);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), summary.GetProperty("sha256").GetString());
+        Assert.Equal(result.Json.GetProperty("dataSha256").GetString(), summary.GetProperty("sha256").GetString());
+        Assert.Equal(bytes.Length.ToString(), summary.GetProperty("bytes").GetString());
+
+        var lines = (await File.ReadAllLinesAsync(file)).Where(l => l.Length > 0).ToList();
+        Assert.Equal("regency_code,r405,r407", lines[0]);
+        Assert.Equal((lines.Count - 1).ToString(), summary.GetProperty("rows").GetString());
+        Assert.True(lines.Count > 100, "regency 3201 holds thousands of persons");
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("3201,", l)); // only the region asked for
+
+        var metadata = summary.GetProperty("metadata");
+        Assert.Equal("TIER_MICRODATA", metadata.GetProperty("tier").GetString());
+        Assert.Equal("3201", metadata.GetProperty("effective_region").GetString());
+        Assert.Equal("Sumber: Registrasi Sosial Ekonomi 2022, Kementerian PPN/Bappenas", metadata.GetProperty("attribution").GetString());
+        Assert.Contains("mikro", metadata.GetProperty("licence").GetString()!, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(JsonValueKind.Object, summary.GetProperty("k_anonymity").ValueKind);
+
+        var record = (await service.AuditRecordsAfterAsync(head)).Single(r => r.Entry.Method == "/regsosek.v1.ExtractService/Extract");
+        Assert.Equal(AuditDecision.Allowed, record.Entry.Decision);
+        Assert.Equal(service.Microdata.Grant.Id, record.Entry.GrantId);
+        Assert.Equal(summary.GetProperty("sha256").GetString(), record.Entry.ExtractSha256);
+        Assert.Equal(lines.Count - 1, record.Entry.Rows);
+    }
+
+    [Fact]
+    public async Task Extracts_are_refused_below_tier_3_for_identity_variables_and_for_unknown_columns()
+    {
+        var plain = new { columns = new[] { "r405", "r407" }, region = "3201", format = "EXTRACT_FORMAT_CSV" };
+        var r = await NodeClient.RunAsync(service.Address,
+            NodeCall.Extract(plain),
+            NodeCall.Extract(plain, service.Regency3201.Token),
+            NodeCall.Extract(new { columns = new[] { "r403", "r407" }, region = "3201" }, service.Microdata.Token),
+            NodeCall.Extract(new { columns = new[] { "r405", "golongan_darah" }, region = "3201" }, service.Microdata.Token),
+            NodeCall.Extract(plain, service.Revoked.Token),
+            NodeCall.GoodPublicAggregate());
+
+        foreach (var refused in r.Take(2))
+        {
+            refused.AssertRefused(GrpcStatusCode.PermissionDenied, "tier.insufficient");
+            Assert.Empty(refused.Json.GetProperty("messages").EnumerateArray());
+        }
+        r[2].AssertRefused(GrpcStatusCode.PermissionDenied, "extract.identity");
+        Assert.Contains("golongan_darah", r[3].AssertFieldViolation("columns[1]"));
+        r[4].AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked");
+        Assert.True(r[5].Ok, r[5].ToString());
+    }
+}
