@@ -1,0 +1,136 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using Regsosek.Core;
+using Regsosek.Core.Policy;
+using Regsosek.Schema;
+
+namespace Regsosek.Catalogue;
+
+/// <summary>
+/// The indicator catalogue: indicators, numerics and dimensions, loaded from the embedded
+/// schema/indicators.yaml and schema/dimensions.yaml and validated against the data dictionary.
+/// Immutable and thread-safe.
+/// </summary>
+public sealed class IndicatorCatalogue
+{
+    private readonly Dictionary<string, Indicator> _indicators;
+    private readonly Dictionary<string, NumericVariable> _numerics;
+    private readonly Dictionary<string, Dimension> _dimensions;
+    private readonly IReadOnlyDictionary<Unit, Condition> _universes;
+
+    internal IndicatorCatalogue(IReadOnlyList<Indicator> indicators, IReadOnlyList<NumericVariable> numerics,
+        IReadOnlyList<Dimension> dimensions, IReadOnlyDictionary<Unit, Condition> universes)
+    {
+        Indicators = indicators;
+        Numerics = numerics;
+        Dimensions = dimensions;
+        _universes = universes;
+        _indicators = indicators.ToDictionary(i => i.Id, StringComparer.Ordinal);
+        _numerics = numerics.ToDictionary(n => n.Id, StringComparer.Ordinal);
+        _dimensions = dimensions.ToDictionary(d => d.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Loads the embedded catalogue and validates it against <paramref name="dictionary"/>.</summary>
+    /// <exception cref="CatalogueException">An entry is invalid; the message names it.</exception>
+    public static IndicatorCatalogue Load(DataDictionary dictionary) =>
+        Load(dictionary, ReadResource("indicators.yaml"), ReadResource("dimensions.yaml"));
+
+    /// <summary>Loads a catalogue from YAML texts (tests, tools) and validates it against <paramref name="dictionary"/>.</summary>
+    /// <exception cref="CatalogueException">An entry is invalid; the message names it.</exception>
+    public static IndicatorCatalogue Load(DataDictionary dictionary, string indicatorsYaml, string dimensionsYaml)
+    {
+        ArgumentNullException.ThrowIfNull(dictionary);
+        return CatalogueLoader.Load(dictionary, indicatorsYaml, dimensionsYaml);
+    }
+
+    /// <summary>The embedded YAML text of "indicators.yaml" or "dimensions.yaml".</summary>
+    public static string ReadResource(string fileName)
+    {
+        using var stream = typeof(IndicatorCatalogue).Assembly.GetManifestResourceStream($"Regsosek.Catalogue.{fileName}")
+            ?? throw new CatalogueException(fileName, "not embedded in the Regsosek.Catalogue assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>Every indicator, in catalogue order.</summary>
+    public IReadOnlyList<Indicator> Indicators { get; }
+
+    /// <summary>Every numeric (for Percentiles and "numeric:statistic" measures), in catalogue order.</summary>
+    public IReadOnlyList<NumericVariable> Numerics { get; }
+
+    /// <summary>Every dimension, in catalogue order (region first).</summary>
+    public IReadOnlyList<Dimension> Dimensions { get; }
+
+    /// <summary>The records of <paramref name="unit"/> that count at all (persons: 404 = 1 or 5).</summary>
+    public Condition UniverseOf(Unit unit) => _universes[unit];
+
+    /// <summary>Finds an indicator by id.</summary>
+    public bool TryGetIndicator(string id, [NotNullWhen(true)] out Indicator? indicator) => _indicators.TryGetValue(id, out indicator);
+
+    /// <summary>Finds a numeric by id.</summary>
+    public bool TryGetNumeric(string id, [NotNullWhen(true)] out NumericVariable? numeric) => _numerics.TryGetValue(id, out numeric);
+
+    /// <summary>Finds a dimension by id.</summary>
+    public bool TryGetDimension(string id, [NotNullWhen(true)] out Dimension? dimension) => _dimensions.TryGetValue(id, out dimension);
+
+    /// <summary>
+    /// Resolves a measure name: an indicator id, or "&lt;numeric&gt;:&lt;statistic&gt;" (see <see cref="Measure"/>).
+    /// On failure <paramref name="error"/> says what to fix.
+    /// </summary>
+    public bool TryResolveMeasure(string? name, [NotNullWhen(true)] out Measure? measure, [NotNullWhen(false)] out string? error)
+    {
+        measure = null;
+        if (string.IsNullOrEmpty(name))
+        {
+            error = "a measure is empty; name an indicator (see ListIndicators) or a numeric statistic such as 'age:p50'";
+            return false;
+        }
+        var colon = name.IndexOf(':');
+        if (colon < 0)
+        {
+            if (_indicators.TryGetValue(name, out var indicator))
+            {
+                measure = Measure.Of(indicator);
+                error = null;
+                return true;
+            }
+            error = _numerics.ContainsKey(name)
+                ? $"'{Shorten(name)}' is a numeric; ask for a statistic of it, e.g. '{name}:mean' or '{name}:p50'"
+                : $"unknown indicator '{Shorten(name)}'; see ListIndicators";
+            return false;
+        }
+        var numericId = name[..colon];
+        if (!_numerics.TryGetValue(numericId, out var numeric))
+        {
+            error = $"unknown numeric '{Shorten(numericId)}'; see ListIndicators for the numerics";
+            return false;
+        }
+        if (!Measure.TryParseStatistic(name[(colon + 1)..], out var kind, out var p, out var statError))
+        {
+            error = $"'{Shorten(name)}': {statError}";
+            return false;
+        }
+        measure = new Measure
+        {
+            Id = name,
+            Kind = kind,
+            Unit = numeric.Unit,
+            Numerator = TrueCondition.Instance,
+            Numeric = numeric,
+            Probability = p,
+            Visibility = numeric.Visibility,
+        };
+        error = null;
+        return true;
+    }
+
+    /// <summary>What the access policy needs to know about an indicator.</summary>
+    public IndicatorAccess AccessOf(Indicator indicator) =>
+        new(indicator.Id, indicator.Visibility.Open, indicator.Visibility.MinTier, indicator.Visibility.LowestLevel);
+
+    /// <summary>What the access policy needs to know about a resolved measure (indicator or numeric statistic).</summary>
+    public static IndicatorAccess AccessOf(Measure measure) =>
+        new(measure.Id, measure.Visibility.Open, measure.Visibility.MinTier, measure.Visibility.LowestLevel);
+
+    internal static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";
+}

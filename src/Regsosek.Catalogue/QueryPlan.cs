@@ -1,0 +1,48 @@
+using Regsosek.Core.Aggregates;
+
+namespace Regsosek.Catalogue;
+
+/// <summary>A value bound to a numbered parameter ($1, $2, ...) of a <see cref="QueryPlan"/>.</summary>
+public abstract record QueryParameter;
+
+/// <summary>A BIGINT parameter (region codes).</summary>
+public sealed record Int64Parameter(long Value) : QueryParameter;
+
+/// <summary>A DOUBLE parameter (percentile probabilities).</summary>
+public sealed record DoubleParameter(double Value) : QueryParameter;
+
+/// <summary>A VARCHAR parameter (the dataset's file glob, from server configuration).</summary>
+public sealed record StringParameter(string Value) : QueryParameter;
+
+/// <summary>A BIGINT[] parameter (filter values, region filter codes).</summary>
+public sealed record Int64ListParameter(IReadOnlyList<long> Values) : QueryParameter;
+
+/// <summary>Where one measure's values are in the result row.</summary>
+/// <param name="Kind">The statistic.</param>
+/// <param name="FirstColumn">Index of its first result column.</param>
+/// <param name="Probability">Percentile: p.</param>
+/// <remarks>
+/// Columns from <paramref name="FirstColumn"/>, all BIGINT unless marked DOUBLE:
+/// Count: count, key sum. Percentage: numerator count, numerator key sum, denominator count, denominator key sum.
+/// Mean/Percentile/Min/Max: group size, key sum, statistic (DOUBLE).
+/// Sum: group size, key sum, sum (DOUBLE), largest (DOUBLE), second largest (DOUBLE).
+/// </remarks>
+public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? Probability)
+{
+    /// <summary>Number of result columns of a measure of <paramref name="kind"/>.</summary>
+    public static int ColumnCount(StatisticKind kind) => kind switch
+    {
+        StatisticKind.Count => 2,
+        StatisticKind.Percentage => 4,
+        StatisticKind.Sum => 5,
+        _ => 3,
+    };
+}
+
+/// <summary>
+/// One parameterised DuckDB query for an aggregate request. The result's column 0 is the BIGINT
+/// grouping id (bit i, counted from the most significant of <c>Shape.Dimensions.Count</c> bits, set
+/// when dimension i is totalled: a margin), columns 1..D the BIGINT dimension keys, then each
+/// measure's columns as <see cref="Layout"/> says. Parameters are numbered from $1 in list order.
+/// </summary>
+public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);

@@ -1,0 +1,278 @@
+using System.Text;
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Schema;
+
+namespace Regsosek.Catalogue;
+
+/// <summary>
+/// Turns an <see cref="AggregateRequest"/> into ONE parameterised DuckDB query over the unit's
+/// hive-partitioned Parquet table. The region becomes equalities on the region columns (prov_code
+/// and regency_code prune partitions); dimensions are grouped with CUBE so that every margin comes
+/// back in the same query; each measure gets its counts and record-key sums (for cell-key
+/// perturbation) or its statistic. SQL identifiers come only from the catalogue and the data
+/// dictionary; every value the client controls is a bound parameter. Pure and thread-safe.
+/// </summary>
+public sealed class QueryPlanner(IndicatorCatalogue catalogue)
+{
+    /// <summary>At most this many dimensions (the region breakdown included): a cube of 4 has 16 grouping sets.</summary>
+    public const int MaxDimensions = 4;
+
+    /// <summary>At most this many measures in one request.</summary>
+    public const int MaxMeasures = 32;
+
+    /// <summary>At most this many values in one filter.</summary>
+    public const int MaxFilterValues = 1000;
+
+    /// <summary>The catalogue the planner reads.</summary>
+    public IndicatorCatalogue Catalogue { get; } = catalogue;
+
+    /// <summary>
+    /// Plans <paramref name="request"/> over <paramref name="effectiveScope"/> — the region the access
+    /// policy allowed (Allowed.EffectiveRegion), which the query covers exactly — reading the dataset
+    /// in <paramref name="datasetDirectory"/>. <c>request.Region</c> is not read: the policy has turned it
+    /// (or "my whole scope") into <paramref name="effectiveScope"/>. Region filters are checked again to lie
+    /// strictly inside it.
+    /// </summary>
+    /// <exception cref="RequestValidationException">The request is invalid; the exception names the field.</exception>
+    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, string datasetDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(datasetDirectory);
+
+        var measures = ResolveMeasures(request.Measures);
+        var unit = measures[0].Unit;
+        var dimensions = ResolveDimensions(request, effectiveScope, unit);
+        var filters = ResolveFilters(request.Filters, effectiveScope, request.Breakdown, unit);
+
+        var sql = new SqlText();
+        var glob = Path.GetFullPath(DatasetLayout.TableDirectory(datasetDirectory, unit.Table())).Replace('\\', '/') + "/*/*/*.parquet";
+        var globParam = sql.Add(new StringParameter(glob));
+
+        // Inner query: one row per record with its dimension keys, measure conditions and values.
+        var inner = new List<string>();
+        for (int i = 0; i < dimensions.Count; i++)
+        {
+            var key = dimensions[i].IsRegion
+                ? $"CAST({request.Breakdown!.Value.ColumnName()} AS BIGINT)"
+                : SqlCompiler.DimensionKey(dimensions[i], Catalogue);
+            inner.Add($"{key} AS d{i}");
+        }
+        var outer = new List<string>
+        {
+            dimensions.Count == 0 ? "CAST(0 AS BIGINT) AS grouping_id" : $"CAST(GROUPING({DimensionList(dimensions.Count)}) AS BIGINT) AS grouping_id",
+        };
+        for (int i = 0; i < dimensions.Count; i++) outer.Add($"d{i}");
+
+        var layout = new List<MeasureLayout>();
+        int column = 1 + dimensions.Count;
+        for (int m = 0; m < measures.Count; m++)
+        {
+            var measure = measures[m];
+            layout.Add(new MeasureLayout(measure.Kind, column, measure.Probability));
+            column += MeasureLayout.ColumnCount(measure.Kind);
+            var n = $"m{m}_n";
+            switch (measure.Kind)
+            {
+                case StatisticKind.Count:
+                    inner.Add($"{SqlCompiler.Condition(measure.Numerator, Catalogue)} AS {n}");
+                    outer.Add(KeyedCount(n));
+                    break;
+                case StatisticKind.Percentage:
+                    var den = $"m{m}_d";
+                    var denSql = SqlCompiler.Condition(measure.Denominator!, Catalogue);
+                    inner.Add($"{denSql} AS {den}");
+                    inner.Add($"({denSql} AND {SqlCompiler.Condition(measure.Numerator, Catalogue)}) AS {n}");
+                    outer.Add(KeyedCount(n));
+                    outer.Add(KeyedCount(den));
+                    break;
+                default:
+                    var v = $"m{m}_v";
+                    var numeric = measure.Numeric!;
+                    inner.Add($"{SqlCompiler.Numeric(numeric.Expression)} AS {v}");
+                    inner.Add($"({SqlCompiler.Condition(new AllCondition([numeric.Where, measure.Numerator]), Catalogue)} AND {v} IS NOT NULL) AS {n}");
+                    outer.Add(KeyedCount(n));
+                    outer.Add(measure.Kind switch
+                    {
+                        StatisticKind.Mean => $"avg({v}) FILTER (WHERE {n})",
+                        StatisticKind.Sum => $"sum({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n}), list_extract(max({v}, 2) FILTER (WHERE {n}), 2)",
+                        StatisticKind.Min => $"min({v}) FILTER (WHERE {n})",
+                        StatisticKind.Max => $"max({v}) FILTER (WHERE {n})",
+                        StatisticKind.Percentile => $"quantile_cont({v}, {sql.Add(new DoubleParameter(measure.Probability!.Value))}) FILTER (WHERE {n})",
+                        _ => throw new InvalidOperationException($"statistic {measure.Kind} is not planned"),
+                    });
+                    break;
+            }
+        }
+        inner.Add("record_key");
+
+        // WHERE: the region (partition pruning), the unit's universe, the filters.
+        var where = new List<string>();
+        foreach (var level in new[] { RegionLevel.Province, RegionLevel.Regency, RegionLevel.District, RegionLevel.Village })
+        {
+            if (level > effectiveScope.Level) break;
+            where.Add($"{level.ColumnName()} = {sql.Add(new Int64Parameter(effectiveScope.AncestorAt(level).Numeric))}");
+        }
+        var universe = Catalogue.UniverseOf(unit);
+        if (universe is not TrueCondition) where.Add(SqlCompiler.Condition(universe, Catalogue));
+        foreach (var filter in filters)
+        {
+            if (filter.Dimension.IsRegion)
+            {
+                var byLevel = filter.Regions.GroupBy(r => r.Level).OrderBy(g => g.Key)
+                    .Select(g => $"list_contains({sql.Add(new Int64ListParameter(g.Select(r => r.Numeric).ToArray()))}, {g.Key.ColumnName()})");
+                where.Add($"({string.Join(" OR ", byLevel)})");
+            }
+            else
+            {
+                where.Add($"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {SqlCompiler.DimensionKey(filter.Dimension, Catalogue)})");
+            }
+        }
+
+        var text = new StringBuilder();
+        text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
+        text.Append("FROM (SELECT ").AppendJoin(", ", inner).Append('\n');
+        text.Append("  FROM read_parquet(").Append(globParam)
+            .Append(", hive_partitioning = true, hive_types = {'prov_code': INTEGER, 'regency_code': INTEGER})\n");
+        if (where.Count > 0) text.Append("  WHERE ").AppendJoin("\n    AND ", where).Append('\n');
+        text.Append(") AS t");
+        if (dimensions.Count > 0)
+        {
+            var list = DimensionList(dimensions.Count);
+            text.Append("\nGROUP BY CUBE (").Append(list).Append(')');
+            text.Append("\nORDER BY grouping_id DESC, ").Append(string.Join(", ", Enumerable.Range(0, dimensions.Count).Select(i => $"d{i} NULLS FIRST")));
+        }
+
+        var shape = new TableShape(
+            dimensions.Select(d => d.Id).ToList(),
+            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit)).ToList());
+        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout);
+    }
+
+    private static string KeyedCount(string condition) =>
+        $"count(*) FILTER (WHERE {condition}), CAST(coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS BIGINT)";
+
+    private static string DimensionList(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"d{i}"));
+
+    private List<Measure> ResolveMeasures(IReadOnlyList<string>? names)
+    {
+        if (names is null || names.Count == 0)
+            throw new RequestValidationException("measures", "no measure; name at least one indicator (see ListIndicators)");
+        if (names.Count > MaxMeasures)
+            throw new RequestValidationException("measures", $"at most {MaxMeasures} measures in one request; got {names.Count}");
+        var list = new List<Measure>(names.Count);
+        for (int i = 0; i < names.Count; i++)
+        {
+            if (!Catalogue.TryResolveMeasure(names[i], out var measure, out var error))
+                throw new RequestValidationException($"measures[{i}]", error);
+            int first = list.FindIndex(m => m.Id == measure.Id);
+            if (first >= 0)
+                throw new RequestValidationException($"measures[{i}]", $"'{measure.Id}' is already asked for at measures[{first}]");
+            if (list.Count > 0 && measure.Unit != list[0].Unit)
+                throw new RequestValidationException($"measures[{i}]",
+                    $"'{measure.Id}' is over {measure.Unit.Name()} but measures[0] '{list[0].Id}' is over {list[0].Unit.Name()}; ask for them in separate requests");
+            list.Add(measure);
+        }
+        return list;
+    }
+
+    private List<Dimension> ResolveDimensions(AggregateRequest request, RegionCode scope, Unit unit)
+    {
+        var groupBy = request.GroupBy ?? [];
+        int total = groupBy.Count + (request.Breakdown is null ? 0 : 1);
+        if (total > MaxDimensions)
+            throw new RequestValidationException("group_by", $"at most {MaxDimensions} dimensions (the region breakdown counts as one); got {total}");
+        var list = new List<Dimension>(total);
+        if (request.Breakdown is { } breakdown)
+        {
+            if (!Enum.IsDefined(breakdown) || breakdown <= scope.Level)
+            {
+                var below = Enum.GetValues<RegionLevel>().Where(l => l > scope.Level).ToList();
+                throw new RequestValidationException("breakdown", below.Count == 0
+                    ? $"the region {scope} is a village, which has no level below it; remove the breakdown"
+                    : $"the breakdown must be a level below the region {scope} ({scope.Level}): {string.Join(", ", below)}");
+            }
+            Catalogue.TryGetDimension(Dimension.RegionId, out var region);
+            list.Add(region!);
+        }
+        for (int i = 0; i < groupBy.Count; i++)
+        {
+            var id = groupBy[i];
+            if (string.IsNullOrEmpty(id) || !Catalogue.TryGetDimension(id, out var dimension))
+                throw new RequestValidationException($"group_by[{i}]", $"unknown dimension '{IndicatorCatalogue.Shorten(id ?? "")}'; see ListDimensions");
+            if (dimension.IsRegion)
+                throw new RequestValidationException($"group_by[{i}]", "break the region down with 'breakdown' (the region level), not in group_by");
+            if (!dimension.AppliesTo(unit))
+                throw new RequestValidationException($"group_by[{i}]", $"dimension '{id}' applies to {string.Join(" and ", dimension.Units.Select(u => u.Name()))}, and this request's measures are over {unit.Name()}");
+            if (list.Contains(dimension))
+                throw new RequestValidationException($"group_by[{i}]", $"dimension '{id}' is listed twice");
+            list.Add(dimension);
+        }
+        return list;
+    }
+
+    private sealed record ResolvedFilter(Dimension Dimension, IReadOnlyList<long> Values, IReadOnlyList<RegionCode> Regions);
+
+    private List<ResolvedFilter> ResolveFilters(IReadOnlyList<DimensionFilter>? filters, RegionCode scope, RegionLevel? breakdown, Unit unit)
+    {
+        var list = new List<ResolvedFilter>();
+        if (filters is null) return list;
+        for (int i = 0; i < filters.Count; i++)
+        {
+            var filter = filters[i];
+            var field = $"filters[{i}]";
+            if (filter is null) throw new RequestValidationException(field, "empty filter");
+            if (string.IsNullOrEmpty(filter.Dimension) || !Catalogue.TryGetDimension(filter.Dimension, out var dimension))
+                throw new RequestValidationException($"{field}.dimension", $"unknown dimension '{IndicatorCatalogue.Shorten(filter.Dimension ?? "")}'; see ListDimensions");
+            if (!dimension.AppliesTo(unit))
+                throw new RequestValidationException($"{field}.dimension", $"dimension '{dimension.Id}' applies to {string.Join(" and ", dimension.Units.Select(u => u.Name()))}, and this request's measures are over {unit.Name()}");
+            int first = list.FindIndex(f => f.Dimension == dimension);
+            if (first >= 0)
+                throw new RequestValidationException($"{field}.dimension", $"dimension '{dimension.Id}' is already filtered at filters[{first}]; put all its values in one filter");
+            var values = filter.Values ?? [];
+            if (values.Count == 0)
+                throw new RequestValidationException($"{field}.values", $"no values; list the {(dimension.IsRegion ? "region codes" : "codes")} to keep");
+            if (values.Count > MaxFilterValues)
+                throw new RequestValidationException($"{field}.values", $"at most {MaxFilterValues} values; got {values.Count}");
+            var regions = new List<RegionCode>();
+            foreach (var value in values)
+            {
+                if (dimension.IsRegion)
+                {
+                    var code = ParseRegion(value, $"{field}.values");
+                    if (code.Level <= scope.Level || !scope.Contains(code))
+                        throw new RequestValidationException($"{field}.values", $"{value} is not a region inside {scope}; filter on regions below the requested region");
+                    regions.Add(code);
+                }
+                else if (!dimension.HasValue(value))
+                {
+                    throw new RequestValidationException($"{field}.values",
+                        $"{value} is not a code of dimension '{dimension.Id}' ({string.Join(", ", dimension.Values.Select(v => v.Code))}; {Dimension.NotApplicableCode} for not applicable)");
+                }
+            }
+            list.Add(new ResolvedFilter(dimension, values.Distinct().ToArray(), regions));
+        }
+        return list;
+    }
+
+    private static RegionCode ParseRegion(long value, string field)
+    {
+        var digits = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!RegionCode.TryParse(digits, out var code, out var error) || value <= 0)
+            throw new RequestValidationException(field, error ?? $"{value} is not a region code");
+        return code;
+    }
+
+    /// <summary>Collects the numbered parameters of one query.</summary>
+    private sealed class SqlText
+    {
+        public List<QueryParameter> Parameters { get; } = [];
+
+        /// <summary>Adds a parameter and returns its placeholder ("$3").</summary>
+        public string Add(QueryParameter parameter)
+        {
+            Parameters.Add(parameter);
+            return "$" + Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Globalization;
+using System.Text;
+
+namespace Regsosek.Catalogue;
+
+/// <summary>
+/// Compiles catalogue conditions, numerics and dimensions to DuckDB SQL expressions. Identifiers
+/// are dictionary column names (validated at load: [a-z][a-z0-9_]*) and constants are numbers
+/// from the catalogue, formatted by this class; nothing here comes from a client.
+/// </summary>
+internal static class SqlCompiler
+{
+    /// <summary>The SQL boolean expression of <paramref name="condition"/>; never NULL (NULL answers make tests false).</summary>
+    public static string Condition(Condition condition, IndicatorCatalogue catalogue)
+    {
+        var sb = new StringBuilder();
+        Append(sb, condition, catalogue);
+        return sb.ToString();
+    }
+
+    private static void Append(StringBuilder sb, Condition condition, IndicatorCatalogue catalogue)
+    {
+        switch (condition)
+        {
+            case TrueCondition:
+                sb.Append("true");
+                break;
+            case AllCondition all:
+                AppendJoined(sb, all.Parts, " AND ", "true", catalogue);
+                break;
+            case AnyCondition any:
+                AppendJoined(sb, any.Parts, " OR ", "false", catalogue);
+                break;
+            case NotCondition not:
+                sb.Append("(NOT ");
+                Append(sb, not.Inner, catalogue);
+                sb.Append(')');
+                break;
+            case FlagCondition flag:
+                sb.Append("coalesce(").Append(flag.Column).Append(" BETWEEN 1 AND ").Append(flag.MaxSum)
+                  .Append(" AND (").Append(flag.Column).Append(" & ").Append(flag.Mask).Append(") <> 0, false)");
+                break;
+            case TestCondition test:
+                AppendTest(sb, test, catalogue);
+                break;
+            default:
+                throw new InvalidOperationException($"unknown condition {condition.GetType().Name}");
+        }
+    }
+
+    private static void AppendJoined(StringBuilder sb, IReadOnlyList<Condition> parts, string op, string empty, IndicatorCatalogue catalogue)
+    {
+        if (parts.Count == 0)
+        {
+            sb.Append(empty);
+            return;
+        }
+        sb.Append('(');
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (i > 0) sb.Append(op);
+            Append(sb, parts[i], catalogue);
+        }
+        sb.Append(')');
+    }
+
+    private static void AppendTest(StringBuilder sb, TestCondition test, IndicatorCatalogue catalogue)
+    {
+        var operand = test.Operand switch
+        {
+            VariableOperand v => v.Column,
+            NumericOperand n => Numeric(catalogue.TryGetNumeric(n.NumericId, out var numeric)
+                ? numeric.Expression
+                : throw new InvalidOperationException($"numeric {n.NumericId} vanished")),
+            _ => throw new InvalidOperationException("unknown operand"),
+        };
+        if (test.Operator == TestOperator.IsNull)
+        {
+            sb.Append('(').Append(operand).Append(test.Values[0] != 0 ? " IS NULL)" : " IS NOT NULL)");
+            return;
+        }
+        sb.Append("coalesce(").Append(operand);
+        switch (test.Operator)
+        {
+            case TestOperator.In:
+            case TestOperator.NotIn:
+                sb.Append(test.Operator == TestOperator.In ? " IN (" : " NOT IN (");
+                for (int i = 0; i < test.Values.Count; i++)
+                {
+                    if (i > 0) sb.Append(", ");
+                    sb.Append(Literal(test.Values[i]));
+                }
+                sb.Append(')');
+                break;
+            case TestOperator.Between:
+                sb.Append(" BETWEEN ").Append(Literal(test.Values[0])).Append(" AND ").Append(Literal(test.Values[1]));
+                break;
+            case TestOperator.AtLeast: sb.Append(" >= ").Append(Literal(test.Values[0])); break;
+            case TestOperator.GreaterThan: sb.Append(" > ").Append(Literal(test.Values[0])); break;
+            case TestOperator.AtMost: sb.Append(" <= ").Append(Literal(test.Values[0])); break;
+            case TestOperator.LessThan: sb.Append(" < ").Append(Literal(test.Values[0])); break;
+            default: throw new InvalidOperationException($"operator {test.Operator} has no SQL form here");
+        }
+        sb.Append(", false)");
+    }
+
+    /// <summary>The SQL DOUBLE expression of a numeric (NULL when not computable).</summary>
+    public static string Numeric(NumericExpression expression) => expression switch
+    {
+        ColumnExpression c => $"CAST({c.Column} AS DOUBLE)",
+        RatioExpression r => $"(CAST({r.Numerator} AS DOUBLE) / NULLIF({r.Denominator}, 0))",
+        SumExpression s => "CAST(" + string.Join(" + ", s.Terms.Select(t => $"coalesce({t}, 0)")) + " AS DOUBLE)",
+        _ => throw new InvalidOperationException("unknown numeric expression"),
+    };
+
+    /// <summary>The SQL BIGINT key of a non-region dimension: never NULL (-1 when not applicable).</summary>
+    public static string DimensionKey(Dimension dimension, IndicatorCatalogue catalogue)
+    {
+        switch (dimension.Expression)
+        {
+            case ColumnDimension c:
+                return $"coalesce(CAST({c.Column} AS BIGINT), {Dimension.NotApplicableCode})";
+            case CaseDimension cases:
+                var sb = new StringBuilder("CAST(CASE");
+                foreach (var (code, when) in cases.Cases)
+                {
+                    sb.Append(" WHEN ");
+                    Append(sb, when, catalogue);
+                    sb.Append(" THEN ").Append(code);
+                }
+                sb.Append(" ELSE ").Append(Dimension.NotApplicableCode).Append(" END AS BIGINT)");
+                return sb.ToString();
+            default:
+                throw new InvalidOperationException($"dimension {dimension.Id} has no SQL key of this kind");
+        }
+    }
+
+    /// <summary>A catalogue constant as a SQL number literal.</summary>
+    public static string Literal(double value) =>
+        value == Math.Floor(value) && Math.Abs(value) < 1e15
+            ? ((long)value).ToString(CultureInfo.InvariantCulture)
+            : value.ToString("R", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,20 @@
+namespace Regsosek.Engine;
+
+/// <summary>Settings of the <see cref="AggregateEngine"/>'s DuckDB database and connection pool.</summary>
+public sealed record AggregateEngineOptions
+{
+    /// <summary>DuckDB worker threads (null: DuckDB's default, every core).</summary>
+    public int? Threads { get; init; }
+
+    /// <summary>DuckDB memory limit, e.g. "4GB" (null: DuckDB's default, 80 % of RAM).</summary>
+    public string? MemoryLimit { get; init; }
+
+    /// <summary>Where DuckDB may spill to disk (null: its default).</summary>
+    public string? TempDirectory { get; init; }
+
+    /// <summary>How many queries run at once; more wait for a free connection. Default 4.</summary>
+    public int MaxConcurrentQueries { get; init; } = 4;
+
+    /// <summary>Prepared statements kept per connection, by SQL text. Default 64; 0 disables the cache.</summary>
+    public int PreparedStatementCacheSize { get; init; } = 64;
+}

@@ -1,0 +1,150 @@
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Schema;
+
+namespace Regsosek.Catalogue.Tests;
+
+public class QueryPlannerTests
+{
+    private static readonly IndicatorCatalogue Catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+    private static readonly QueryPlanner Planner = new(Catalogue);
+    private static readonly RegionCode Jabar = RegionCode.Parse("32");
+
+    private static RequestValidationException Reject(AggregateRequest request, RegionCode? scope = null) =>
+        Assert.Throws<RequestValidationException>(() => Planner.PlanAggregate(request, scope ?? request.Region, "/data/regsosek"));
+
+    private static AggregateRequest Request(string[] measures, string[]? groupBy = null, DimensionFilter[]? filters = null, RegionLevel? breakdown = null) =>
+        new(measures, Jabar, breakdown, groupBy ?? [], filters ?? []);
+
+    [Fact]
+    public void An_unknown_indicator_names_its_position_and_where_to_look()
+    {
+        var e = Reject(Request(["population", "jkn_coverage", "foo"]));
+        Assert.Equal("measures[2]", e.Field);
+        Assert.Equal("measures[2]: unknown indicator 'foo'; see ListIndicators", e.Message);
+    }
+
+    [Fact]
+    public void More_than_four_dimensions_are_refused_counting_the_region_breakdown()
+    {
+        var e = Reject(Request(["population"], ["sex", "age_broad", "desil", "disability"], breakdown: RegionLevel.Regency));
+        Assert.Equal("group_by", e.Field);
+        Assert.StartsWith("group_by: at most 4 dimensions", e.Message);
+        // Four without the breakdown are fine.
+        Assert.Equal(4, Planner.PlanAggregate(Request(["population"], ["sex", "age_broad", "desil", "disability"]), Jabar, "/d").Shape.Dimensions.Count);
+    }
+
+    [Fact]
+    public void A_filter_value_outside_the_dimension_lists_the_codes()
+    {
+        var e = Reject(Request(["population"], filters: [new DimensionFilter("sex", [1, 7])]));
+        Assert.Equal("filters[0].values", e.Field);
+        Assert.StartsWith("filters[0].values: 7 is not a code of dimension 'sex' (1, 2", e.Message);
+    }
+
+    [Theory]
+    [InlineData(new string[0], "measures")]
+    [InlineData(new[] { "population", "family_count" }, "measures[1]")]
+    [InlineData(new[] { "population", "population" }, "measures[1]")]
+    [InlineData(new[] { "age" }, "measures[0]")]
+    [InlineData(new[] { "age:p100" }, "measures[0]")]
+    [InlineData(new[] { "nosuch:mean" }, "measures[0]")]
+    public void Bad_measures_name_their_field(string[] measures, string field) =>
+        Assert.Equal(field, Reject(Request(measures)).Field);
+
+    [Fact]
+    public void Mixing_persons_and_families_says_to_split_the_request()
+    {
+        var e = Reject(Request(["population", "safe_drinking_water"]));
+        Assert.Contains("over families but measures[0] 'population' is over persons", e.Message);
+    }
+
+    [Fact]
+    public void Dimensions_must_exist_apply_to_the_unit_and_not_repeat()
+    {
+        Assert.Equal("group_by[0]", Reject(Request(["population"], ["nosuch"])).Field);
+        var e = Reject(Request(["safe_drinking_water"], ["sex"]));
+        Assert.Equal("group_by[0]", e.Field);
+        Assert.Contains("applies to persons", e.Message);
+        Assert.Equal("group_by[1]", Reject(Request(["population"], ["sex", "sex"])).Field);
+        Assert.Equal("group_by[0]", Reject(Request(["population"], ["region"])).Field);
+    }
+
+    [Fact]
+    public void The_breakdown_must_be_below_the_region()
+    {
+        var regency = RegionCode.Parse("3201");
+        var e = Reject(new AggregateRequest(["population"], regency, RegionLevel.Province, [], []));
+        Assert.Equal("breakdown", e.Field);
+        Assert.Contains("District, Village", e.Message);
+        var village = RegionCode.Parse("3201012001");
+        var e2 = Reject(new AggregateRequest(["population"], village, RegionLevel.Village, [], []));
+        Assert.Equal("breakdown", e2.Field);
+        Assert.Contains("remove the breakdown", e2.Message);
+    }
+
+    [Fact]
+    public void Region_filters_must_lie_inside_the_scope_and_filters_must_not_repeat()
+    {
+        Assert.Equal("filters[0].values", Reject(Request(["population"], filters: [new DimensionFilter("region", [3301])])).Field);
+        Assert.Equal("filters[0].values", Reject(Request(["population"], filters: [new DimensionFilter("region", [32])])).Field);
+        Assert.Equal("filters[0].values", Reject(Request(["population"], filters: [new DimensionFilter("region", [123])])).Field);
+        Assert.Equal("filters[0].values", Reject(Request(["population"], filters: [new DimensionFilter("sex", [])])).Field);
+        Assert.Equal("filters[1].dimension", Reject(Request(["population"], filters: [new DimensionFilter("sex", [1]), new DimensionFilter("sex", [2])])).Field);
+        Assert.Equal("filters[0].dimension", Reject(Request(["safe_drinking_water"], filters: [new DimensionFilter("sex", [1])])).Field);
+    }
+
+    [Fact]
+    public void The_plan_prunes_by_every_level_of_the_scope_with_parameters()
+    {
+        var district = RegionCode.Parse("320101");
+        var plan = Planner.PlanAggregate(new AggregateRequest(["population"], district, RegionLevel.Village, ["sex"], []), district, "/data/regsosek");
+
+        Assert.Contains("prov_code = $2", plan.Sql);
+        Assert.Contains("regency_code = $3", plan.Sql);
+        Assert.Contains("district_code = $4", plan.Sql);
+        Assert.Equal([new Int64Parameter(32), new Int64Parameter(3201), new Int64Parameter(320101)], plan.Parameters.Skip(1));
+        Assert.Equal(new StringParameter("/data/regsosek/individu/*/*/*.parquet"), plan.Parameters[0]);
+        Assert.Contains("GROUP BY CUBE (d0, d1)", plan.Sql);
+        Assert.Equal(["region", "sex"], plan.Shape.Dimensions);
+        Assert.Equal(new MeasureInfo("population", StatisticKind.Count, "persons"), Assert.Single(plan.Shape.Measures));
+    }
+
+    [Fact]
+    public void Desil_distributions_and_percentiles_are_plans_of_the_same_planner()
+    {
+        var desil = Planner.PlanAggregate(AggregateRequest.DesilDistribution(Unit.Families, Jabar, RegionLevel.Regency, ["urban_rural"], []), Jabar, "/d");
+        Assert.Equal(["region", "desil", "urban_rural"], desil.Shape.Dimensions);
+        Assert.Equal("family_count", desil.Shape.Measures[0].Id);
+
+        var pct = Planner.PlanAggregate(AggregateRequest.Percentiles("floor_area_per_capita", [0.1, 0.5, 0.025], Jabar, null, ["desil"], []), Jabar, "/d");
+        Assert.Equal(["floor_area_per_capita:p10", "floor_area_per_capita:p50", "floor_area_per_capita:p2.5"], pct.Shape.Measures.Select(m => m.Id));
+        Assert.All(pct.Shape.Measures, m => Assert.Equal("m2", m.Unit));
+        Assert.Equal([0.1, 0.5, 0.025], pct.Parameters.OfType<DoubleParameter>().Select(p => p.Value));
+        Assert.Equal([0.1, 0.5, 0.025], pct.Layout.Select(l => l.Probability!.Value));
+
+        Assert.Equal("measures[0]", Reject(AggregateRequest.Percentiles("age", [1.5], Jabar, null, [], [])).Field);
+    }
+
+    [Fact]
+    public void The_layout_places_each_measure_after_the_keys()
+    {
+        var plan = Planner.PlanAggregate(Request(["population", "jkn_coverage", "age:mean", "age:p90"], ["sex"]), Jabar, "/d");
+        Assert.Equal([2, 4, 8, 11], plan.Layout.Select(l => l.FirstColumn));
+        Assert.Equal([StatisticKind.Count, StatisticKind.Percentage, StatisticKind.Mean, StatisticKind.Percentile], plan.Layout.Select(l => l.Kind));
+    }
+
+    [Fact]
+    public void Access_of_a_measure_comes_from_the_catalogue()
+    {
+        Assert.True(Catalogue.TryGetIndicator("safe_drinking_water", out var water));
+        var access = Catalogue.AccessOf(water);
+        Assert.True(access.Open);
+        Assert.Equal(Tier.Public, access.MinTier);
+        Assert.True(Catalogue.TryResolveMeasure("floor_area:p50", out var m, out _));
+        var numericAccess = IndicatorCatalogue.AccessOf(m);
+        Assert.False(numericAccess.Open);
+        Assert.Equal(Tier.Disaggregated, numericAccess.MinTier);
+        Assert.Equal("floor_area:p50", numericAccess.Id);
+    }
+}
