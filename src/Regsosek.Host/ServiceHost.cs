@@ -45,6 +45,24 @@ public static class ServiceHost
 
     /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults
     /// are registered (tests use it to inject a failing audit log or a fixed clock).</summary>
+    /// <summary>JWT validation when an issuer is configured; opaque tokens only otherwise.</summary>
+    public static TokenAuthenticatorOptions? TokenOptions(ServiceOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.JwtIssuer)) return null;
+        return new TokenAuthenticatorOptions
+        {
+            Jwt = new JwtValidationOptions
+            {
+                Issuer = options.JwtIssuer,
+                Audience = options.JwtAudience ?? "",
+                HmacKey = string.IsNullOrWhiteSpace(options.JwtHmacKey) ? null : Convert.FromBase64String(options.JwtHmacKey),
+                RsaPublicKeys = string.IsNullOrWhiteSpace(options.JwtRsaPublicKeyPath)
+                    ? []
+                    : [JwtValidationOptions.RsaKeyFromPem(File.ReadAllText(options.JwtRsaPublicKeyPath))],
+            },
+        };
+    }
+
     public static WebApplication Build(ServiceOptions options, Action<IServiceCollection>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -80,7 +98,7 @@ public static class ServiceHost
         services.AddSingleton<IRegionNames>(_ => new DatasetRegionNames(dataset.Directory));
         services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), null,
+        services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<CallRunner>();
         services.AddSingleton<AggregateApi>();

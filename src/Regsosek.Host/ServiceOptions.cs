@@ -41,5 +41,13 @@ public sealed class ServiceOptions
     /// <summary>Base64 master key of extract pseudonyms; created under Home when unset.</summary>
     public string? PseudonymMasterKey { get; set; }
 
+    /// <summary>Accept signed JWTs besides opaque tokens: the issuer and audience they must carry…</summary>
+    public string? JwtIssuer { get; set; }
+    public string? JwtAudience { get; set; }
+
+    /// <summary>…and their HS256 key (base64, at least 32 bytes) and/or an RS256 public key (PEM file).</summary>
+    public string? JwtHmacKey { get; set; }
+    public string? JwtRsaPublicKeyPath { get; set; }
+
     public string DatasetPath => Path.GetFullPath(Dataset ?? Path.Combine(Home, "dataset"));
 }
