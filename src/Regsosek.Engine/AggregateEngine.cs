@@ -28,6 +28,12 @@ public sealed class AggregateEngine : IDisposable
             TempDirectory = options.TempDirectory,
             PreserveInsertionOrder = false,
         });
+        if (options.ParquetMetadataCache)
+        {
+            // Not accepted as an open-time option: the Parquet extension must be loaded first.
+            using var setup = _database.Connect();
+            setup.Execute("LOAD parquet; SET GLOBAL parquet_metadata_cache = true;");
+        }
         _pool = new ConnectionPool(_database, options.MaxConcurrentQueries, options.PreparedStatementCacheSize);
     }
 

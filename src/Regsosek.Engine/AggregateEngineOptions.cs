@@ -17,4 +17,8 @@ public sealed record AggregateEngineOptions
 
     /// <summary>Prepared statements kept per connection, by SQL text. Default 64; 0 disables the cache.</summary>
     public int PreparedStatementCacheSize { get; init; } = 64;
+
+    /// <summary>Keep Parquet footers (schema, row-group statistics) in memory between queries, so repeated
+    /// requests do not re-read them. The dataset's files are immutable, so the cache never goes stale.</summary>
+    public bool ParquetMetadataCache { get; init; } = true;
 }

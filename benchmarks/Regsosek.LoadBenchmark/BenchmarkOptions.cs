@@ -1,0 +1,45 @@
+namespace Regsosek.LoadBenchmark;
+
+/// <summary>Settings of one benchmark run (the command line).</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>The dataset directory (generated Parquet with manifest.json).</summary>
+    public required string Dataset { get; init; }
+
+    /// <summary>Timed requests per request kind and variant, at concurrency 1 and again at concurrency C.</summary>
+    public int Requests { get; init; } = 200;
+
+    /// <summary>Concurrent callers of the concurrency-C phase.</summary>
+    public int Concurrency { get; init; } = 8;
+
+    /// <summary>Untimed warm-up requests per kind and variant.</summary>
+    public int Warmup { get; init; } = 20;
+
+    /// <summary>Where to write the Markdown report (null: the console only).</summary>
+    public string? Out { get; init; }
+
+    /// <summary>Also time each pipeline stage in-process (the diagnostic profile).</summary>
+    public bool Profile { get; init; }
+
+    /// <summary>Also measure two what-ifs on DuckDB directly: the glob narrowed to the scope's partitions, and the Parquet metadata cache.</summary>
+    public bool WhatIf { get; init; }
+
+    /// <summary>Measurement stops after this long (the report says so); the run always ends by itself.</summary>
+    public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(20);
+
+    /// <summary>Generate a dataset of this many persons when <see cref="Dataset"/> does not exist.</summary>
+    public long? GeneratePersons { get; init; }
+
+    /// <summary>Seed of a generated dataset.</summary>
+    public ulong Seed { get; init; } = 20220101;
+
+    /// <summary>Checks the values; throws <see cref="ArgumentException"/> saying what to fix.</summary>
+    public void Validate()
+    {
+        if (Requests < 10) throw new ArgumentException($"--requests must be at least 10 for a p99 to mean anything (got {Requests})");
+        if (Concurrency is < 1 or > 256) throw new ArgumentException($"--concurrency must be between 1 and 256 (got {Concurrency})");
+        if (Warmup < 0) throw new ArgumentException($"--warmup cannot be negative (got {Warmup})");
+        if (MaxDuration <= TimeSpan.Zero) throw new ArgumentException("--max-seconds must be positive");
+        if (GeneratePersons is < 1000) throw new ArgumentException($"--generate needs at least 1000 persons (got {GeneratePersons})");
+    }
+}

@@ -1,0 +1,161 @@
+using Regsosek.Catalogue;
+using Regsosek.Core.Aggregates;
+using Regsosek.DuckDb;
+
+namespace Regsosek.LoadBenchmark;
+
+/// <summary>One exact result row read directly from DuckDB: the group key and each measure's exact value.</summary>
+/// <param name="Key">The row's keys joined with '|', "*" for a margin (see <see cref="DirectDuckDb.KeyOf"/>).</param>
+/// <param name="Counts">Per measure: its first count column (count, numerator count, or group size).</param>
+/// <param name="Denominators">Per measure: the denominator count of a percentage, else 0.</param>
+/// <param name="Statistics">Per measure: the statistic (percentile, mean, ...) or null.</param>
+public sealed record DirectRow(string Key, long[] Counts, long[] Denominators, double?[] Statistics);
+
+/// <summary>
+/// The same SQL as the service, run on DuckDB directly through our binding: a fresh in-memory database of
+/// its own (not the service's engine), with the engine's settings (threads: DuckDB's default, all cores;
+/// preserve_insertion_order = false), one connection, each request's statement prepared once, parameters
+/// bound per run, the result streamed and read minimally (row count and one column). Not thread-safe.
+/// </summary>
+public sealed class DirectDuckDb : IDisposable
+{
+    private readonly DuckDbDatabase _database;
+    private readonly DuckDbConnection _connection;
+    private readonly Dictionary<string, (DuckDbPreparedStatement Statement, QueryPlan Plan)> _statements = new(StringComparer.Ordinal);
+
+    /// <summary>Opens the database; with <paramref name="parquetMetadataCache"/> DuckDB keeps Parquet footers in memory
+    /// between queries (SET parquet_metadata_cache; a what-if, the service's engine does not set it).</summary>
+    public DirectDuckDb(bool parquetMetadataCache = false)
+    {
+        _database = DuckDbDatabase.Open(null, new DuckDbOptions { PreserveInsertionOrder = false });
+        _connection = _database.Connect();
+        if (parquetMetadataCache) _connection.Execute("LOAD parquet; SET parquet_metadata_cache = true;");
+    }
+
+    /// <summary>
+    /// What-if: <paramref name="plan"/> with its file glob ".../&lt;table&gt;/*/*/*.parquet" narrowed to the partition
+    /// directories of <paramref name="scope"/> (its province, and its regency when it has one), so DuckDB lists and
+    /// opens only those. The WHERE clause is unchanged, so the result is the same.
+    /// </summary>
+    public static QueryPlan NarrowGlob(QueryPlan plan, Regsosek.Core.RegionCode scope)
+    {
+        const string Everything = "/*/*/*.parquet";
+        if (scope.Level == Regsosek.Core.RegionLevel.National) return plan;
+        var province = scope.AncestorAt(Regsosek.Core.RegionLevel.Province).Value;
+        var regency = scope.Level >= Regsosek.Core.RegionLevel.Regency
+            ? "regency_code=" + scope.AncestorAt(Regsosek.Core.RegionLevel.Regency).Value
+            : "*";
+        var parameters = plan.Parameters.Select(p => p is StringParameter s && s.Value.EndsWith(Everything, StringComparison.Ordinal)
+            ? new StringParameter(s.Value[..^Everything.Length] + $"/prov_code={province}/{regency}/*.parquet")
+            : p).ToList();
+        if (parameters.SequenceEqual(plan.Parameters))
+            throw new InvalidOperationException("the plan has no '*/*/*.parquet' glob parameter to narrow");
+        return plan with { Parameters = parameters };
+    }
+
+    /// <summary>Prepares <paramref name="plan"/>'s SQL under <paramref name="id"/>.</summary>
+    public void Prepare(string id, QueryPlan plan) => _statements[id] = (_connection.Prepare(plan.Sql), plan);
+
+    /// <summary>Runs <paramref name="id"/>'s query, reading minimally; returns the number of result rows.</summary>
+    public long Run(string id)
+    {
+        var (statement, plan) = Bound(id);
+        using var result = statement.ExecuteStreaming();
+        long rows = 0, sum = 0;
+        int column = plan.Layout[0].FirstColumn;
+        while (result.FetchChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                int n = chunk.RowCount;
+                rows += n;
+                var counts = chunk.GetVector(column).GetData<long>(n);
+                for (int i = 0; i < n; i++) sum += counts[i];
+            }
+        }
+        GC.KeepAlive(sum);
+        return rows;
+    }
+
+    /// <summary>Runs <paramref name="id"/>'s query and reads every row's key and exact values (for the result check).</summary>
+    public IReadOnlyList<DirectRow> ReadAll(string id)
+    {
+        var (statement, plan) = Bound(id);
+        int dims = plan.Shape.Dimensions.Count, measures = plan.Layout.Count;
+        var rows = new List<DirectRow>();
+        using var result = statement.ExecuteStreaming();
+        var keys = new long?[dims];
+        while (result.FetchChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                int n = chunk.RowCount;
+                var gid = chunk.GetVector(0).GetData<long>(n);
+                for (int r = 0; r < n; r++)
+                {
+                    for (int d = 0; d < dims; d++)
+                    {
+                        bool margin = ((gid[r] >> (dims - 1 - d)) & 1) != 0;
+                        var v = chunk.GetVector(1 + d);
+                        keys[d] = margin ? null : v.IsValid(r) ? v.GetData<long>(n)[r] : Dimension.NotApplicableCode;
+                    }
+                    var counts = new long[measures];
+                    var denominators = new long[measures];
+                    var statistics = new double?[measures];
+                    for (int m = 0; m < measures; m++)
+                    {
+                        var layout = plan.Layout[m];
+                        counts[m] = Long(chunk, n, r, layout.FirstColumn);
+                        if (layout.Kind == StatisticKind.Percentage) denominators[m] = Long(chunk, n, r, layout.FirstColumn + 2);
+                        else if (layout.Kind != StatisticKind.Count)
+                        {
+                            var v = chunk.GetVector(layout.FirstColumn + 2);
+                            statistics[m] = v.IsValid(r) ? v.GetData<double>(n)[r] : null;
+                        }
+                    }
+                    rows.Add(new DirectRow(KeyOf(keys), counts, denominators, statistics));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>The canonical text of a row's keys: codes joined with '|', "*" for a margin.</summary>
+    public static string KeyOf(IReadOnlyList<long?> keys) =>
+        string.Join('|', keys.Select(k => k is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*"));
+
+    private static long Long(DuckDbDataChunk chunk, int n, int row, int column)
+    {
+        var v = chunk.GetVector(column);
+        return v.IsValid(row) ? v.GetData<long>(n)[row] : 0;
+    }
+
+    private (DuckDbPreparedStatement Statement, QueryPlan Plan) Bound(string id)
+    {
+        if (!_statements.TryGetValue(id, out var entry))
+            throw new InvalidOperationException($"no statement prepared for {id}");
+        var (statement, plan) = entry;
+        statement.ClearBindings();
+        for (int i = 0; i < plan.Parameters.Count; i++)
+        {
+            int index = i + 1;
+            switch (plan.Parameters[i])
+            {
+                case Int64Parameter p: statement.Bind(index, p.Value); break;
+                case DoubleParameter p: statement.Bind(index, p.Value); break;
+                case StringParameter p: statement.Bind(index, p.Value); break;
+                case Int64ListParameter p: statement.BindList(index, p.Values.ToArray()); break;
+                default: throw new InvalidOperationException($"parameter ${index} has an unknown kind {plan.Parameters[i].GetType().Name}");
+            }
+        }
+        return entry;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var (statement, _) in _statements.Values) statement.Dispose();
+        _connection.Dispose();
+        _database.Dispose();
+    }
+}

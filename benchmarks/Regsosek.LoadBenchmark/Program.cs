@@ -1,0 +1,99 @@
+using System.CommandLine;
+using Regsosek.Generator;
+using Regsosek.Host;
+using Regsosek.Schema;
+
+namespace Regsosek.LoadBenchmark;
+
+/// <summary>
+/// regsosek-loadbench: the end-to-end load benchmark of the aggregate service (see ../SERVICE.md).
+/// Exit codes: 0 done, 1 a call failed or a result was wrong, 2 bad command line or missing dataset.
+/// </summary>
+public static class LoadBenchmarkProgram
+{
+    /// <summary>Entry point.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        var dataset = new Option<string>("--dataset") { Description = "Dataset directory (generated Parquet with manifest.json)", Required = true };
+        var requests = new Option<int>("--requests") { Description = "Timed requests per request kind and variant, at concurrency 1 and at concurrency C", DefaultValueFactory = _ => 200 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers of the second phase (C)", DefaultValueFactory = _ => 8 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up requests per kind and variant", DefaultValueFactory = _ => 20 };
+        var output = new Option<string?>("--out") { Description = "Write the Markdown report to this file (appended to when it exists)" };
+        var profile = new Option<bool>("--profile") { Description = "Also time each pipeline stage in-process (diagnostic)" };
+        var whatIf = new Option<bool>("--what-if") { Description = "Also run the direct query with the glob narrowed to the scope's partitions, and with DuckDB's Parquet metadata cache (diagnostic)" };
+        var maxSeconds = new Option<int>("--max-seconds") { Description = "Stop measuring after this many seconds", DefaultValueFactory = _ => 1200 };
+        var generate = new Option<long?>("--generate") { Description = "Generate a national dataset of this many persons into --dataset when it does not exist" };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of a generated dataset", DefaultValueFactory = _ => 20220101 };
+
+        var root = new RootCommand("End-to-end load benchmark of the Regsosek aggregate service: the service over gRPC, " +
+            "the same SQL on DuckDB directly, and the service without disclosure control, interleaved.")
+        {
+            dataset, requests, concurrency, warmup, output, profile, whatIf, maxSeconds, generate, seed,
+        };
+        root.SetAction(async (parse, ct) =>
+        {
+            var options = new BenchmarkOptions
+            {
+                Dataset = parse.GetValue(dataset)!,
+                Requests = parse.GetValue(requests),
+                Concurrency = parse.GetValue(concurrency),
+                Warmup = parse.GetValue(warmup),
+                Out = parse.GetValue(output),
+                Profile = parse.GetValue(profile),
+                WhatIf = parse.GetValue(whatIf),
+                MaxDuration = TimeSpan.FromSeconds(parse.GetValue(maxSeconds)),
+                GeneratePersons = parse.GetValue(generate),
+                Seed = parse.GetValue(seed),
+            };
+            return await RunAsync(options, ct);
+        });
+        return await root.Parse(args).InvokeAsync();
+    }
+
+    private static async Task<int> RunAsync(BenchmarkOptions options, CancellationToken ct)
+    {
+        try
+        {
+            options.Validate();
+            await EnsureDatasetAsync(options, ct);
+            var run = await new LoadRun(options, Console.Error).RunAsync();
+            var markdown = Report.Markdown(run);
+            Console.WriteLine(markdown);
+            if (options.Out is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.AppendAllTextAsync(path, markdown + Environment.NewLine, ct);
+                Console.Error.WriteLine($"report written to {path}");
+            }
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (Exception e) when (e is GrpcCallException or BenchmarkFailureException)
+        {
+            Console.Error.WriteLine($"FAILED: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static async Task EnsureDatasetAsync(BenchmarkOptions options, CancellationToken ct)
+    {
+        var manifest = Path.Combine(options.Dataset, DatasetLayout.ManifestFileName);
+        if (File.Exists(manifest)) return;
+        if (options.GeneratePersons is not { } persons)
+            throw new FileNotFoundException($"no dataset at {options.Dataset} (no {DatasetLayout.ManifestFileName}); " +
+                $"generate one with --generate 500000, or 'regsosek generate --persons 500000 --seed 20220101 --out {options.Dataset}'");
+        Console.Error.WriteLine($"generating {persons:N0} persons (seed {options.Seed}) into {options.Dataset}");
+        var result = await new DatasetGenerator().RunAsync(new GeneratorOptions
+        {
+            Persons = persons,
+            Seed = options.Seed,
+            OutputDirectory = options.Dataset,
+            RegionDataDirectory = Paths.RegionData(),
+        }, null, ct);
+        Console.Error.WriteLine($"wrote {result.Families:N0} families and {result.Persons:N0} persons in {result.Elapsed.TotalSeconds:N0} s");
+    }
+}
