@@ -1,3 +1,4 @@
+using Regsosek.Core.Text;
 using System.Globalization;
 using System.Text;
 using Regsosek.Core;
@@ -383,7 +384,7 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
         {
             var lower = name.ToLowerInvariant();
             var near = Columns.Select(c => c.Variable.Column)
-                .Select(c => (c, d: Levenshtein(lower, c)))
+                .Select(c => (c, d: EditDistance.Levenshtein(lower, c)))
                 .Where(x => x.d <= Math.Max(1, lower.Length / 3))
                 .OrderBy(x => x.d).ThenBy(x => x.c, StringComparer.Ordinal).Take(3).Select(x => x.c).ToList();
             var tableName = Table switch
@@ -412,19 +413,5 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
         private static string Glob(string datasetDirectory, TableKind kind) =>
             Path.GetFullPath(DatasetLayout.TableDirectory(datasetDirectory, kind)).Replace('\\', '/') + "/prov_code=*/regency_code=*/*.parquet";
 
-        private static int Levenshtein(string a, string b)
-        {
-            var prev = new int[b.Length + 1];
-            var cur = new int[b.Length + 1];
-            for (int j = 0; j <= b.Length; j++) prev[j] = j;
-            for (int i = 1; i <= a.Length; i++)
-            {
-                cur[0] = i;
-                for (int j = 1; j <= b.Length; j++)
-                    cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-                (prev, cur) = (cur, prev);
-            }
-            return prev[b.Length];
-        }
     }
 }

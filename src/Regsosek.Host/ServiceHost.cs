@@ -96,7 +96,7 @@ public static class ServiceHost
             MemoryLimit = options.EngineMemoryLimit,
         }));
         services.AddSingleton<IDisclosureControl>(_ => new DisclosureControl());
-        services.AddSingleton<IRegionNames>(_ => new DatasetRegionNames(dataset.Directory));
+        services.AddSingleton<IRegionNames>(_ => new RegionDirectoryNames(RegionDirectory.Load(dataset.Directory)));
         services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),

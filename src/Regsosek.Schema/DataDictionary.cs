@@ -1,3 +1,4 @@
+using Regsosek.Core.Text;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text;
@@ -58,7 +59,7 @@ public sealed partial class DataDictionary
         var lower = column.ToLowerInvariant();
         if (TryGet(table, lower, out v)) return v;
         var suggestions = Columns(table)
-            .Select(c => (c.Column, Distance: Levenshtein(lower, c.Column)))
+            .Select(c => (c.Column, Distance: EditDistance.Levenshtein(lower, c.Column)))
             .Where(x => x.Distance <= Math.Max(2, lower.Length / 3))
             .OrderBy(x => x.Distance).ThenBy(x => x.Column, StringComparer.Ordinal)
             .Take(3).Select(x => x.Column).ToList();
@@ -260,20 +261,6 @@ public sealed partial class DataDictionary
 
     private static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"") + "\"";
 
-    private static int Levenshtein(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
-    }
 
     [GeneratedRegex("^[a-z][a-z0-9_]*$")]
     private static partial Regex ColumnName();

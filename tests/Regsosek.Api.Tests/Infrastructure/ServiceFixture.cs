@@ -96,7 +96,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         await IssueGrantsAsync();
 
         Audit = new FaultInjectingAuditLog(StoreFactory.CreateAuditLog(stores));
-        Regions = new GatedRegionNames(new DatasetRegionNames(Dataset));
+        Regions = new GatedRegionNames(new RegionDirectoryNames(Regsosek.Engine.RegionDirectory.Load(Dataset)));
         _app = ServiceHost.Build(Options, services =>
         {
             services.AddLogging(logging => logging.ClearProviders());
