@@ -21,12 +21,10 @@ public static class PseudonymMasterKey
             return File.ReadAllText(path).Trim();
         Directory.CreateDirectory(options.Home);
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-        using (var stream = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, fileOptions))
         using (var writer = new StreamWriter(stream))
             writer.WriteLine(key);
         return key;
