@@ -51,7 +51,7 @@ public class ExtractBenchmarks
         var region = Region == "regency" ? regency : regency[..2];
         _temp = Path.Combine(Path.GetTempPath(), "regsosek-extract-bench");
         Directory.CreateDirectory(_temp);
-        var runner = new ExtractRunner(new PseudonymKeyring(new byte[32]), new ExtractOptions { TempRoot = _temp, MemoryLimit = "1GB" });
+        var runner = new ExtractRunner(new PseudonymKeyring(new byte[32]), new ExtractOptions { TempRoot = _temp });
         _service = new ExtractService(dataset, runner);
         var grant = new Grant
         {

@@ -43,5 +43,5 @@ public sealed record ExtractOptions
     public int? Threads { get; init; }
 
     /// <summary>DuckDB memory limit of each extract, e.g. "2GB"; beyond it DuckDB spills into the extract's temp directory.</summary>
-    public string? MemoryLimit { get; init; } = "1GB";
+    public string? MemoryLimit { get; init; } = "256MB";
 }
