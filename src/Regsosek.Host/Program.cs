@@ -45,8 +45,8 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(portOption) is { } port) options.Port = port;
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
     await EnsureDatasetAsync(options, ct);
-    await StartCommand.PrintSampleAnswerAsync(options, ct);
     var app = ServiceHost.Build(options);
+    await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     AnsiConsole.MarkupLine($"Serving gRPC (HTTP/2{(options.CertificatePath is null ? ", cleartext" : ", TLS")}) on [bold]{options.Host}:{options.Port}[/]; Ctrl+C stops.");
     await app.StartAsync(ct);
     await app.WaitForShutdownAsync(ct);

@@ -4,7 +4,7 @@ using Regsosek.Core.Aggregates;
 using Regsosek.Core.Disclosure;
 using Regsosek.Core.Policy;
 using Regsosek.Engine;
-using Regsosek.Schema;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Regsosek.Host;
@@ -16,9 +16,11 @@ namespace Regsosek.Host;
 /// </summary>
 public static class StartCommand
 {
-    public static async Task PrintSampleAnswerAsync(ServiceOptions options, CancellationToken ct)
+    /// <summary>Answers the sample question with the server's own catalogue, planner, engine and
+    /// disclosure control (so nothing is loaded twice, and the engine's Parquet metadata is warm).</summary>
+    public static async Task PrintSampleAnswerAsync(IServiceProvider services, CancellationToken ct)
     {
-        var catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+        var catalogue = services.GetRequiredService<IndicatorCatalogue>();
         var request = new AggregateRequest(["family_count", "safe_drinking_water", "electrification"], RegionCode.National,
             RegionLevel.Province, [], []);
         var access = request.Measures.Select(m => catalogue.TryResolveMeasure(m, out var measure, out _)
@@ -28,10 +30,10 @@ public static class StartCommand
         if (decision is not Allowed allowed)
             throw new InvalidOperationException($"the public sample question was refused: {((Denied)decision).Message}");
 
-        using var engine = new AggregateEngine(new AggregateEngineOptions { Threads = options.EngineThreads, MemoryLimit = options.EngineMemoryLimit });
-        var plan = new QueryPlanner(catalogue).PlanAggregate(request, allowed.EffectiveRegion, options.DatasetPath);
-        var exact = await engine.ExecuteAsync(plan, ct);
-        var released = new DisclosureControl().Apply(exact, allowed.Tier);
+        var dataset = services.GetRequiredService<Regsosek.Api.DatasetInfo>();
+        var plan = services.GetRequiredService<QueryPlanner>().PlanAggregate(request, allowed.EffectiveRegion, dataset.Directory);
+        var exact = await services.GetRequiredService<AggregateEngine>().ExecuteAsync(plan, ct);
+        var released = services.GetRequiredService<IDisclosureControl>().Apply(exact, allowed.Tier);
 
         var table = new Table().Title("Tier 1 (public): families, safe drinking water and electricity by province");
         table.AddColumn("Province");
