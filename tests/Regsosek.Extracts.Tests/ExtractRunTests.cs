@@ -187,23 +187,23 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
     }
 
     [Fact]
-    public void The_audit_hook_sees_the_final_checksum_before_any_byte_and_can_stop_the_extract()
+    public async Task The_audit_hook_sees_the_final_checksum_before_any_byte_and_can_stop_the_extract()
     {
         using var h = new Harness(data, chunkBytes: 1024);
         var plan = h.Plan(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3201" }, Grants.Caller("g", Tier.Microdata));
         var received = new Received();
         ExtractSummary? announced = null;
-        var summary = h.Runner.RunAsync(plan, received.Sink, (s, _) =>
+        var summary = await h.Runner.RunAsync(plan, received.Sink, (s, _) =>
         {
             Assert.Empty(received.Chunks);
             announced = s;
             return ValueTask.CompletedTask;
-        }).GetAwaiter().GetResult();
+        });
         Assert.Equal(summary.Sha256, announced!.Sha256);
         Assert.Equal(summary.Bytes, announced.Bytes);
 
         var blocked = new Received();
-        Assert.Throws<IOException>(() => h.Runner.RunAsync(plan, blocked.Sink, (_, _) => throw new IOException("audit store down")).GetAwaiter().GetResult());
+        await Assert.ThrowsAsync<IOException>(() => h.Runner.RunAsync(plan, blocked.Sink, (_, _) => throw new IOException("audit store down")));
         Assert.Empty(blocked.Chunks);
         Assert.Empty(Directory.GetFileSystemEntries(h.TempRoot));
     }
@@ -241,7 +241,7 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
     }
 
     [Fact]
-    public void Region_predicates_prune_partitions_so_other_regencies_files_are_never_read()
+    public async Task Region_predicates_prune_partitions_so_other_regencies_files_are_never_read()
     {
         // A copy of the dataset whose 3301 partition is not Parquet at all: an extract of 3201 must not touch it.
         using var h = new Harness(data);
@@ -257,10 +257,10 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
         var caller = Grants.Caller("g", Tier.Microdata, "");
         var ok = planner.Plan(new ExtractRequest { Region = "3201" }, caller, Grants.Now, copy);
         var received = new Received();
-        var summary = h.Runner.RunAsync(ok, received.Sink).GetAwaiter().GetResult();
+        var summary = await h.Runner.RunAsync(ok, received.Sink);
         Assert.True(summary.Rows > 0);
         var bad = planner.Plan(new ExtractRequest { Region = "33" }, caller, Grants.Now, copy);
-        Assert.ThrowsAny<Exception>(() => h.Runner.RunAsync(bad, new Received().Sink).GetAwaiter().GetResult());
+        await Assert.ThrowsAnyAsync<Exception>(() => h.Runner.RunAsync(bad, new Received().Sink));
         Assert.Empty(Directory.GetFileSystemEntries(h.TempRoot));
     }
 
