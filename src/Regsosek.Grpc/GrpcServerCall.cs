@@ -9,23 +9,26 @@ internal sealed class GrpcServerCall : IDisposable
 {
     private readonly HttpContext _http;
     private readonly GrpcServerOptions _options;
-    private readonly CancellationTokenSource? _deadlineSource;
+    private readonly CancellationTokenSource _callSource;
+    private readonly bool _hasDeadline;
+    private volatile bool _transportClosed;
 
     public GrpcServerCall(HttpContext http, GrpcMethodHandler method, GrpcServerOptions options, TimeSpan? timeout)
     {
         _http = http;
         _options = options;
         Method = method;
-        var token = http.RequestAborted;
+        // One token for the call: fired by the client's reset, by the deadline, or by the transport
+        // refusing a write (which can be seen before RequestAborted fires).
+        _callSource = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         DateTimeOffset? deadline = null;
         if (timeout is { } t && t <= MaxTimerDelay)
         {
             deadline = DateTimeOffset.UtcNow + t;
-            _deadlineSource = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-            _deadlineSource.CancelAfter(t);
-            token = _deadlineSource.Token;
+            _hasDeadline = true;
+            _callSource.CancelAfter(t);
         }
-        Context = new GrpcCallContext(http, method.FullName, deadline, token);
+        Context = new GrpcCallContext(http, method.FullName, deadline, _callSource.Token);
     }
 
     /// <summary>Longer timeouts than a timer can hold (about 49 days) count as no deadline.</summary>
@@ -39,10 +42,10 @@ internal sealed class GrpcServerCall : IDisposable
     public bool MessagesWritten { get; private set; }
 
     /// <summary>The client reset the stream or the connection was lost.</summary>
-    public bool ClientAborted => _http.RequestAborted.IsCancellationRequested;
+    public bool ClientAborted => _transportClosed || _http.RequestAborted.IsCancellationRequested;
 
     /// <summary>The deadline passed while the client was still there.</summary>
-    public bool DeadlineExceeded => _deadlineSource is { IsCancellationRequested: true } && !ClientAborted;
+    public bool DeadlineExceeded => _hasDeadline && _callSource.IsCancellationRequested && !ClientAborted;
 
     public ValueTask<T> ReadRequestAsync<T>(MessageParser<T> parser) where T : IMessage<T> =>
         GrpcMessageReader.ReadSingleMessageAsync(_http.Request.BodyReader, parser, _options.MaxReceiveMessageSize, Context.CancellationToken);
@@ -59,10 +62,30 @@ internal sealed class GrpcServerCall : IDisposable
         MessagesWritten = true;
         if (!flush)
             return;
-        FlushResult result = await writer.FlushAsync(token).ConfigureAwait(false);
+        FlushResult result;
+        try
+        {
+            result = await writer.FlushAsync(token).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            TransportClosed();
+            throw new OperationCanceledException("The client is no longer reading the response.", e, token);
+        }
         if (result.IsCanceled || result.IsCompleted)
+        {
+            TransportClosed();
             throw new OperationCanceledException("The client is no longer reading the response.", token);
+        }
     }
 
-    public void Dispose() => _deadlineSource?.Dispose();
+    /// <summary>The client is gone: cancel the call's token so the handler sees a cancelled call at once.</summary>
+    private void TransportClosed()
+    {
+        _transportClosed = true;
+        try { _callSource.Cancel(); }
+        catch (ObjectDisposedException) { }
+    }
+
+    public void Dispose() => _callSource.Dispose();
 }
