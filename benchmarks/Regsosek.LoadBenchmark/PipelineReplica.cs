@@ -177,5 +177,5 @@ public sealed class PipelineReplica
     }
 
     private QueryPlan PlanQuery(CatalogueRequest request, Allowed allowed) =>
-        _planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, _dataset.Directory);
+        _planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, _dataset.Partitions);
 }

@@ -65,7 +65,7 @@ public sealed class AggregateApi(
         QueryPlan plan;
         try
         {
-            plan = planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, dataset.Directory);
+            plan = planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, dataset.Partitions);
         }
         catch (RequestValidationException e)
         {

@@ -7,9 +7,9 @@ namespace Regsosek.Catalogue;
 
 /// <summary>
 /// Turns an <see cref="AggregateRequest"/> into ONE parameterised DuckDB query over the unit's
-/// hive-partitioned Parquet table. The region becomes equalities on the region columns (prov_code
-/// and regency_code prune partitions); dimensions are grouped with CUBE so that every margin comes
-/// back in the same query; each measure gets its counts and record-key sums (for cell-key
+/// hive-partitioned Parquet table. The file glob covers only the scope's partitions (see
+/// <see cref="DatasetPartitions"/>) and the region becomes equalities on the region columns;
+/// dimensions are grouped with CUBE so that every margin comes back in the same query; each measure gets its counts and record-key sums (for cell-key
 /// perturbation) or its statistic. SQL identifiers come only from the catalogue and the data
 /// dictionary; every value the client controls is a bound parameter. Pure and thread-safe.
 /// </summary>
@@ -35,10 +35,19 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     /// strictly inside it.
     /// </summary>
     /// <exception cref="RequestValidationException">The request is invalid; the exception names the field.</exception>
-    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, string datasetDirectory)
+    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, string datasetDirectory) =>
+        PlanAggregate(request, effectiveScope, DatasetPartitions.Unscanned(datasetDirectory));
+
+    /// <summary>
+    /// As <see cref="PlanAggregate(AggregateRequest, RegionCode, string)"/>, reading only the partitions of
+    /// <paramref name="effectiveScope"/> that <paramref name="dataset"/> lists (the glob is narrowed to the
+    /// scope's province or regency directory; the region equalities still filter).
+    /// </summary>
+    /// <exception cref="RequestValidationException">The request is invalid; the exception names the field.</exception>
+    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, DatasetPartitions dataset)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(datasetDirectory);
+        ArgumentNullException.ThrowIfNull(dataset);
 
         var measures = ResolveMeasures(request.Measures);
         var unit = measures[0].Unit;
@@ -46,8 +55,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var filters = ResolveFilters(request.Filters, effectiveScope, request.Breakdown, unit);
 
         var sql = new SqlText();
-        var glob = Path.GetFullPath(DatasetLayout.TableDirectory(datasetDirectory, unit.Table())).Replace('\\', '/') + "/*/*/*.parquet";
-        var globParam = sql.Add(new StringParameter(glob));
+        var globParam = sql.Add(new StringParameter(dataset.Glob(unit.Table(), effectiveScope)));
 
         // Inner query: one row per record with its dimension keys, measure conditions and values.
         var inner = new List<string>();

@@ -30,7 +30,7 @@ public static class ServiceHost
         PostgresConnectionString = options.PostgresConnectionString,
     };
 
-    /// <summary>The data version responses report, from the dataset's manifest.</summary>
+    /// <summary>The dataset: its data version (from the manifest) and its partitions (listed once).</summary>
     public static DatasetInfo Dataset(string directory)
     {
         var manifestPath = Path.Combine(directory, DatasetLayout.ManifestFileName);
@@ -40,7 +40,10 @@ public static class ServiceHost
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
         return new DatasetInfo(directory,
-            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons");
+            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons")
+        {
+            Partitions = DatasetPartitions.Scan(directory),
+        };
     }
 
     /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults

@@ -31,7 +31,7 @@ public static class StartCommand
             throw new InvalidOperationException($"the public sample question was refused: {((Denied)decision).Message}");
 
         var dataset = services.GetRequiredService<Regsosek.Api.DatasetInfo>();
-        var plan = services.GetRequiredService<QueryPlanner>().PlanAggregate(request, allowed.EffectiveRegion, dataset.Directory);
+        var plan = services.GetRequiredService<QueryPlanner>().PlanAggregate(request, allowed.EffectiveRegion, dataset.Partitions);
         var exact = await services.GetRequiredService<AggregateEngine>().ExecuteAsync(plan, ct);
         var released = services.GetRequiredService<IDisclosureControl>().Apply(exact, allowed.Tier);
 

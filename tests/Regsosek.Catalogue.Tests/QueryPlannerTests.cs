@@ -104,10 +104,21 @@ public class QueryPlannerTests
         Assert.Contains("regency_code = $3", plan.Sql);
         Assert.Contains("district_code = $4", plan.Sql);
         Assert.Equal([new Int64Parameter(32), new Int64Parameter(3201), new Int64Parameter(320101)], plan.Parameters.Skip(1));
-        Assert.Equal(new StringParameter("/data/regsosek/individu/*/*/*.parquet"), plan.Parameters[0]);
+        // Partitions unknown: the whole table, pruned by the equalities.
+        Assert.Equal(new StringParameter("/data/regsosek/individu/prov_code=*/regency_code=*/*.parquet"), plan.Parameters[0]);
         Assert.Contains("GROUP BY CUBE (d0, d1)", plan.Sql);
         Assert.Equal(["region", "sex"], plan.Shape.Dimensions);
         Assert.Equal(new MeasureInfo("population", StatisticKind.Count, "persons"), Assert.Single(plan.Shape.Measures));
+
+        // Partitions listed: only the scope's regency directory is read; the SQL and the other parameters are the same.
+        var partitions = DatasetPartitions.Of("/data/regsosek", [(TableKind.Individu, 32, 3201), (TableKind.Individu, 32, 3202)]);
+        var narrow = Planner.PlanAggregate(new AggregateRequest(["population"], district, RegionLevel.Village, ["sex"], []), district, partitions);
+        Assert.Equal(plan.Sql, narrow.Sql);
+        Assert.Equal(plan.Parameters.Skip(1), narrow.Parameters.Skip(1));
+        Assert.Equal(new StringParameter("/data/regsosek/individu/prov_code=32/regency_code=3201/*.parquet"), narrow.Parameters[0]);
+        // Families of the same scope: keluarga has no listed partition, so the whole keluarga table.
+        var families = Planner.PlanAggregate(new AggregateRequest(["family_count"], district, null, [], []), district, partitions);
+        Assert.Equal(new StringParameter("/data/regsosek/keluarga/prov_code=*/regency_code=*/*.parquet"), families.Parameters[0]);
     }
 
     [Fact]

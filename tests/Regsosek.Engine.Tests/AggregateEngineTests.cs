@@ -133,6 +133,31 @@ public sealed class AggregateEngineTests(EngineFixture fx) : IClassFixture<Engin
     }
 
     [Fact]
+    public async Task Scoped_globs_answer_exactly_as_whole_table_reads_and_a_region_without_partitions_is_empty()
+    {
+        var (data, members) = PeopleIn3201And3202();
+        using var _ = data;
+        var scanned = DatasetPartitions.Scan(data.Directory);
+        var scopes = new[] { "", "32", "3201", "3202", "320101", "3203", "33", "3301" }.Select(RegionCode.Parse);
+        foreach (var scope in scopes)
+        {
+            var request = new AggregateRequest(["population"], scope, null, ["sex", "desil"], []);
+            var narrow = fx.Planner.PlanAggregate(request, scope, scanned);
+            var wide = fx.Planner.PlanAggregate(request, scope, DatasetPartitions.Unscanned(data.Directory));
+            var a = await fx.Engine.ExecuteAsync(narrow);
+            var b = await fx.Engine.ExecuteAsync(wide);
+            Assert.Equal(b.Rows.Select(Describe), a.Rows.Select(Describe));
+            long expected = members.Count(r => scope.Level == RegionLevel.National
+                || ((long)r["village_code"]!).ToString(System.Globalization.CultureInfo.InvariantCulture).StartsWith(scope.Value, StringComparison.Ordinal));
+            long total = a.Rows.Where(r => r.Keys.All(k => k is null)).Sum(r => r.Values[0].Numerator.Count);
+            Assert.Equal(expected, total);
+        }
+
+        static string Describe(ExactRow row) =>
+            string.Join(",", row.Keys.Select(k => k?.ToString() ?? "*")) + "=" + row.Values[0].Numerator.Count + "/" + row.Values[0].Numerator.KeySum;
+    }
+
+    [Fact]
     public async Task Cancellation_interrupts_a_slow_query_and_the_connection_keeps_serving()
     {
         using var engine = new AggregateEngine(new AggregateEngineOptions { Threads = 1, MaxConcurrentQueries = 1 });
