@@ -21,9 +21,6 @@ public sealed record BenchmarkOptions
     /// <summary>Also time each pipeline stage in-process (the diagnostic profile).</summary>
     public bool Profile { get; init; }
 
-    /// <summary>Also measure two what-ifs on DuckDB directly: the glob narrowed to the scope's partitions, and the Parquet metadata cache.</summary>
-    public bool WhatIf { get; init; }
-
     /// <summary>Measurement stops after this long (the report says so); the run always ends by itself.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(20);
 

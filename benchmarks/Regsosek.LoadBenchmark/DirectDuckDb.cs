@@ -14,7 +14,7 @@ public sealed record DirectRow(string Key, long[] Counts, long[] Denominators, d
 /// <summary>
 /// The same SQL as the service, run on DuckDB directly through our binding: a fresh in-memory database of
 /// its own (not the service's engine), with the engine's settings (threads: DuckDB's default, all cores;
-/// preserve_insertion_order = false), one connection, each request's statement prepared once, parameters
+/// preserve_insertion_order = false; Parquet metadata cache on), one connection, each request's statement prepared once, parameters
 /// bound per run, the result streamed and read minimally (row count and one column). Not thread-safe.
 /// </summary>
 public sealed class DirectDuckDb : IDisposable
@@ -23,34 +23,12 @@ public sealed class DirectDuckDb : IDisposable
     private readonly DuckDbConnection _connection;
     private readonly Dictionary<string, (DuckDbPreparedStatement Statement, QueryPlan Plan)> _statements = new(StringComparer.Ordinal);
 
-    /// <summary>Opens the database; with <paramref name="parquetMetadataCache"/> DuckDB keeps Parquet footers in memory
-    /// between queries (SET parquet_metadata_cache; a what-if, the service's engine does not set it).</summary>
-    public DirectDuckDb(bool parquetMetadataCache = false)
+    /// <summary>Opens the database with the engine's settings, Parquet metadata cache included (AggregateEngineOptions).</summary>
+    public DirectDuckDb()
     {
         _database = DuckDbDatabase.Open(null, new DuckDbOptions { PreserveInsertionOrder = false });
         _connection = _database.Connect();
-        if (parquetMetadataCache) _connection.Execute("LOAD parquet; SET parquet_metadata_cache = true;");
-    }
-
-    /// <summary>
-    /// What-if: <paramref name="plan"/> with its file glob ".../&lt;table&gt;/*/*/*.parquet" narrowed to the partition
-    /// directories of <paramref name="scope"/> (its province, and its regency when it has one), so DuckDB lists and
-    /// opens only those. The WHERE clause is unchanged, so the result is the same.
-    /// </summary>
-    public static QueryPlan NarrowGlob(QueryPlan plan, Regsosek.Core.RegionCode scope)
-    {
-        const string Everything = "/*/*/*.parquet";
-        if (scope.Level == Regsosek.Core.RegionLevel.National) return plan;
-        var province = scope.AncestorAt(Regsosek.Core.RegionLevel.Province).Value;
-        var regency = scope.Level >= Regsosek.Core.RegionLevel.Regency
-            ? "regency_code=" + scope.AncestorAt(Regsosek.Core.RegionLevel.Regency).Value
-            : "*";
-        var parameters = plan.Parameters.Select(p => p is StringParameter s && s.Value.EndsWith(Everything, StringComparison.Ordinal)
-            ? new StringParameter(s.Value[..^Everything.Length] + $"/prov_code={province}/{regency}/*.parquet")
-            : p).ToList();
-        if (parameters.SequenceEqual(plan.Parameters))
-            throw new InvalidOperationException("the plan has no '*/*/*.parquet' glob parameter to narrow");
-        return plan with { Parameters = parameters };
+        _connection.Execute("LOAD parquet; SET parquet_metadata_cache = true;");
     }
 
     /// <summary>Prepares <paramref name="plan"/>'s SQL under <paramref name="id"/>.</summary>

@@ -15,10 +15,6 @@ public enum Variant
     DirectDuckDb,
     /// <summary>Diagnostic (--profile): the service's pipeline run in-process from its own components, each stage timed.</summary>
     Pipeline,
-    /// <summary>What-if (--what-if): the direct query with the file glob narrowed to the scope's partition directories.</summary>
-    DirectNarrowGlob,
-    /// <summary>What-if (--what-if): the direct query on a database with DuckDB's Parquet metadata cache on.</summary>
-    DirectMetadataCache,
 }
 
 /// <summary>Everything measured for one request kind.</summary>
@@ -54,7 +50,7 @@ public sealed class BenchmarkFailureException(string message) : Exception(messag
 /// One benchmark run: starts the service twice (with disclosure control, and with the pass-through), opens a
 /// direct DuckDB, checks each request's result against DuckDB's exact result, warms up, then measures the
 /// variants interleaved at concurrency 1 (the order rotating per iteration so noise hits them alike; --profile
-/// adds the in-process pipeline with its stages timed, --what-if two direct-DuckDB variants), then the two
+/// adds the in-process pipeline with its stages timed), then the two
 /// service variants in alternating rounds at concurrency C.
 /// </summary>
 public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
@@ -65,8 +61,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
     private ServiceUnderTest _service = null!;
     private ServiceUnderTest _raw = null!;
     private DirectDuckDb _direct = null!;
-    private DirectDuckDb? _narrow;
-    private DirectDuckDb? _cached;
     private PipelineReplica _replica = null!;
 
     /// <summary>Runs the benchmark.</summary>
@@ -82,8 +76,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         await using var service = _service = await ServiceUnderTest.StartAsync("service", dataset, passThroughDisclosure: false);
         await using var raw = _raw = await ServiceUnderTest.StartAsync("service without DC", dataset, passThroughDisclosure: true);
         using var direct = _direct = new DirectDuckDb();
-        using var narrow = _narrow = options.WhatIf ? new DirectDuckDb() : null;
-        using var cached = _cached = options.WhatIf ? new DirectDuckDb(parquetMetadataCache: true) : null;
         _replica = new PipelineReplica(service.Services);
         var rawReplica = new PipelineReplica(raw.Services);
 
@@ -96,8 +88,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
             if (rawPlanned.Query.Sql != planned.Query.Sql)
                 throw new BenchmarkFailureException($"{kind.Id}: the two service variants plan different SQL");
             direct.Prepare(kind.Id, planned.Query);
-            narrow?.Prepare(kind.Id, DirectDuckDb.NarrowGlob(planned.Query, planned.Access.EffectiveRegion));
-            cached?.Prepare(kind.Id, planned.Query);
             result.Sql = planned.Query.Sql;
             await CheckAsync(kind, result, planned);
             results.Add(result);
@@ -105,7 +95,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
 
         var variants = new List<Variant> { Variant.Service, Variant.ServiceWithoutDisclosure, Variant.DirectDuckDb };
         if (options.Profile) variants.Add(Variant.Pipeline);
-        if (options.WhatIf) variants.AddRange([Variant.DirectNarrowGlob, Variant.DirectMetadataCache]);
 
         log.WriteLine($"warming up: {options.Warmup} requests per kind and variant");
         for (int w = 0; w < options.Warmup; w++)
@@ -187,8 +176,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
             case Variant.Service: rows = (await r.Kind.CallAsync(_service.Client, _service.Token)).Rows.Count; break;
             case Variant.ServiceWithoutDisclosure: rows = (await r.Kind.CallAsync(_raw.Client, _raw.Token)).Rows.Count; break;
             case Variant.DirectDuckDb: rows = _direct.Run(r.Kind.Id); break;
-            case Variant.DirectNarrowGlob: rows = _narrow!.Run(r.Kind.Id); break;
-            case Variant.DirectMetadataCache: rows = _cached!.Run(r.Kind.Id); break;
             case Variant.Pipeline:
                 var (times, released) = await _replica.RunTimedAsync(r.Kind, _service.Token);
                 foreach (var stage in Enum.GetValues<Stage>()) r.Stages[stage].Add(times[(int)stage]);
@@ -221,8 +208,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         samples.AddWall(wall.Elapsed);
     }
 
-    private static string Fingerprint(DirectRow row) => row.Key + "=" + string.Join(',', row.Counts) + "/" + string.Join(',', row.Denominators);
-
     /// <summary>Calls each variant once and compares it with DuckDB's exact result; fails loudly on a difference.</summary>
     private async Task CheckAsync(RequestKind kind, KindResult result, PipelineReplica.Planned planned)
     {
@@ -234,9 +219,6 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
             .Select(p => "service: " + p)
             .Concat(ResultCheck.Compare(planned.Query, exact, exactResponse, null).Select(p => "service without DC: " + p))
             .ToList();
-        foreach (var (name, whatIf) in new[] { ("narrowed glob", _narrow), ("metadata cache", _cached) })
-            if (whatIf is not null && !whatIf.ReadAll(kind.Id).Select(Fingerprint).Order().SequenceEqual(exact.Select(Fingerprint).Order()))
-                problems.Add($"what-if ({name}): a different result than the service's query");
         if (problems.Count > 0)
             throw new BenchmarkFailureException($"{kind.Id}: the service's result differs from DuckDB's exact result:\n  " + string.Join("\n  ", problems));
         if (exact.Count == 0)

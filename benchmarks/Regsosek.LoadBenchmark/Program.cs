@@ -20,7 +20,6 @@ public static class LoadBenchmarkProgram
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up requests per kind and variant", DefaultValueFactory = _ => 20 };
         var output = new Option<string?>("--out") { Description = "Write the Markdown report to this file (appended to when it exists)" };
         var profile = new Option<bool>("--profile") { Description = "Also time each pipeline stage in-process (diagnostic)" };
-        var whatIf = new Option<bool>("--what-if") { Description = "Also run the direct query with the glob narrowed to the scope's partitions, and with DuckDB's Parquet metadata cache (diagnostic)" };
         var maxSeconds = new Option<int>("--max-seconds") { Description = "Stop measuring after this many seconds", DefaultValueFactory = _ => 1200 };
         var generate = new Option<long?>("--generate") { Description = "Generate a national dataset of this many persons into --dataset when it does not exist" };
         var seed = new Option<ulong>("--seed") { Description = "Seed of a generated dataset", DefaultValueFactory = _ => 20220101 };
@@ -28,7 +27,7 @@ public static class LoadBenchmarkProgram
         var root = new RootCommand("End-to-end load benchmark of the Regsosek aggregate service: the service over gRPC, " +
             "the same SQL on DuckDB directly, and the service without disclosure control, interleaved.")
         {
-            dataset, requests, concurrency, warmup, output, profile, whatIf, maxSeconds, generate, seed,
+            dataset, requests, concurrency, warmup, output, profile, maxSeconds, generate, seed,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -40,7 +39,6 @@ public static class LoadBenchmarkProgram
                 Warmup = parse.GetValue(warmup),
                 Out = parse.GetValue(output),
                 Profile = parse.GetValue(profile),
-                WhatIf = parse.GetValue(whatIf),
                 MaxDuration = TimeSpan.FromSeconds(parse.GetValue(maxSeconds)),
                 GeneratePersons = parse.GetValue(generate),
                 Seed = parse.GetValue(seed),

@@ -83,16 +83,6 @@ public static class Report
                   .AppendLine($" | {Ms(pipeline)} | {Ms(r.Stages[Stage.Engine].Median - r.Single[Variant.DirectDuckDb].Median)} | {Ms(r.Single[Variant.Service].Median - pipeline)} |");
             }
         }
-        if (run.Options.WhatIf)
-        {
-            sb.AppendLine();
-            sb.AppendLine("#### What-ifs on DuckDB directly (median ms at concurrency 1, interleaved with the above; the same result, checked)");
-            sb.AppendLine();
-            sb.AppendLine("| request | direct DuckDB (as planned) | glob narrowed to the scope's partitions | Parquet metadata cache on |");
-            sb.AppendLine("|---|--:|--:|--:|");
-            foreach (var r in run.Kinds)
-                sb.AppendLine($"| {r.Kind.Id} | {Ms(r.Single[Variant.DirectDuckDb].Median)} | {Ms(r.Single[Variant.DirectNarrowGlob].Median)} | {Ms(r.Single[Variant.DirectMetadataCache].Median)} |");
-        }
         if (run.GrpcFloor.Count > 0)
         {
             sb.AppendLine();
@@ -116,7 +106,7 @@ public static class Report
         sb.AppendLine($"- .NET: {m.DotNet}; DuckDB (libduckdb): {m.DuckDb}; DuckDB settings: threads = default (all cores), preserve_insertion_order = false, in-memory database, for both the service's engine and the direct baseline.");
         sb.AppendLine($"- Dataset: `{m.DatasetPath}`: {m.Persons:N0} persons, {m.Families:N0} families, {m.DatasetFiles:N0} Parquet files, {m.DatasetBytes / 1048576.0:N1} MiB.");
         sb.AppendLine($"- Load average (1, 5, 15 min) before: {run.LoadAverageBefore}; after: {run.LoadAverageAfter}.");
-        sb.AppendLine($"- Command: `dotnet run -c Release --project benchmarks/Regsosek.LoadBenchmark -- --dataset {m.DatasetPath} --requests {o.Requests} --concurrency {o.Concurrency} --warmup {o.Warmup}{(o.Profile ? " --profile" : "")}{(o.WhatIf ? " --what-if" : "")}`; run time {run.Elapsed.TotalSeconds:N0} s{(run.StoppedEarly ? $"; **stopped early at the {o.MaxDuration.TotalSeconds:N0} s limit, fewer samples than asked**" : "")}.");
+        sb.AppendLine($"- Command: `dotnet run -c Release --project benchmarks/Regsosek.LoadBenchmark -- --dataset {m.DatasetPath} --requests {o.Requests} --concurrency {o.Concurrency} --warmup {o.Warmup}{(o.Profile ? " --profile" : "")}`; run time {run.Elapsed.TotalSeconds:N0} s{(run.StoppedEarly ? $"; **stopped early at the {o.MaxDuration.TotalSeconds:N0} s limit, fewer samples than asked**" : "")}.");
         sb.AppendLine($"- Every response was checked against DuckDB's exact result (rows and group keys identical; without DC every cell exact; with DC every cell exact, withheld with a rule, or perturbed within ±D) and every timed call returned OK with the same row count.");
         sb.AppendLine();
         sb.AppendLine("Requests:");
