@@ -46,9 +46,10 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
     await EnsureDatasetAsync(options, ct);
     var app = ServiceHost.Build(options);
+    await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
-    AnsiConsole.MarkupLine($"Serving gRPC (HTTP/2{(options.CertificatePath is null ? ", cleartext" : ", TLS")}) on [bold]{options.Host}:{options.Port}[/]; Ctrl+C stops.");
     await app.StartAsync(ct);
+    AnsiConsole.MarkupLine($"Serving gRPC (HTTP/2{(options.CertificatePath is null ? ", cleartext" : ", TLS")}) on [bold]{options.Host}:{options.Port}[/]; Ctrl+C stops.");
     await app.WaitForShutdownAsync(ct);
     return 0;
 });

@@ -4,6 +4,8 @@ using Regsosek.Core.Aggregates;
 using Regsosek.Core.Disclosure;
 using Regsosek.Core.Policy;
 using Regsosek.Engine;
+using Regsosek.Stores.Audit;
+using Regsosek.Stores.Grants;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
@@ -16,6 +18,19 @@ namespace Regsosek.Host;
 /// </summary>
 public static class StartCommand
 {
+    /// <summary>
+    /// Opens the grant store and the audit trail (creating their tables on first use) before serving, so that a
+    /// store that cannot be reached fails the start with its reason instead of refusing every call later.
+    /// </summary>
+    public static async Task CheckStoresAsync(IServiceProvider services, ServiceOptions options, CancellationToken ct)
+    {
+        var grants = await services.GetRequiredService<IGrantStore>().ListAsync(new GrantFilter { ActiveOnly = true }, ct);
+        var head = await services.GetRequiredService<IAuditLog>().GetHeadAsync(ct);
+        var where = options.PostgresConnectionString is null ? ServiceHost.Stores(options).SqlitePath : "PostgreSQL";
+        AnsiConsole.MarkupLine($"Grants and audit: {Markup.Escape(where)}; {grants.Count} active grant(s); audit trail " +
+            (head is null ? "empty" : $"at record {head.Sequence}"));
+    }
+
     /// <summary>Answers the sample question with the server's own catalogue, planner, engine and
     /// disclosure control (so nothing is loaded twice, and the engine's Parquet metadata is warm).</summary>
     public static async Task PrintSampleAnswerAsync(IServiceProvider services, CancellationToken ct)

@@ -69,13 +69,13 @@ public sealed partial class CliTests(ServiceFixture service)
 
     private static async Task<CliResult> RunCliAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(CliRunner.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(RegsosekDll());
+        start.ArgumentList.Add(CliRunner.RegsosekDll());
         foreach (var a in args) start.ArgumentList.Add(a);
         start.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
@@ -92,21 +92,5 @@ public sealed partial class CliTests(ServiceFixture service)
             Assert.Fail($"regsosek {string.Join(' ', args)} did not finish within 120 s");
         }
         return new CliResult(process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>The dotnet host running these tests (DOTNET_HOST_PATH under `dotnet test`), else dotnet on PATH.</summary>
-    private static string DotnetHost() =>
-        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
-
-    /// <summary>The host's regsosek.dll, built with this project (same configuration).</summary>
-    private static string RegsosekDll()
-    {
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = framework.Parent!.Name;
-        var built = Path.Combine(RepoPaths.Root, "src", "Regsosek.Host", "bin", configuration, framework.Name, "regsosek.dll");
-        if (File.Exists(built)) return built;
-        var copied = Path.Combine(AppContext.BaseDirectory, "regsosek.dll");
-        Assert.True(File.Exists(copied), $"regsosek.dll is neither at {built} nor at {copied}");
-        return copied;
     }
 }
