@@ -403,6 +403,35 @@ public sealed class SqliteAuditLogTests : AuditLogContract
         cmd.CommandText = "PRAGMA synchronous";
         Assert.Equal(2L, await cmd.ExecuteScalarAsync()); // 2 = FULL
     }
+
+    [Fact]
+    public async Task Every_connection_the_dialect_hands_out_is_configured_fresh_or_pooled()
+    {
+        var dialect = new SqliteDialect(new SqliteStoreOptions { Path = ((SqliteBackend)Backend).Path, BusyTimeout = TimeSpan.FromSeconds(7) });
+        // Open several at once (new native connections), return them to the pool, then reopen (pooled ones): the
+        // pragmas run once per native connection, and every connection handed out must carry them.
+        for (int round = 0; round < 3; round++)
+        {
+            var held = new List<System.Data.Common.DbConnection>();
+            try
+            {
+                for (int i = 0; i < 4; i++) held.Add(await dialect.OpenAsync(CancellationToken.None));
+                foreach (var c in held)
+                {
+                    foreach (var (pragma, expected) in new[] { ("synchronous", 2L), ("foreign_keys", 1L), ("busy_timeout", 7000L) })
+                    {
+                        await using var cmd = c.CreateCommand();
+                        cmd.CommandText = "PRAGMA " + pragma;
+                        Assert.Equal(expected, await cmd.ExecuteScalarAsync());
+                    }
+                }
+            }
+            finally
+            {
+                foreach (var c in held) await c.DisposeAsync();
+            }
+        }
+    }
 }
 
 public sealed class PostgresAuditLogTests : AuditLogContract

@@ -22,6 +22,10 @@ internal sealed class SqliteDialect : SqlDialect
     private readonly string _connectionString;
     private readonly string _path;
     private readonly int _busyMs;
+    private static readonly object Configured = new();
+    // Native connections (pooled by Microsoft.Data.Sqlite) that have had their pragmas; weak, so closed ones go.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> _configured = new();
+    private volatile bool _directoryReady;
 
     public SqliteDialect(SqliteStoreOptions options)
     {
@@ -49,14 +53,24 @@ internal sealed class SqliteDialect : SqlDialect
 
     public override async Task<DbConnection> OpenAsync(CancellationToken ct)
     {
-        var dir = System.IO.Path.GetDirectoryName(_path);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        if (!_directoryReady)
+        {
+            var dir = System.IO.Path.GetDirectoryName(_path);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            _directoryReady = true;
+        }
         var c = new SqliteConnection(_connectionString);
         try
         {
             await c.OpenAsync(ct).ConfigureAwait(false);
-            await using var pragma = Db.Command(c, $"PRAGMA busy_timeout = {_busyMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
-            await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            // The settings belong to the native connection, which the pool keeps open and hands out again: set them
+            // the first time a native connection is seen, not on every open (they cost a statement on every call).
+            if (c.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+            {
+                await using var pragma = Db.Command(c, $"PRAGMA busy_timeout = {_busyMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
+                await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                _configured.AddOrUpdate(handle, Configured);
+            }
             return c;
         }
         catch
