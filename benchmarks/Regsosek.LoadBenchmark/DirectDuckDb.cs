@@ -114,18 +114,7 @@ public sealed class DirectDuckDb : IDisposable
             throw new InvalidOperationException($"no statement prepared for {id}");
         var (statement, plan) = entry;
         statement.ClearBindings();
-        for (int i = 0; i < plan.Parameters.Count; i++)
-        {
-            int index = i + 1;
-            switch (plan.Parameters[i])
-            {
-                case Int64Parameter p: statement.Bind(index, p.Value); break;
-                case DoubleParameter p: statement.Bind(index, p.Value); break;
-                case StringParameter p: statement.Bind(index, p.Value); break;
-                case Int64ListParameter p: statement.BindList(index, p.Values.ToArray()); break;
-                default: throw new InvalidOperationException($"parameter ${index} has an unknown kind {plan.Parameters[i].GetType().Name}");
-            }
-        }
+        Regsosek.Engine.PlanParameters.Bind(statement, plan.Parameters);
         return entry;
     }
 

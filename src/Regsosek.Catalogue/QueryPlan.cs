@@ -8,8 +8,11 @@ public abstract record QueryParameter;
 /// <summary>A BIGINT parameter (region codes).</summary>
 public sealed record Int64Parameter(long Value) : QueryParameter;
 
-/// <summary>A DOUBLE parameter (percentile probabilities).</summary>
+/// <summary>A DOUBLE parameter.</summary>
 public sealed record DoubleParameter(double Value) : QueryParameter;
+
+/// <summary>A DOUBLE[] parameter (the probabilities of percentiles computed together).</summary>
+public sealed record DoubleListParameter(IReadOnlyList<double> Values) : QueryParameter;
 
 /// <summary>A VARCHAR parameter (the dataset's file glob, from server configuration).</summary>
 public sealed record StringParameter(string Value) : QueryParameter;

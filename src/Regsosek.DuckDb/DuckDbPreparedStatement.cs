@@ -88,6 +88,24 @@ public sealed class DuckDbPreparedStatement : IDisposable
         }
     }
 
+    /// <summary>Binds a DOUBLE[] list to parameter <paramref name="index"/> (1-based), e.g. the probabilities of a list quantile.</summary>
+    public unsafe void BindList(int index, ReadOnlySpan<double> values)
+    {
+        var handle = Handle(index);
+        var items = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
+        int created = 0;
+        try
+        {
+            for (; created < values.Length; created++)
+                items[created] = NativeMethods.duckdb_create_double(values[created]);
+            BindListOf(handle, index, DuckDbType.Double, items, created);
+        }
+        finally
+        {
+            DestroyValues(items, created);
+        }
+    }
+
     /// <summary>
     /// Binds a VARCHAR[] list to parameter <paramref name="index"/> (1-based), for
     /// "x IN (SELECT unnest(?))" or "list_contains(?, x)". Elements must not be null.

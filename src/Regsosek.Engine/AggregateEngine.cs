@@ -79,7 +79,7 @@ public sealed class AggregateEngine : IDisposable
             if (cached.Bound is null || !SameParameters(cached.Bound, plan.Parameters))
             {
                 cached.Bound = null;
-                Bind(cached.Statement, plan.Parameters);
+                PlanParameters.Bind(cached.Statement, plan.Parameters);
                 cached.Bound = plan.Parameters;
             }
             using var result = cached.Statement.ExecuteStreaming(ct);
@@ -99,30 +99,12 @@ public sealed class AggregateEngine : IDisposable
             bool same = (a[i], b[i]) switch
             {
                 (Int64ListParameter x, Int64ListParameter y) => x.Values.SequenceEqual(y.Values),
+                (DoubleListParameter x, DoubleListParameter y) => x.Values.SequenceEqual(y.Values),
                 var (x, y) => x.Equals(y),
             };
             if (!same) return false;
         }
         return true;
-    }
-
-    private static void Bind(DuckDbPreparedStatement statement, IReadOnlyList<QueryParameter> parameters)
-    {
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            int index = i + 1;
-            switch (parameters[i])
-            {
-                case Int64Parameter p: statement.Bind(index, p.Value); break;
-                case DoubleParameter p: statement.Bind(index, p.Value); break;
-                case StringParameter p: statement.Bind(index, p.Value); break;
-                case Int64ListParameter p:
-                    if (p.Values is long[] array) statement.BindList(index, array);
-                    else statement.BindList(index, p.Values.ToArray());
-                    break;
-                default: throw new InvalidOperationException($"parameter ${index} has an unknown kind {parameters[i].GetType().Name}");
-            }
-        }
     }
 
     /// <summary>Closes the pool's connections and the database.</summary>

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
 using Regsosek.Core;
+using Regsosek.Core.Aggregates;
 using Regsosek.Schema;
 
 namespace Regsosek.Catalogue.Tests;
@@ -113,7 +114,10 @@ public class QueryPlannerPropertyTests
                 var longs = plan.Parameters.OfType<Int64Parameter>().Select(p => p.Value)
                     .Concat(plan.Parameters.OfType<Int64ListParameter>().SelectMany(p => p.Values)).ToHashSet();
                 foreach (var v in build.Values) Assert.Contains(v, longs);
-                Assert.Equal(build.Probabilities, plan.Parameters.OfType<DoubleParameter>().Select(p => p.Value));
+                // Every probability travels as a parameter (percentiles of one variable share one list), and each
+                // percentile measure knows its own.
+                Assert.Equal(build.Probabilities.Order(), plan.Parameters.OfType<DoubleListParameter>().SelectMany(p => p.Values).Order());
+                Assert.Equal(build.Probabilities, plan.Layout.Where(l => l.Kind == StatisticKind.Percentile).Select(l => l.Probability!.Value));
                 Assert.Contains(plan.Parameters.OfType<StringParameter>(), p => p.Value.Contains(Marker, StringComparison.Ordinal));
                 // Every placeholder $1..$n is used, and no other.
                 var used = Regex.Matches(plan.Sql, @"\$(\d+)").Select(m => int.Parse(m.Groups[1].Value)).ToHashSet();

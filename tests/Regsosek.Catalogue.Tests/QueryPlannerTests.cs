@@ -131,7 +131,10 @@ public class QueryPlannerTests
         var pct = Planner.PlanAggregate(AggregateRequest.Percentiles("floor_area_per_capita", [0.1, 0.5, 0.025], Jabar, null, ["desil"], []), Jabar, "/d");
         Assert.Equal(["floor_area_per_capita:p10", "floor_area_per_capita:p50", "floor_area_per_capita:p2.5"], pct.Shape.Measures.Select(m => m.Id));
         Assert.All(pct.Shape.Measures, m => Assert.Equal("m2", m.Unit));
-        Assert.Equal([0.1, 0.5, 0.025], pct.Parameters.OfType<DoubleParameter>().Select(p => p.Value));
+        // One list quantile for the three: one parameter holding the probabilities in order, each measure its element.
+        Assert.Equal([0.1, 0.5, 0.025], Assert.Single(pct.Parameters.OfType<DoubleListParameter>()).Values);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(pct.Sql, @"AS m\d+_v\b"));
+        for (int k = 1; k <= 3; k++) Assert.Contains($") FILTER (WHERE m0_n), {k})", pct.Sql);
         Assert.Equal([0.1, 0.5, 0.025], pct.Layout.Select(l => l.Probability!.Value));
 
         Assert.Equal("measures[0]", Reject(AggregateRequest.Percentiles("age", [1.5], Jabar, null, [], [])).Field);

@@ -158,6 +158,37 @@ public sealed class AggregateEngineTests(EngineFixture fx) : IClassFixture<Engin
     }
 
     [Fact]
+    public async Task Percentiles_computed_together_equal_each_computed_alone()
+    {
+        var (data, _) = PeopleIn3201And3202();
+        using var _ = data;
+        double[] probabilities = [0.9, 0.1, 0.5, 0.025, 0.99, 0.01];
+        var plan = fx.Planner.PlanAggregate(AggregateRequest.Percentiles("age", probabilities, Jabar, RegionLevel.Regency, ["sex"], []), Jabar, data.Directory);
+        Assert.Single(plan.Parameters.OfType<DoubleListParameter>());
+        var together = await fx.Engine.ExecuteAsync(plan);
+        for (int m = 0; m < probabilities.Length; m++)
+        {
+            var alone = await fx.Engine.ExecuteAsync(fx.Planner.PlanAggregate(
+                AggregateRequest.Percentiles("age", [probabilities[m]], Jabar, RegionLevel.Regency, ["sex"], []), Jabar, data.Directory));
+            Assert.Equal(alone.Rows.Count, together.Rows.Count);
+            for (int r = 0; r < alone.Rows.Count; r++)
+            {
+                Assert.Equal(alone.Rows[r].Keys, together.Rows[r].Keys);
+                var a = alone.Rows[r].Values[0];
+                var t = together.Rows[r].Values[m];
+                Assert.Equal(a.Numerator, t.Numerator);
+                Assert.Equal(a.Statistic, t.Statistic);
+                Assert.Equal(probabilities[m], t.Probability);
+            }
+        }
+        // And they are in the order of their probabilities.
+        var total = Assert.Single(together.Rows, r => r.Keys.All(k => k is null));
+        Assert.True(total.Values[4].Statistic >= total.Values[0].Statistic && total.Values[0].Statistic >= total.Values[2].Statistic
+            && total.Values[2].Statistic >= total.Values[1].Statistic && total.Values[1].Statistic >= total.Values[5].Statistic
+            && total.Values[4].Statistic > total.Values[5].Statistic);
+    }
+
+    [Fact]
     public async Task Cancellation_interrupts_a_slow_query_and_the_connection_keeps_serving()
     {
         using var engine = new AggregateEngine(new AggregateEngineOptions { Threads = 1, MaxConcurrentQueries = 1 });

@@ -196,6 +196,9 @@ internal static unsafe partial class NativeMethods
     internal static partial IntPtr duckdb_create_int64(long value);
 
     [LibraryImport(Library)]
+    internal static partial IntPtr duckdb_create_double(double value);
+
+    [LibraryImport(Library)]
     internal static partial IntPtr duckdb_create_varchar_length(byte* text, ulong length);
 
     [LibraryImport(Library)]
