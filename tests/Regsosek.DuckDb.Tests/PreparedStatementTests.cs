@@ -30,6 +30,25 @@ public class PreparedStatementTests
         Assert.Equal(("[1101, 3273]", "BIGINT[]"), Echo(db, s => s.BindList(1, new long[] { 1101, 3273 })));
         Assert.Equal(("[Aceh, Papua Barat Daya, ñ]", "VARCHAR[]"), Echo(db, s => s.BindList(1, new[] { "Aceh", "Papua Barat Daya", "ñ" })));
         Assert.Equal(("[]", "BIGINT[]"), Echo(db, s => s.BindList(1, ReadOnlySpan<long>.Empty)));
+        Assert.Equal(("[0.1, 0.025, 0.9]", "DOUBLE[]"), Echo(db, s => s.BindList(1, new[] { 0.1, 0.025, 0.9 })));
+    }
+
+    [Fact]
+    public void A_bound_DOUBLE_list_drives_a_list_quantile_and_can_be_rebound()
+    {
+        using var db = new TestDatabase();
+        using var statement = db.Connection.Prepare("SELECT quantile_cont(i::DOUBLE, ?) FROM range(101) t(i)");
+        foreach (var probabilities in new[] { new[] { 0.1, 0.5, 0.9 }, new[] { 0.25 } })
+        {
+            statement.BindList(1, probabilities);
+            using var result = statement.ExecuteStreaming();
+            using var chunk = result.FetchChunk()!;
+            var list = chunk.GetVector(0);
+            var entry = list.GetData<DuckDbListEntry>(1)[0];
+            Assert.Equal((ulong)probabilities.Length, entry.Length);
+            var values = list.ListChild.GetData<double>((int)(entry.Offset + entry.Length));
+            for (int i = 0; i < probabilities.Length; i++) Assert.Equal(probabilities[i] * 100, values[(int)entry.Offset + i], 9);
+        }
     }
 
     [Fact]
