@@ -71,25 +71,15 @@ public sealed class DuckDbPreparedStatement : IDisposable
     /// Binds a BIGINT[] list to parameter <paramref name="index"/> (1-based), for
     /// "x IN (SELECT unnest(?))" or "list_contains(?, x)".
     /// </summary>
-    public unsafe void BindList(int index, ReadOnlySpan<long> values)
-    {
-        var handle = Handle(index);
-        var items = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
-        int created = 0;
-        try
-        {
-            for (; created < values.Length; created++)
-                items[created] = NativeMethods.duckdb_create_int64(values[created]);
-            BindListOf(handle, index, DuckDbType.BigInt, items, created);
-        }
-        finally
-        {
-            DestroyValues(items, created);
-        }
-    }
+    public unsafe void BindList(int index, ReadOnlySpan<long> values) =>
+        BindList(index, values, DuckDbType.BigInt, &NativeMethods.duckdb_create_int64);
 
     /// <summary>Binds a DOUBLE[] list to parameter <paramref name="index"/> (1-based), e.g. the probabilities of a list quantile.</summary>
-    public unsafe void BindList(int index, ReadOnlySpan<double> values)
+    public unsafe void BindList(int index, ReadOnlySpan<double> values) =>
+        BindList(index, values, DuckDbType.Double, &NativeMethods.duckdb_create_double);
+
+    /// <summary>Creates one duckdb_value per element with <paramref name="create"/> and binds them as a list of <paramref name="type"/>.</summary>
+    private unsafe void BindList<T>(int index, ReadOnlySpan<T> values, DuckDbType type, delegate*<T, IntPtr> create)
     {
         var handle = Handle(index);
         var items = ArrayPool<IntPtr>.Shared.Rent(Math.Max(values.Length, 1));
@@ -97,8 +87,8 @@ public sealed class DuckDbPreparedStatement : IDisposable
         try
         {
             for (; created < values.Length; created++)
-                items[created] = NativeMethods.duckdb_create_double(values[created]);
-            BindListOf(handle, index, DuckDbType.Double, items, created);
+                items[created] = create(values[created]);
+            BindListOf(handle, index, type, items, created);
         }
         finally
         {
