@@ -62,6 +62,56 @@ public sealed partial class CliTests(ServiceFixture service)
         Assert.DoesNotContain("token:", result.Stdout);
     }
 
+    [Fact]
+    public async Task An_audit_checkpoint_kept_elsewhere_exposes_records_cut_from_the_end()
+    {
+        var home = Path.Combine(Path.GetTempPath(), "regsosek-checkpoint-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var empty = await RunCliAsync("audit", "checkpoint", "--home", home);
+            Assert.True(empty.ExitCode == 1 && empty.Stderr.Contains("empty"), empty.ToString());
+
+            var db = Path.Combine(home, "regsosek.db");
+            await using (var log = Regsosek.Stores.StoreFactory.CreateAuditLog(new Regsosek.Stores.StoreSettings { SqlitePath = db }))
+            {
+                for (int i = 0; i < 3; i++)
+                    await log.AppendAsync(new Regsosek.Stores.Audit.AuditEntry
+                    {
+                        Method = "/regsosek.v1.CatalogService/ListIndicators", Request = "{}", Scope = Regsosek.Core.RegionCode.National,
+                        Decision = Regsosek.Stores.Audit.AuditDecision.Allowed, Rows = i,
+                    });
+            }
+            var checkpoint = await RunCliAsync("audit", "checkpoint", "--home", home);
+            Assert.True(checkpoint.ExitCode == 0, checkpoint.ToString());
+            var text = checkpoint.Stdout.Trim();
+            Assert.Matches("^3:[0-9a-f]{64}$", text);
+            Assert.Equal(0, (await RunCliAsync("audit", "verify", "--home", home, "--checkpoint", text)).ExitCode);
+
+            // Someone with the file drops the append-only trigger and deletes the newest record.
+            await using (var c = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={db};Pooling=false"))
+            {
+                await c.OpenAsync();
+                await using var cmd = c.CreateCommand();
+                cmd.CommandText = "DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 3;";
+                await cmd.ExecuteNonQueryAsync();
+            }
+            // The chain alone still links up: a cut tail is invisible without a checkpoint...
+            Assert.Equal(0, (await RunCliAsync("audit", "verify", "--home", home)).ExitCode);
+            // ...and the checkpoint catches it.
+            var caught = await RunCliAsync("audit", "verify", "--home", home, "--checkpoint", text);
+            Assert.True(caught.ExitCode == 1 && caught.Stdout.Contains("deleted from the end"), caught.ToString());
+
+            var bad = await RunCliAsync("audit", "verify", "--home", home, "--checkpoint", "3-abc");
+            Assert.True(bad.ExitCode == 2 && bad.Stderr.Contains("SEQUENCE:HASH"), bad.ToString());
+            Assert.DoesNotContain("Unhandled exception", bad.Stderr);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(home)) Directory.Delete(home, recursive: true);
+        }
+    }
+
     private sealed record CliResult(int ExitCode, string Stdout, string Stderr)
     {
         public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
