@@ -28,6 +28,8 @@ public sealed class KindResult(RequestKind kind)
     public int Suppressed { get; set; }
     /// <summary>Cells perturbed by disclosure control in the service's response.</summary>
     public int Perturbed { get; set; }
+    /// <summary>Size of the serialised response message with disclosure control, and without it.</summary>
+    public (int WithDisclosure, int Without) ResponseBytes { get; set; }
     /// <summary>The query's SQL (for the report's appendix).</summary>
     public string Sql { get; set; } = "";
     /// <summary>Concurrency 1, per variant.</summary>
@@ -224,6 +226,7 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         if (exact.Count == 0)
             throw new BenchmarkFailureException($"{kind.Id}: the query returned no rows; the dataset does not cover the workload's regions");
         result.Rows = exact.Count;
+        result.ResponseBytes = (protectedResponse.CalculateSize(), exactResponse.CalculateSize());
         foreach (var row in protectedResponse.Rows)
             foreach (var cell in row.Cells)
             {

@@ -112,7 +112,7 @@ public static class Report
         sb.AppendLine("Requests:");
         sb.AppendLine();
         foreach (var r in run.Kinds)
-            sb.AppendLine($"- `{r.Kind.Id}` ({r.Kind.Method}): {r.Kind.Description}; {r.Rows} rows, {r.Suppressed} cells withheld and {r.Perturbed} perturbed by disclosure control.");
+            sb.AppendLine($"- `{r.Kind.Id}` ({r.Kind.Method}): {r.Kind.Description}; {r.Rows} rows, {r.Suppressed} cells withheld and {r.Perturbed} perturbed by disclosure control; response {r.ResponseBytes.WithDisclosure:N0} bytes ({r.ResponseBytes.Without:N0} without disclosure control).");
         sb.AppendLine();
         sb.Append(Tables(run));
         sb.AppendLine();
