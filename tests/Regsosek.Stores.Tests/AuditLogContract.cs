@@ -68,6 +68,54 @@ public abstract class AuditLogContract : IAsyncLifetime
     private Task Tamper(string sql, params (string, object?)[] p) => Backend.ExecuteAsync(Backend.DisableAuditTriggersSql + " " + sql, p);
 
     [Fact]
+    public async Task Appends_that_arrive_while_one_is_written_are_committed_together_each_with_its_own_record()
+    {
+        await Log.AppendAsync(Entry(0));
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int writes = 0;
+        Log.BeforeBatchForTests = async () =>
+        {
+            if (Interlocked.Increment(ref writes) != 1) return;
+            entered.SetResult();
+            await release.Task;
+        };
+        long commitsBefore = Log.Commits;
+
+        // The first append's writer holds; twenty more arrive meanwhile, and one caller gives up waiting.
+        var first = Log.AppendAsync(Entry(1));
+        await entered.Task;
+        var rest = Enumerable.Range(2, 20).Select(i => Log.AppendAsync(Entry(i))).ToList();
+        using var giveUp = new CancellationTokenSource();
+        var withdrawn = Log.AppendAsync(Entry(99), giveUp.Token);
+        while (Log.Queued < 21) await Task.Delay(5);
+        giveUp.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => withdrawn);
+        release.SetResult();
+        var records = (await Task.WhenAll(rest.Prepend(first))).ToList();
+
+        // One transaction (one fsync) for all of them, the withdrawn one not written at all.
+        Assert.Equal(1, Log.Commits - commitsBefore);
+        Assert.Equal(Enumerable.Range(2, 21).Select(i => (long)i).ToHashSet(), records.Select(r => r.Sequence).ToHashSet());
+        for (int i = 0; i < records.Count; i++) Assert.Equal(Entry(i + 1).Request, records[i].Entry.Request);
+        var stored = await ReadAllAsync();
+        Assert.Equal(22, stored.Count);
+        Assert.DoesNotContain(stored, r => r.Entry.Request == Entry(99).Request);
+        foreach (var r in records) Assert.Equal(r.Hash, stored.Single(x => x.Sequence == r.Sequence).Hash);
+        Assert.True((await Log.VerifyAsync()).IsIntact);
+    }
+
+    [Fact]
+    public async Task Concurrent_appends_form_one_unbroken_chain_and_every_caller_gets_its_own_record()
+    {
+        var tasks = Enumerable.Range(1, 64).Select(i => Task.Run(() => Log.AppendAsync(Entry(i)))).ToList();
+        var records = await Task.WhenAll(tasks);
+        Assert.Equal(Enumerable.Range(1, 64).Select(i => (long)i).ToHashSet(), records.Select(r => r.Sequence).ToHashSet());
+        for (int i = 0; i < records.Length; i++) Assert.Equal(Entry(i + 1).Request, records[i].Entry.Request);
+        Assert.True((await Log.VerifyAsync()).IsIntact);
+    }
+
+    [Fact]
     public async Task Appends_are_numbered_from_one_and_linked_by_hash()
     {
         var records = await AppendManyAsync(4);

@@ -12,8 +12,9 @@ namespace Regsosek.Stores.Audit;
 /// The audit trail over ADO.NET, shared by <see cref="SqliteAuditLog"/> and <see cref="PostgresAuditLog"/>.
 /// An append is one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL: SERIALIZABLE,
 /// retried on a serialisation conflict) that reads the head and inserts the next sequence number, which is
-/// the primary key: two appenders can never both write the same number. Inside one process appends also
-/// queue on a semaphore. Triggers refuse UPDATE and DELETE on audit_log.
+/// the primary key: two appenders can never both write the same number. Inside one process appends queue
+/// and are written in groups, one transaction each (group commit: one fsync for all the calls that arrived
+/// while the previous group was written). Triggers refuse UPDATE and DELETE on audit_log.
 /// </summary>
 public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
 {
@@ -28,6 +29,11 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     private readonly TimeProvider _time;
     private readonly AsyncOnce _ready;
     private readonly SemaphoreSlim _writer = new(1, 1);
+    private readonly List<PendingAppend> _queue = [];
+    private long _commits;
+
+    /// <summary>At most this many records in one append transaction.</summary>
+    private const int MaxBatch = 256;
 
     private protected SqlAuditLog(SqlDialect dialect, TimeProvider? time)
     {
@@ -58,74 +64,147 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// Group commit: appends that arrive while another is being written queue up, and the next writer appends
+    /// all of them in one transaction (one fsync), in arrival order. Each call still returns only once its own
+    /// record is committed, and fails with <see cref="AuditUnavailableException"/> if its transaction fails.
+    /// Cancelling <paramref name="ct"/> while waiting withdraws the record if no writer has taken it yet; a record
+    /// already taken is written (the caller has gone, but nothing was released).
+    /// </remarks>
     public async Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken ct = default)
     {
         Validate(entry);
         await EnsureCreatedAsync().ConfigureAwait(false);
-        await _writer.WaitAsync(ct).ConfigureAwait(false);
+        var pending = new PendingAppend(entry);
+        lock (_queue) _queue.Add(pending);
+        try
+        {
+            await _writer.WaitAsync(ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Withdrawn if still queued; if a writer took it already, it is written all the same.
+            lock (_queue) _queue.Remove(pending);
+            throw;
+        }
+        try
+        {
+            // This caller writes what is queued, oldest first, until its own record is written (an earlier
+            // writer may have taken it already, and then there is nothing to do).
+            while (!pending.Done.Task.IsCompleted)
+            {
+                if (BeforeBatchForTests is { } hook) await hook().ConfigureAwait(false);
+                List<PendingAppend> batch;
+                lock (_queue)
+                {
+                    int take = Math.Min(_queue.Count, MaxBatch);
+                    batch = _queue.GetRange(0, take);
+                    _queue.RemoveRange(0, take);
+                }
+                await WriteBatchAsync(batch).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writer.Release();
+        }
+        return await pending.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Appends <paramref name="batch"/> in one transaction (retried whole when the dialect says so) and completes each caller.</summary>
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    {
+        // Not cancellable: the records belong to several callers, and one leaving must not fail the others.
         try
         {
             for (int attempt = 1; ; attempt++)
             {
                 try
                 {
-                    return await AppendOnceAsync(entry, ct).ConfigureAwait(false);
+                    var records = await AppendOnceAsync(batch, CancellationToken.None).ConfigureAwait(false);
+                    Interlocked.Increment(ref _commits);
+                    for (int i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(records[i]);
+                    return;
                 }
                 catch (Exception ex) when (_dialect.IsRetryable(ex) && attempt < MaxAttempts)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt)), ct).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 10 * attempt))).ConfigureAwait(false);
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception ex)
         {
             // Fail closed with one clear type, whatever the driver threw (locked, disk full, unreachable, damaged).
-            throw Unavailable("write the audit record to", ex);
-        }
-        finally
-        {
-            _writer.Release();
+            var failure = Unavailable("write the audit record to", ex);
+            foreach (var p in batch) p.Done.TrySetException(failure);
         }
     }
 
-    private async Task<AuditRecord> AppendOnceAsync(AuditEntry entry, CancellationToken ct)
+    private async Task<AuditRecord[]> AppendOnceAsync(List<PendingAppend> batch, CancellationToken ct)
     {
         await using var c = await _dialect.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(IsolationLevel.Serializable, ct).ConfigureAwait(false);
-        long seq = 1;
+        long seq = 0;
         byte[] prev = AuditHash.Genesis.ToArray();
         await using (var head = Db.Command(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", tx))
         await using (var r = await head.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             if (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                seq = r.GetInt64(0) + 1;
+                seq = r.GetInt64(0);
                 prev = (byte[])r.GetValue(1);
             }
         }
-        var time = Timestamps.Normalise(_time.GetUtcNow());
-        var row = ToRow(entry, seq, Timestamps.ToUnixMicroseconds(time), prev);
-        await using (var insert = Db.Command(c, $"""
-            INSERT INTO audit_log ({Columns})
-            VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status, @prev, @hash)
-            """, tx))
+        var records = new AuditRecord[batch.Count];
+        for (int i = 0; i < batch.Count; i++)
         {
-            insert.With("@seq", row.Sequence).With("@time", _dialect.TimeValue(time))
-                .With("@grant", row.GrantId).With("@org", row.Organisation).With("@unit", row.Unit)
-                .With("@method", row.Method).With("@request", row.Request).With("@scope", row.Scope)
-                .With("@decision", row.Decision).With("@rule", row.Rule)
-                .With("@cells", row.Cells).With("@rows", row.Rows).With("@bytes", row.Bytes).With("@sha", row.ExtractSha256)
-                .With("@latency", row.LatencyMicros).With("@status", (int)row.StatusCode)
-                .With("@prev", row.PrevHash).With("@hash", row.Hash);
-            await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            var entry = batch[i].Entry;
+            seq++;
+            var time = Timestamps.Normalise(_time.GetUtcNow());
+            var row = ToRow(entry, seq, Timestamps.ToUnixMicroseconds(time), prev);
+            await using (var insert = Db.Command(c, $"""
+                INSERT INTO audit_log ({Columns})
+                VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status, @prev, @hash)
+                """, tx))
+            {
+                insert.With("@seq", row.Sequence).With("@time", _dialect.TimeValue(time))
+                    .With("@grant", row.GrantId).With("@org", row.Organisation).With("@unit", row.Unit)
+                    .With("@method", row.Method).With("@request", row.Request).With("@scope", row.Scope)
+                    .With("@decision", row.Decision).With("@rule", row.Rule)
+                    .With("@cells", row.Cells).With("@rows", row.Rows).With("@bytes", row.Bytes).With("@sha", row.ExtractSha256)
+                    .With("@latency", row.LatencyMicros).With("@status", (int)row.StatusCode)
+                    .With("@prev", row.PrevHash).With("@hash", row.Hash);
+                await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            records[i] = new AuditRecord
+            {
+                Sequence = seq, Time = time, Entry = Normalised(entry),
+                PrevHash = Convert.ToHexStringLower(prev), Hash = Convert.ToHexStringLower(row.Hash),
+            };
+            prev = row.Hash;
         }
         await tx.CommitAsync(ct).ConfigureAwait(false);
-        return new AuditRecord
-        {
-            Sequence = seq, Time = time, Entry = Normalised(entry),
-            PrevHash = Convert.ToHexStringLower(prev), Hash = Convert.ToHexStringLower(row.Hash),
-        };
+        return records;
     }
+
+    /// <summary>One caller's record waiting to be written, and where its result goes.</summary>
+    private sealed class PendingAppend(AuditEntry entry)
+    {
+        public AuditEntry Entry { get; } = entry;
+        public TaskCompletionSource<AuditRecord> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Committed append transactions so far (group commit writes several records in one).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Records waiting for a writer.</summary>
+    internal int Queued
+    {
+        get { lock (_queue) return _queue.Count; }
+    }
+
+    /// <summary>Tests only: awaited by a writer before it takes the queue, so that a test can let appends pile up.</summary>
+    internal Func<Task>? BeforeBatchForTests { get; set; }
 
     /// <summary>The row an entry becomes, hash included.</summary>
     internal static AuditRow ToRow(AuditEntry e, long seq, long timeMicros, byte[] prev)
