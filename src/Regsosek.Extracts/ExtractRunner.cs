@@ -30,6 +30,10 @@ public sealed class ExtractRunner
     private const string Suppressed = "classes_suppressed";
     private const string Changes = "classes_changed";
     private const string Ordered = "ordered";
+    private const string Part = "part";
+    private const string SortFamily = "__sort_family";
+    private const string SortPerson = "__sort_person";
+    private const string SortPrefix = "__sort_prefix";
 
     /// <summary>Number of family-pseudonym prefixes (16 bits) that sort runs divide between them.</summary>
     private const int PrefixRange = 1 << 16;
@@ -139,19 +143,10 @@ public sealed class ExtractRunner
         long written;
         int runs = (int)Math.Clamp((staged + _options.SortRunRows - 1) / _options.SortRunRows, 1, PrefixRange);
         if (runs == 1)
-        {
-            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress, run: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
-        }
+            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
         else
         {
-            // Sort in runs of about SortRunRows records, each a range of family-pseudonym prefixes, appended in
-            // order: the concatenation is the fully sorted file, and no sort holds more than one run.
-            for (int r = 0; r < runs; r++)
-            {
-                var bounds = new ExtractParameter[] { new Int64Parameter((long)r * PrefixRange / runs), new Int64Parameter((long)(r + 1) * PrefixRange / runs) };
-                var select = ReleaseSql(plan, suppress, run: true);
-                Run(connection, r == 0 ? $"CREATE TABLE {Ordered} AS {select}" : $"INSERT INTO {Ordered} {select}", bounds, ct);
-            }
+            SortInRuns(connection, plan, suppress, runs, ct);
             written = Run(connection, $"COPY (SELECT * FROM {Ordered}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
         }
         var report = Report(connection, plan, classes, released, written, ct);
@@ -179,6 +174,38 @@ public sealed class ExtractRunner
         };
     }
 
+    /// <summary>
+    /// Builds the table <see cref="Ordered"/>: the released rows sorted by pseudonym, without any sort holding more
+    /// than about <see cref="ExtractOptions.SortRunRows"/> records, in scans proportional to √runs × records rather
+    /// than runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs contiguous ranges; each
+    /// range's released rows (pseudonyms and suppression applied, with the sort keys) go to a part table in one scan
+    /// of the stage; each part is cut again into runs of about SortRunRows records, and each run is sorted and
+    /// appended to <see cref="Ordered"/>. Ranges and runs are in prefix order, so the concatenation is the fully
+    /// sorted file (insertion order is preserved). A part table is dropped once appended.
+    /// </summary>
+    private void SortInRuns(DuckDbConnection connection, ExtractPlan plan, bool suppress, int runs, CancellationToken ct)
+    {
+        int parts = (int)Math.Ceiling(Math.Sqrt(runs));
+        var keys = plan.Persons ? $"{SortFamily}, {SortPerson}, {SortPrefix}" : $"{SortFamily}, {SortPrefix}";
+        var order = plan.Persons ? $"{SortFamily}, {SortPerson}" : SortFamily;
+        bool created = false;
+        for (int part = 0; part < parts; part++)
+        {
+            long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
+            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppress, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
+            long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
+            int partRuns = (int)Math.Clamp((rows + _options.SortRunRows - 1) / _options.SortRunRows, 1, high - low);
+            for (int r = 0; r < partRuns; r++)
+            {
+                var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
+                ExtractParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                Run(connection, created ? $"INSERT INTO {Ordered} {select}" : $"CREATE TABLE {Ordered} AS {select}", bounds, ct);
+                created = true;
+            }
+            connection.Execute($"DROP TABLE {Part}", ct);
+        }
+    }
+
     private static void SetPreserveOrder(DuckDbConnection connection, bool preserve, CancellationToken ct) =>
         connection.Execute($"SET preserve_insertion_order = {(preserve ? "true" : "false")}", ct);
 
@@ -186,9 +213,10 @@ public sealed class ExtractRunner
     /// The released rows: data columns as staged (quasi-identifiers as suppressed, from the changed combinations),
     /// ids as pseudonyms from the position-aligned pseudonym table, ordered by pseudonym (so row order says nothing
     /// about the source order, e.g. villages). A misaligned pseudonym row would fail the statement, never be written.
-    /// With <paramref name="run"/>, only the records whose family-pseudonym prefix is in [$1, $2) (one sort run).
+    /// With <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with
+    /// the sort keys as extra columns (see <see cref="SortInRuns"/>).
     /// </summary>
-    private static string ReleaseSql(ExtractPlan plan, bool suppressed, bool run)
+    private static string ReleaseSql(ExtractPlan plan, bool suppressed, bool part)
     {
         var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
@@ -206,13 +234,19 @@ public sealed class ExtractRunner
                 : $"r.{name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
+        if (part)
+        {
+            select.Add($"p.family_pseudonym AS {SortFamily}");
+            if (plan.Persons) select.Add($"p.pseudonym AS {SortPerson}");
+            select.Add($"p.prefix AS {SortPrefix}");
+        }
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {Stage} AS r POSITIONAL JOIN {Pseudonyms} AS p ");
         if (suppressed)
             sql.Append($"LEFT JOIN {Changes} AS m ON {string.Join(" AND ", qis.Select(q => $"m.{ExtractPlanner.Quote(q)} IS NOT DISTINCT FROM r.{ExtractPlanner.Quote(q)}"))} ");
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
-        if (run) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
-        sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
+        if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
+        else sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
         return sql.ToString();
     }
 
