@@ -159,6 +159,7 @@ public sealed class ExtractRunner
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["allocator_background_threads"] = _options.AllocatorBackgroundThreads ? "true" : "false",
+            ["enable_external_file_cache"] = _options.ExternalFileCache ? "true" : "false",
         };
         if (_options.AllocatorFlushThreshold is { } flush)
         {

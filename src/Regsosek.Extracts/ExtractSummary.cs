@@ -47,8 +47,8 @@ public sealed record ExtractOptions
     /// </summary>
     public int? Threads { get; init; } = 1;
 
-    /// <summary>DuckDB memory limit of each extract, e.g. "2GB"; beyond it DuckDB spills into the extract's temp directory. Default 128 MB.</summary>
-    public string? MemoryLimit { get; init; } = "128MB";
+    /// <summary>DuckDB memory limit of each extract, e.g. "2GB"; beyond it DuckDB spills into the extract's temp directory. Default 96 MB.</summary>
+    public string? MemoryLimit { get; init; } = "96MB";
 
     /// <summary>
     /// DuckDB "allocator_flush_threshold" (and "allocator_bulk_deallocation_flush_threshold") of each extract, e.g.
@@ -59,6 +59,13 @@ public sealed record ExtractOptions
 
     /// <summary>DuckDB "allocator_background_threads": a background thread returns freed memory to the OS. Default true.</summary>
     public bool AllocatorBackgroundThreads { get; init; } = true;
+
+    /// <summary>
+    /// DuckDB "enable_external_file_cache": keep blocks of the dataset's Parquet files in DuckDB's buffer pool. An
+    /// extract reads each file once, so the cache only fills memory (up to the memory limit) in proportion to the
+    /// data read. Default false.
+    /// </summary>
+    public bool ExternalFileCache { get; init; }
 
     /// <summary>
     /// Rows per Parquet row group of the extract file (COPY … ROW_GROUP_SIZE). The Parquet writer buffers a row
