@@ -18,8 +18,11 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// Runs an <see cref="ExtractPlan"/>: in a per-extract temp directory it opens its own DuckDB database, stages
 /// the records, pseudonymises ids and applies k-anonymity (tier 3), has DuckDB write the Parquet or CSV file
 /// (COPY … TO), then reads the file back in chunks of at most 1 MiB, hashing it with SHA-256 as it goes, and
-/// hands each chunk to the sink. Memory stays bounded whatever the extract's size (DuckDB spills to the temp
-/// directory; one chunk buffer). The directory is deleted on completion, failure and cancellation;
+/// hands each chunk to the sink. Memory stays bounded whatever the extract's size: DuckDB runs single-threaded under
+/// a small memory limit and spills to the temp directory, pseudonyms are joined by position (no hash table of ids),
+/// local suppression and the report work on the table of quasi-identifier combinations rather than the records, the
+/// tier-3 sort by pseudonym runs in bounded runs, and one chunk buffer is reused (docs/extracts.md). The directory is
+/// deleted on completion, failure and cancellation;
 /// cancellation interrupts the running DuckDB query. Thread-safe: each call has its own database.
 /// </summary>
 public sealed class ExtractRunner
