@@ -144,7 +144,7 @@ public sealed class ExtractRunner
             }
         }
         long written;
-        int runs = (int)Math.Clamp((staged + _options.SortRunRows - 1) / _options.SortRunRows, 1, PrefixRange);
+        int runs = (int)Math.Clamp(CeilingDivide(staged, _options.SortRunRows), 1, PrefixRange);
         if (runs == 1)
             written = Run(connection, $"COPY ({ReleaseSql(plan, suppress, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
         else
@@ -198,7 +198,7 @@ public sealed class ExtractRunner
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
             Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppress, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
             long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
-            int partRuns = (int)Math.Clamp((rows + _options.SortRunRows - 1) / _options.SortRunRows, 1, high - low);
+            int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
             {
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
@@ -253,6 +253,8 @@ public sealed class ExtractRunner
         else sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
         return sql.ToString();
     }
+
+    private static long CeilingDivide(long value, long divisor) => value / divisor + (value % divisor > 0 ? 1 : 0);
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {
