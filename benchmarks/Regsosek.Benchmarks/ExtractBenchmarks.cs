@@ -10,11 +10,13 @@ namespace Regsosek.Benchmarks;
 
 /// <summary>
 /// Extract throughput over a generated dataset (REGSOSEK_BENCH_DATASET, e.g. the generator's 10-million-person
-/// sample or the full-scale one): a regency and its province (REGSOSEK_BENCH_REGENCY, default the first regency
-/// directory found), tier 3 (pseudonyms, k-anonymity report with local suppression) and tier 4 (plain COPY), as
+/// sample or the full-scale one): a regency, its province (REGSOSEK_BENCH_REGENCY, default the first regency
+/// directory found) and the whole nation, tier 3 (pseudonyms, k-anonymity report with local suppression) and tier 4 (plain COPY), as
 /// Parquet and CSV. The chunks go to a sink that only counts them, as a fast client would. After each benchmark
-/// the console shows rows/s, MB/s and the process's peak working set: peak memory should stay flat from a regency
-/// to a province, because DuckDB spills into the extract's temp directory and one 1 MiB chunk buffer is reused.
+/// the console shows rows/s, MB/s and the process's peak working set: peak memory should stay nearly flat from a
+/// regency to the nation (DuckDB works single-threaded under a small memory limit and spills into the extract's temp
+/// directory, tier-3 sorts run in bounded runs, and one 1 MiB chunk buffer is reused). The national cases run only
+/// with REGSOSEK_BENCH_NATIONAL=1.
 /// </summary>
 [MemoryDiagnoser]
 public class ExtractBenchmarks
@@ -27,8 +29,12 @@ public class ExtractBenchmarks
     private string _temp = null!;
 
     /// <summary>The region extracted.</summary>
-    [Params("regency", "province")]
+    [ParamsSource(nameof(Regions))]
     public string Region { get; set; } = "regency";
+
+    /// <summary>regency and province; national too when REGSOSEK_BENCH_NATIONAL=1 (minutes per case at 10 M persons).</summary>
+    public static IEnumerable<string> Regions =>
+        Environment.GetEnvironmentVariable("REGSOSEK_BENCH_NATIONAL") == "1" ? ["regency", "province", "national"] : ["regency", "province"];
 
     /// <summary>3 = de-identified microdata, 4 = BNBA.</summary>
     [Params(3, 4)]
@@ -48,7 +54,7 @@ public class ExtractBenchmarks
         var regency = Environment.GetEnvironmentVariable("REGSOSEK_BENCH_REGENCY")
             ?? Directory.EnumerateDirectories(Path.Combine(dataset, "individu"), "prov_code=*").OrderBy(d => d, StringComparer.Ordinal)
                 .SelectMany(p => Directory.EnumerateDirectories(p, "regency_code=*")).Select(d => Path.GetFileName(d)["regency_code=".Length..]).First();
-        var region = Region == "regency" ? regency : regency[..2];
+        var region = Region switch { "regency" => regency, "province" => regency[..2], _ => "" };
         _temp = Path.Combine(Path.GetTempPath(), "regsosek-extract-bench");
         Directory.CreateDirectory(_temp);
         var runner = new ExtractRunner(new PseudonymKeyring(new byte[32]), new ExtractOptions { TempRoot = _temp });
@@ -59,7 +65,7 @@ public class ExtractBenchmarks
             Organisation = "bench",
             Unit = "bench",
             Tier = (Tier)Tier,
-            Region = RegionCode.Parse(region),
+            Region = region.Length == 0 ? RegionCode.National : RegionCode.Parse(region),
             Purpose = "benchmark",
             ValidFrom = DateTimeOffset.UtcNow.AddDays(-1),
             ValidUntil = DateTimeOffset.UtcNow.AddDays(1),

@@ -18,16 +18,28 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// Runs an <see cref="ExtractPlan"/>: in a per-extract temp directory it opens its own DuckDB database, stages
 /// the records, pseudonymises ids and applies k-anonymity (tier 3), has DuckDB write the Parquet or CSV file
 /// (COPY … TO), then reads the file back in chunks of at most 1 MiB, hashing it with SHA-256 as it goes, and
-/// hands each chunk to the sink. Memory stays bounded whatever the extract's size (DuckDB spills to the temp
-/// directory; one chunk buffer). The directory is deleted on completion, failure and cancellation;
+/// hands each chunk to the sink. Memory stays bounded whatever the extract's size: DuckDB runs single-threaded under
+/// a small memory limit and spills to the temp directory, pseudonyms are joined by position (no hash table of ids),
+/// local suppression and the report work on the table of quasi-identifier combinations rather than the records, the
+/// tier-3 sort by pseudonym runs in bounded runs, and one chunk buffer is reused (docs/extracts.md). The directory is
+/// deleted on completion, failure and cancellation;
 /// cancellation interrupts the running DuckDB query. Thread-safe: each call has its own database.
 /// </summary>
 public sealed class ExtractRunner
 {
     private const string Stage = "stage";
-    private const string Final = "final";
-    private const string FamilyMap = "pseudonym_family";
-    private const string PersonMap = "pseudonym_person";
+    private const string Pseudonyms = "pseudonyms";
+    private const string Classes = "classes";
+    private const string Suppressed = "classes_suppressed";
+    private const string Changes = "classes_changed";
+    private const string Ordered = "ordered";
+    private const string Part = "part";
+    private const string SortFamily = "__sort_family";
+    private const string SortPerson = "__sort_person";
+    private const string SortPrefix = "__sort_prefix";
+
+    /// <summary>Number of family-pseudonym prefixes (16 bits) that sort runs divide between them.</summary>
+    private const int PrefixRange = 1 << 16;
 
     private readonly ExtractOptions _options;
     private readonly PseudonymKeyring _keyring;
@@ -41,6 +53,10 @@ public sealed class ExtractRunner
         _options = options ?? new ExtractOptions();
         if (_options.ChunkBytes is < 1 or > ExtractOptions.MaxChunkBytes)
             throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, $"ChunkBytes must be 1 to {ExtractOptions.MaxChunkBytes}");
+        if (_options.ParquetRowGroupSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupSize, "ParquetRowGroupSize must be at least 1");
+        if (_options.SortRunRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.SortRunRows, "SortRunRows must be at least 1");
     }
 
     /// <summary>
@@ -92,90 +108,198 @@ public sealed class ExtractRunner
     {
         var spill = Path.Combine(directory, "spill");
         Directory.CreateDirectory(spill);
-        using var database = DuckDbDatabase.Open(Path.Combine(directory, "work.duckdb"), new DuckDbOptions
-        {
-            Threads = _options.Threads,
-            MemoryLimit = _options.MemoryLimit,
-            TempDirectory = spill,
-        });
+        using var database = DuckDbDatabase.Open(Path.Combine(directory, "work.duckdb"), DatabaseOptions(spill));
         using var connection = database.Connect();
         if (!plan.DeIdentify)
         {
+            // Tier 4: one COPY straight from the dataset. Stored order unless the options give it up.
+            SetPreserveOrder(connection, _options.Tier4StoredOrder, ct);
             var rows = Run(connection, $"COPY ({plan.SelectSql}) TO {Literal(file)} ({CopyOptions(plan)})", plan.Parameters, ct);
             return (rows, null);
         }
 
+        // The stage's row order is irrelevant (the file is sorted by pseudonym): let DuckDB insert in parallel.
+        SetPreserveOrder(connection, false, ct);
         Run(connection, $"CREATE TABLE {Stage} AS {plan.SelectSql}", plan.Parameters, ct);
+        long staged = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Stage}", ct);
+        // From here on, scans must see the stage in its stored order: the pseudonym table is aligned with it by position.
+        SetPreserveOrder(connection, true, ct);
         using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
-        {
-            BuildPseudonymMap(database, connection, pseudonymizer, IdKind.Family, ExtractPlan.FamilyKeyColumn, FamilyMap, distinct: plan.Persons, ct);
-            if (plan.Persons)
-                BuildPseudonymMap(database, connection, pseudonymizer, IdKind.Person, ExtractPlan.PersonKeyColumn, PersonMap, distinct: false, ct);
-        }
+            BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, ct);
 
         var options = plan.KAnonymity;
         var qis = plan.QuasiIdentifiers;
-        var released = Stage;
-        if (options.LocalSuppression && qis.Count > 0)
+        var k = new Int64Parameter(options.K);
+        string? classes = null, released = null;
+        bool suppress = options.LocalSuppression && qis.Count > 0;
+        if (qis.Count > 0)
         {
-            Run(connection, KAnonymitySql.Suppress(Stage, qis, Final), [new Int64Parameter(options.K)], ct);
-            released = Final;
+            Run(connection, KAnonymitySql.Classes(Stage, qis, Classes), [], ct);
+            classes = released = Classes;
+            if (suppress)
+            {
+                Run(connection, KAnonymitySql.Suppress(Classes, qis.Count, Suppressed), [k], ct);
+                Run(connection, KAnonymitySql.Changes(Suppressed, Changes), [k], ct);
+                released = Suppressed;
+            }
         }
-        var written = Run(connection, $"COPY ({ReleaseSql(plan, released)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
-        var report = Report(connection, plan, released, written, ct);
+        long written;
+        int runs = (int)Math.Clamp(CeilingDivide(staged, _options.SortRunRows), 1, PrefixRange);
+        if (runs == 1)
+            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
+        else
+        {
+            SortInRuns(connection, plan, suppress, runs, ct);
+            written = Run(connection, $"COPY (SELECT * FROM {Ordered}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
+        }
+        var report = Report(connection, plan, classes, released, written, ct);
         return (written, report);
     }
 
-    /// <summary>The released rows: data columns as staged, ids as pseudonyms, ordered by pseudonym (so row order says nothing about the source order, e.g. villages).</summary>
-    private static string ReleaseSql(ExtractPlan plan, string table)
+    /// <summary>The extract database's settings: memory limit, threads, spill directory and allocator behaviour.</summary>
+    private DuckDbOptions DatabaseOptions(string spill)
     {
-        var select = plan.Columns.Select(c => c.Kind switch
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            OutputKind.Pseudonym when c.IdKind == IdKind.Person => $"pp.pseudonym AS {ExtractPlanner.Quote(c.Name)}",
-            OutputKind.Pseudonym => $"pf.pseudonym AS {ExtractPlanner.Quote(c.Name)}",
-            _ => $"r.{ExtractPlanner.Quote(c.Name)}",
-        }).ToList();
-        if (select.Count == 0) select.Add("NULL AS \"__empty\"");
-        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {table} AS r ")
-            .Append($"JOIN {FamilyMap} AS pf ON pf.id = r.{ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn)} ");
-        if (plan.Persons)
-            sql.Append($"JOIN {PersonMap} AS pp ON pp.id = r.{ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn)} ");
-        sql.Append(plan.Persons ? "ORDER BY pf.pseudonym, pp.pseudonym" : "ORDER BY pf.pseudonym");
-        return sql.ToString();
+            ["allocator_background_threads"] = _options.AllocatorBackgroundThreads ? "true" : "false",
+            ["enable_external_file_cache"] = _options.ExternalFileCache ? "true" : "false",
+        };
+        if (_options.AllocatorFlushThreshold is { } flush)
+        {
+            settings["allocator_flush_threshold"] = flush;
+            settings["allocator_bulk_deallocation_flush_threshold"] = flush;
+        }
+        return new DuckDbOptions
+        {
+            Threads = _options.Threads,
+            MemoryLimit = _options.MemoryLimit,
+            TempDirectory = spill,
+            Settings = settings,
+        };
     }
 
     /// <summary>
-    /// Streams the staged raw ids through AES (2,048 at a time, one ECB call) into a table id → pseudonym in the
-    /// extract's own database. The ids are read on one connection and appended on a second (a connection holds
-    /// one streaming result at a time); one reused chunk, no allocation per row, and the table lives on disk, so
-    /// memory stays bounded.
+    /// Builds the table <see cref="Ordered"/>: the released rows sorted by pseudonym, without any sort holding more
+    /// than about <see cref="ExtractOptions.SortRunRows"/> records, in scans proportional to √runs × records rather
+    /// than runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs contiguous ranges; each
+    /// range's released rows (pseudonyms and suppression applied, with the sort keys) go to a part table in one scan
+    /// of the stage; each part is cut again into runs of about SortRunRows records, and each run is sorted and
+    /// appended to <see cref="Ordered"/>. Ranges and runs are in prefix order, so the concatenation is the fully
+    /// sorted file (insertion order is preserved). A part table is dropped once appended.
     /// </summary>
-    private static void BuildPseudonymMap(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
-        IdKind kind, string keyColumn, string table, bool distinct, CancellationToken ct)
+    private void SortInRuns(DuckDbConnection connection, ExtractPlan plan, bool suppress, int runs, CancellationToken ct)
     {
-        connection.Execute($"CREATE TABLE {table} (id BIGINT, pseudonym VARCHAR)", ct);
+        int parts = (int)Math.Ceiling(Math.Sqrt(runs));
+        var keys = plan.Persons ? $"{SortFamily}, {SortPerson}, {SortPrefix}" : $"{SortFamily}, {SortPrefix}";
+        var order = plan.Persons ? $"{SortFamily}, {SortPerson}" : SortFamily;
+        bool created = false;
+        for (int part = 0; part < parts; part++)
+        {
+            long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
+            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppress, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
+            long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
+            int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
+            for (int r = 0; r < partRuns; r++)
+            {
+                var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
+                ExtractParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                Run(connection, created ? $"INSERT INTO {Ordered} {select}" : $"CREATE TABLE {Ordered} AS {select}", bounds, ct);
+                created = true;
+            }
+            connection.Execute($"DROP TABLE {Part}", ct);
+        }
+    }
+
+    private static void SetPreserveOrder(DuckDbConnection connection, bool preserve, CancellationToken ct) =>
+        connection.Execute($"SET preserve_insertion_order = {(preserve ? "true" : "false")}", ct);
+
+    /// <summary>
+    /// The released rows: data columns as staged (quasi-identifiers as suppressed, from the changed combinations),
+    /// ids as pseudonyms from the position-aligned pseudonym table, ordered by pseudonym (so row order says nothing
+    /// about the source order, e.g. villages). A misaligned pseudonym row would fail the statement, never be written.
+    /// With <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with
+    /// the sort keys as extra columns (see <see cref="SortInRuns"/>).
+    /// </summary>
+    private static string ReleaseSql(ExtractPlan plan, bool suppressed, bool part)
+    {
+        var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
+        var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
+        var qis = plan.QuasiIdentifiers;
+        var select = plan.Columns.Select(c =>
+        {
+            var name = ExtractPlanner.Quote(c.Name);
+            if (c.Kind == OutputKind.Pseudonym)
+                return c.IdKind == IdKind.Person
+                    ? $"CASE WHEN p.id = r.{person} THEN p.pseudonym ELSE error('pseudonym table misaligned') END AS {name}"
+                    : $"CASE WHEN p.family_id = r.{family} THEN p.family_pseudonym ELSE error('pseudonym table misaligned') END AS {name}";
+            int qi = IndexOf(qis, c.Name);
+            return suppressed && qi >= 0
+                ? $"CASE WHEN m.{KAnonymitySql.Size} IS NULL THEN r.{name} ELSE m.{KAnonymitySql.Current(qi)} END AS {name}"
+                : $"r.{name}";
+        }).ToList();
+        if (select.Count == 0) select.Add("NULL AS \"__empty\"");
+        if (part)
+        {
+            select.Add($"p.family_pseudonym AS {SortFamily}");
+            if (plan.Persons) select.Add($"p.pseudonym AS {SortPerson}");
+            select.Add($"p.prefix AS {SortPrefix}");
+        }
+        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {Stage} AS r POSITIONAL JOIN {Pseudonyms} AS p ");
+        if (suppressed)
+            sql.Append($"LEFT JOIN {Changes} AS m ON {string.Join(" AND ", qis.Select(q => $"m.{ExtractPlanner.Quote(q)} IS NOT DISTINCT FROM r.{ExtractPlanner.Quote(q)}"))} ");
+        sql.Append($"WHERE r.{family} IS NOT NULL");
+        if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
+        if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
+        else sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
+        return sql.ToString();
+    }
+
+    private static long CeilingDivide(long value, long divisor) => value / divisor + (value % divisor > 0 ? 1 : 0);
+
+    private static int IndexOf(IReadOnlyList<string> list, string value)
+    {
+        for (int i = 0; i < list.Count; i++)
+            if (string.Equals(list[i], value, StringComparison.Ordinal)) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// Streams the staged raw ids, in the stage's stored order, through AES (2,048 rows at a time, one ECB call per
+    /// kind) into a table aligned with the stage by position: family id and pseudonym and, for persons, person id
+    /// and pseudonym (NULL for a NULL id). The release joins it with POSITIONAL JOIN — no hash table of ids, so
+    /// memory does not grow with the extract. The ids are read on one connection and appended on a second (a
+    /// connection holds one streaming result at a time); one reused chunk, no allocation per row.
+    /// </summary>
+    private static void BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
+        bool persons, CancellationToken ct)
+    {
+        connection.Execute(persons
+            ? $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym VARCHAR, prefix INTEGER, id BIGINT, pseudonym VARCHAR)"
+            : $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym VARCHAR, prefix INTEGER)", ct);
         var blocks = new byte[DuckDbDataChunk.Capacity * GrantPseudonymizer.BlockBytes];
         Span<byte> hex = stackalloc byte[GrantPseudonymizer.Length];
         using var writer = database.Connect();
-        using var appender = writer.CreateAppender(table);
-        using var target = DuckDbDataChunk.Create([DuckDbType.BigInt, DuckDbType.Varchar]);
-        var key = ExtractPlanner.Quote(keyColumn);
-        using var reader = connection.Query($"SELECT {(distinct ? "DISTINCT " : "")}{key} FROM {Stage} WHERE {key} IS NOT NULL", ct);
+        using var appender = writer.CreateAppender(Pseudonyms);
+        using var target = DuckDbDataChunk.Create(persons
+            ? [DuckDbType.BigInt, DuckDbType.Varchar, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.Varchar]
+            : [DuckDbType.BigInt, DuckDbType.Varchar, DuckDbType.Integer]);
+        var keys = persons
+            ? $"{ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn)}, {ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn)}"
+            : ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
+        using var reader = connection.Query($"SELECT {keys} FROM {Stage}", ct);
         while (reader.FetchChunk() is { } chunk)
         {
             using (chunk)
             {
                 int n = chunk.RowCount;
-                var source = chunk.GetVector(0).GetData<long>(n);
                 target.Reset();
-                source.CopyTo(target.GetVector(0).GetWritableData<long>(n));
-                pseudonymizer.Encrypt(kind, source, blocks);
-                var text = target.GetVector(1);
+                Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), n, blocks, hex);
+                // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
+                var prefix = target.GetVector(2).GetWritableData<int>(n);
                 for (int i = 0; i < n; i++)
-                {
-                    GrantPseudonymizer.WriteHex(blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes), hex);
-                    text.SetString(i, hex);
-                }
+                    prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
+                if (persons)
+                    Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(3), target.GetVector(4), n, blocks, hex);
                 target.RowCount = n;
                 appender.AppendChunk(target);
             }
@@ -183,7 +307,33 @@ public sealed class ExtractRunner
         appender.Close();
     }
 
-    private static KAnonymityReport Report(DuckDbConnection connection, ExtractPlan plan, string released, long records, CancellationToken ct)
+    /// <summary>Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms into <paramref name="text"/> (NULL stays NULL).</summary>
+    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids, DuckDbVector text,
+        int n, byte[] blocks, Span<byte> hex)
+    {
+        var values = source.GetData<long>(n);
+        values.CopyTo(ids.GetWritableData<long>(n));
+        pseudonymizer.Encrypt(kind, values, blocks);
+        bool allValid = source.AllValid;
+        for (int i = 0; i < n; i++)
+        {
+            if (!allValid && !source.IsValid(i))
+            {
+                ids.SetNull(i);
+                text.SetNull(i);
+                continue;
+            }
+            GrantPseudonymizer.WriteHex(blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes), hex);
+            text.SetString(i, hex);
+        }
+    }
+
+    /// <summary>
+    /// The k-anonymity report, from the class table (<paramref name="classes"/>: original combinations and sizes)
+    /// and the released one (<paramref name="released"/>: the same after suppression) — never from the records.
+    /// Both are null when the output has no quasi-identifier.
+    /// </summary>
+    private static KAnonymityReport Report(DuckDbConnection connection, ExtractPlan plan, string? classes, string? released, long records, CancellationToken ct)
     {
         var options = plan.KAnonymity;
         var qis = plan.QuasiIdentifiers;
@@ -191,7 +341,7 @@ public sealed class ExtractRunner
         long beforeRecords, beforeClasses, afterRecords, afterClasses;
         var smallest = new List<RiskyCombination>();
         var suppressed = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (qis.Count == 0)
+        if (classes is null || released is null)
         {
             // No quasi-identifier in the output: all records form one class.
             bool small = records > 0 && records < options.K;
@@ -201,11 +351,11 @@ public sealed class ExtractRunner
         }
         else
         {
-            (beforeRecords, beforeClasses) = Pair(connection, KAnonymitySql.BelowK(Stage, qis), k, ct);
-            (afterRecords, afterClasses) = released == Stage ? (beforeRecords, beforeClasses) : Pair(connection, KAnonymitySql.BelowK(released, qis), k, ct);
+            (beforeRecords, beforeClasses) = Pair(connection, KAnonymitySql.BelowKBefore(classes), k, ct);
+            (afterRecords, afterClasses) = released == classes ? (beforeRecords, beforeClasses) : Pair(connection, KAnonymitySql.BelowKAfter(released, qis.Count), k, ct);
             if (options.TopCombinations > 0)
             {
-                using var statement = connection.Prepare(KAnonymitySql.Smallest(released, qis));
+                using var statement = connection.Prepare(KAnonymitySql.Smallest(released, qis.Count));
                 k.Bind(statement, 1);
                 statement.Bind(2, (long)options.TopCombinations);
                 using var result = statement.ExecuteStreaming(ct);
@@ -227,8 +377,8 @@ public sealed class ExtractRunner
                     }
                 }
             }
-            var before = Counts(connection, KAnonymitySql.NonNullCounts(Stage, qis), qis.Count, ct);
-            var after = released == Stage ? before : Counts(connection, KAnonymitySql.NonNullCounts(released, qis), qis.Count, ct);
+            var before = Counts(connection, KAnonymitySql.NonNullCounts(classes, qis.Count), qis.Count, ct);
+            var after = released == classes ? before : Counts(connection, KAnonymitySql.NonNullCounts(released, qis.Count), qis.Count, ct);
             for (int i = 0; i < qis.Count; i++) suppressed[qis[i]] = before[i] - after[i];
         }
         return new KAnonymityReport
@@ -279,10 +429,11 @@ public sealed class ExtractRunner
         return statement.ExecuteNonQuery(ct);
     }
 
-    private static string CopyOptions(ExtractPlan plan) => plan.Format switch
+    private string CopyOptions(ExtractPlan plan) => plan.Format switch
     {
         ExtractFormat.Csv => "FORMAT csv, HEADER true, DELIMITER ','",
-        _ => $"FORMAT parquet, COMPRESSION zstd, KV_METADATA {{licence: {Literal(Licences.ForExtract(plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}",
+        _ => $"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
+             $"KV_METADATA {{licence: {Literal(Licences.ForExtract(plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}",
     };
 
     private static string Literal(string s) => "'" + s.Replace("'", "''") + "'";

@@ -39,9 +39,51 @@ public sealed record ExtractOptions
     /// <summary>Size of the chunks handed to the sink, 1 byte to 1 MiB. Default 1 MiB.</summary>
     public int ChunkBytes { get; init; } = MaxChunkBytes;
 
-    /// <summary>DuckDB worker threads of each extract (null: DuckDB's default, every core).</summary>
-    public int? Threads { get; init; }
+    /// <summary>
+    /// DuckDB worker threads of each extract (null: DuckDB's default, every core). Default 1: DuckDB's per-thread
+    /// buffers (Parquet reader, table writer, sort) live outside its memory limit, so each thread adds to the peak;
+    /// one thread keeps the peak flat and, with the class-table suppression, is still faster than the former
+    /// multi-threaded runner. The service runs concurrent extracts in parallel anyway.
+    /// </summary>
+    public int? Threads { get; init; } = 1;
 
-    /// <summary>DuckDB memory limit of each extract, e.g. "2GB"; beyond it DuckDB spills into the extract's temp directory.</summary>
-    public string? MemoryLimit { get; init; } = "256MB";
+    /// <summary>DuckDB memory limit of each extract, e.g. "2GB"; beyond it DuckDB spills into the extract's temp directory. Default 96 MB.</summary>
+    public string? MemoryLimit { get; init; } = "96MB";
+
+    /// <summary>
+    /// DuckDB "allocator_flush_threshold" (and "allocator_bulk_deallocation_flush_threshold") of each extract, e.g.
+    /// "16MB": how much freed memory DuckDB's allocator may keep cached before returning it to the operating system.
+    /// Low values keep the process's working set close to what DuckDB actually uses. Null: DuckDB's default.
+    /// </summary>
+    public string? AllocatorFlushThreshold { get; init; } = "16MB";
+
+    /// <summary>DuckDB "allocator_background_threads": a background thread returns freed memory to the OS. Default true.</summary>
+    public bool AllocatorBackgroundThreads { get; init; } = true;
+
+    /// <summary>
+    /// DuckDB "enable_external_file_cache": keep blocks of the dataset's Parquet files in DuckDB's buffer pool. An
+    /// extract reads each file once, so the cache only fills memory (up to the memory limit) in proportion to the
+    /// data read. Default false.
+    /// </summary>
+    public bool ExternalFileCache { get; init; }
+
+    /// <summary>
+    /// Rows per Parquet row group of the extract file (COPY … ROW_GROUP_SIZE). The Parquet writer buffers a row
+    /// group per thread before writing it, so this bounds that buffer. Default 32,768 rows (DuckDB's: 122,880).
+    /// </summary>
+    public int ParquetRowGroupSize { get; init; } = 32_768;
+
+    /// <summary>
+    /// Tier 4 (BNBA) files keep the dataset's stored order (preserve_insertion_order), so the same request gives
+    /// the same bytes. False lets DuckDB write rows in whatever order its threads produce them — less buffering,
+    /// but not reproducible. Tier 3 files are always ordered by pseudonym. Default true.
+    /// </summary>
+    public bool Tier4StoredOrder { get; init; } = true;
+
+    /// <summary>
+    /// Tier 3 files are sorted by pseudonym in runs of about this many records (ranges of the family pseudonym,
+    /// sorted one at a time and appended in order), so the sort never holds more than one run whatever the
+    /// extract's size (each run scans the staged records once: more runs cost time, larger runs memory). Default 100,000.
+    /// </summary>
+    public long SortRunRows { get; init; } = 100_000;
 }

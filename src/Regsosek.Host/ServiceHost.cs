@@ -110,7 +110,9 @@ public static class ServiceHost
         services.AddSingleton<AdminApi>();
         var masterKey = PseudonymMasterKey.Resolve(options);
         services.AddSingleton(_ => new ExtractService(dataset.Directory,
-            new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions { Threads = options.EngineThreads }),
+            // Extracts keep their own per-extract DuckDB defaults (1 thread, 96 MB: nearly flat peak memory, docs/extracts.md),
+            // not the aggregate engine's thread count.
+            new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),
             dictionary));
         services.AddSingleton<ExtractApi>();
         services.AddSingleton<HealthStatusRegistry>();

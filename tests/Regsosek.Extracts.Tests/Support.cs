@@ -191,14 +191,14 @@ internal static class Table
 /// <summary>Runs extracts against a fixture dataset.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes)
+    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, long sortRunRows = 100_000)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(TempRoot);
         Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
         Directory.CreateDirectory(Scratch);
-        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB" });
+        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB", SortRunRows = sortRunRows });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 
