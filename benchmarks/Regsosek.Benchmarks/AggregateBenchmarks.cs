@@ -88,18 +88,7 @@ public class AggregateBenchmarks
         return Direct();
     }
 
-    private void BindAll()
-    {
-        for (int i = 0; i < _plan.Parameters.Count; i++)
-        {
-            switch (_plan.Parameters[i])
-            {
-                case StringParameter s: _statement.Bind(i + 1, s.Value); break;
-                case Int64Parameter l: _statement.Bind(i + 1, l.Value); break;
-                default: throw new InvalidOperationException("unexpected parameter in the benchmark plan");
-            }
-        }
-    }
+    private void BindAll() => DuckDbParameter.BindAll(_statement, _plan.Parameters);
 
     /// <summary>Plan + engine: the service's path from request to exact table.</summary>
     [Benchmark(Description = "planner + AggregateEngine")]

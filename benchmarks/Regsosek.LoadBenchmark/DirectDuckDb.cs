@@ -114,7 +114,7 @@ public sealed class DirectDuckDb : IDisposable
             throw new InvalidOperationException($"no statement prepared for {id}");
         var (statement, plan) = entry;
         statement.ClearBindings();
-        Regsosek.Engine.PlanParameters.Bind(statement, plan.Parameters);
+        DuckDbParameter.BindAll(statement, plan.Parameters);
         return entry;
     }
 

@@ -1,24 +1,7 @@
 using Regsosek.Core.Aggregates;
+using Regsosek.DuckDb;
 
 namespace Regsosek.Catalogue;
-
-/// <summary>A value bound to a numbered parameter ($1, $2, ...) of a <see cref="QueryPlan"/>.</summary>
-public abstract record QueryParameter;
-
-/// <summary>A BIGINT parameter (region codes).</summary>
-public sealed record Int64Parameter(long Value) : QueryParameter;
-
-/// <summary>A DOUBLE parameter.</summary>
-public sealed record DoubleParameter(double Value) : QueryParameter;
-
-/// <summary>A DOUBLE[] parameter (the probabilities of percentiles computed together).</summary>
-public sealed record DoubleListParameter(IReadOnlyList<double> Values) : QueryParameter;
-
-/// <summary>A VARCHAR parameter (the dataset's file glob, from server configuration).</summary>
-public sealed record StringParameter(string Value) : QueryParameter;
-
-/// <summary>A BIGINT[] parameter (filter values, region filter codes).</summary>
-public sealed record Int64ListParameter(IReadOnlyList<long> Values) : QueryParameter;
 
 /// <summary>Where one measure's values are in the result row.</summary>
 /// <param name="Kind">The statistic.</param>
@@ -48,4 +31,4 @@ public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? 
 /// when dimension i is totalled: a margin), columns 1..D the BIGINT dimension keys, then each
 /// measure's columns as <see cref="Layout"/> says. Parameters are numbered from $1 in list order.
 /// </summary>
-public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);
+public sealed record QueryPlan(string Sql, IReadOnlyList<DuckDbParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);

@@ -1,6 +1,7 @@
 using System.Text;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
+using Regsosek.DuckDb;
 using Regsosek.Schema;
 
 namespace Regsosek.Catalogue;
@@ -310,10 +311,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     /// <summary>Collects the numbered parameters of one query.</summary>
     private sealed class SqlText
     {
-        public List<QueryParameter> Parameters { get; } = [];
+        public List<DuckDbParameter> Parameters { get; } = [];
 
         /// <summary>Adds a parameter and returns its placeholder ("$3").</summary>
-        public string Add(QueryParameter parameter)
+        public string Add(DuckDbParameter parameter)
         {
             Parameters.Add(parameter);
             return "$" + Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -79,7 +79,7 @@ public sealed class AggregateEngine : IDisposable
             if (cached.Bound is null || !SameParameters(cached.Bound, plan.Parameters))
             {
                 cached.Bound = null;
-                PlanParameters.Bind(cached.Statement, plan.Parameters);
+                DuckDbParameter.BindAll(cached.Statement, plan.Parameters);
                 cached.Bound = plan.Parameters;
             }
             using var result = cached.Statement.ExecuteStreaming(ct);
@@ -91,19 +91,11 @@ public sealed class AggregateEngine : IDisposable
         }
     }
 
-    private static bool SameParameters(IReadOnlyList<QueryParameter> a, IReadOnlyList<QueryParameter> b)
+    private static bool SameParameters(IReadOnlyList<DuckDbParameter> a, IReadOnlyList<DuckDbParameter> b)
     {
         if (a.Count != b.Count) return false;
         for (int i = 0; i < a.Count; i++)
-        {
-            bool same = (a[i], b[i]) switch
-            {
-                (Int64ListParameter x, Int64ListParameter y) => x.Values.SequenceEqual(y.Values),
-                (DoubleListParameter x, DoubleListParameter y) => x.Values.SequenceEqual(y.Values),
-                var (x, y) => x.Equals(y),
-            };
-            if (!same) return false;
-        }
+            if (!a[i].SameValue(b[i])) return false;
         return true;
     }
 

@@ -71,7 +71,7 @@ internal sealed class CachedStatement(string sql, DuckDbPreparedStatement statem
     public string Sql { get; } = sql;
     public DuckDbPreparedStatement Statement { get; } = statement;
     /// <summary>The parameters bound now (null: none yet); binding the same values again is skipped.</summary>
-    public IReadOnlyList<Catalogue.QueryParameter>? Bound { get; set; }
+    public IReadOnlyList<DuckDbParameter>? Bound { get; set; }
 }
 
 /// <summary>A pooled connection with its prepared-statement cache (least recently used evicted).</summary>

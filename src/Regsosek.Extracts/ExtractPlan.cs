@@ -4,41 +4,6 @@ using Regsosek.Extracts.Pseudonyms;
 
 namespace Regsosek.Extracts;
 
-/// <summary>A value bound to one '$n' parameter of the plan's query.</summary>
-public abstract record ExtractParameter
-{
-    /// <summary>Binds the value to parameter <paramref name="index"/> (1-based).</summary>
-    public abstract void Bind(DuckDbPreparedStatement statement, int index);
-}
-
-/// <summary>A BIGINT parameter.</summary>
-public sealed record Int64Parameter(long Value) : ExtractParameter
-{
-    /// <inheritdoc />
-    public override void Bind(DuckDbPreparedStatement statement, int index) => statement.Bind(index, Value);
-}
-
-/// <summary>A DOUBLE parameter.</summary>
-public sealed record DoubleParameter(double Value) : ExtractParameter
-{
-    /// <inheritdoc />
-    public override void Bind(DuckDbPreparedStatement statement, int index) => statement.Bind(index, Value);
-}
-
-/// <summary>A VARCHAR parameter (file globs).</summary>
-public sealed record StringParameter(string Value) : ExtractParameter
-{
-    /// <inheritdoc />
-    public override void Bind(DuckDbPreparedStatement statement, int index) => statement.Bind(index, Value);
-}
-
-/// <summary>A BIGINT[] parameter, for list_contains.</summary>
-public sealed record Int64ListParameter(IReadOnlyList<long> Values) : ExtractParameter
-{
-    /// <inheritdoc />
-    public override void Bind(DuckDbPreparedStatement statement, int index) => statement.BindList(index, Values.ToArray());
-}
-
 /// <summary>How an output column is produced.</summary>
 public enum OutputKind
 {
@@ -87,7 +52,7 @@ public sealed record ExtractPlan
     public required string SelectSql { get; init; }
 
     /// <summary>The values of the query's '$n' parameters, in order.</summary>
-    public required IReadOnlyList<ExtractParameter> Parameters { get; init; }
+    public required IReadOnlyList<DuckDbParameter> Parameters { get; init; }
 
     /// <summary>True at tier 3: ids become pseudonyms, rows are ordered by pseudonym, and a k-anonymity report is made.</summary>
     public bool DeIdentify => Tier == Tier.Microdata;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
+using Regsosek.DuckDb;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Extracts.Pseudonyms;
 using Regsosek.Schema;
@@ -323,9 +324,9 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     /// <summary>Collects '$n' parameters in order.</summary>
     internal sealed class SqlBuilder
     {
-        public List<ExtractParameter> Parameters { get; } = [];
+        public List<DuckDbParameter> Parameters { get; } = [];
 
-        public string Add(ExtractParameter parameter)
+        public string Add(DuckDbParameter parameter)
         {
             Parameters.Add(parameter);
             return "$" + Parameters.Count.ToString(CultureInfo.InvariantCulture);

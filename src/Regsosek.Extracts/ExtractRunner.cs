@@ -202,7 +202,7 @@ public sealed class ExtractRunner
             for (int r = 0; r < partRuns; r++)
             {
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
-                ExtractParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                DuckDbParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
                 Run(connection, created ? $"INSERT INTO {Ordered} {select}" : $"CREATE TABLE {Ordered} AS {select}", bounds, ct);
                 created = true;
             }
@@ -398,13 +398,13 @@ public sealed class ExtractRunner
         };
     }
 
-    private static (long, long) Pair(DuckDbConnection connection, string sql, ExtractParameter k, CancellationToken ct)
+    private static (long, long) Pair(DuckDbConnection connection, string sql, DuckDbParameter k, CancellationToken ct)
     {
         var v = Counts(connection, sql, 2, ct, k);
         return (v[0], v[1]);
     }
 
-    private static long[] Counts(DuckDbConnection connection, string sql, int columns, CancellationToken ct, ExtractParameter? k = null)
+    private static long[] Counts(DuckDbConnection connection, string sql, int columns, CancellationToken ct, DuckDbParameter? k = null)
     {
         using var statement = connection.Prepare(sql);
         k?.Bind(statement, 1);
@@ -422,7 +422,7 @@ public sealed class ExtractRunner
         return values;
     }
 
-    private static long Run(DuckDbConnection connection, string sql, IReadOnlyList<ExtractParameter> parameters, CancellationToken ct)
+    private static long Run(DuckDbConnection connection, string sql, IReadOnlyList<DuckDbParameter> parameters, CancellationToken ct)
     {
         using var statement = connection.Prepare(sql);
         for (int i = 0; i < parameters.Count; i++) parameters[i].Bind(statement, i + 1);

@@ -34,6 +34,26 @@ public class PreparedStatementTests
     }
 
     [Fact]
+    public void DuckDbParameters_bind_in_order_and_compare_lists_by_value()
+    {
+        using var db = new TestDatabase();
+        using var statement = db.Connection.Prepare("SELECT $1::VARCHAR || '|' || $2::VARCHAR || '|' || $3 || '|' || $4::VARCHAR || '|' || $5::VARCHAR");
+        DuckDbParameter[] parameters =
+            [new Int64Parameter(3273), new DoubleParameter(0.5), new StringParameter("x"), new Int64ListParameter([1, 2]), new DoubleListParameter([0.25])];
+        DuckDbParameter.BindAll(statement, parameters);
+        using var result = statement.ExecuteStreaming();
+        using var chunk = result.FetchChunk()!;
+        Assert.Equal("3273|0.5|x|[1, 2]|[0.25]", chunk.GetVector(0).GetString(0));
+
+        Assert.True(new Int64ListParameter(new List<long> { 1, 2 }).SameValue(new Int64ListParameter(new long[] { 1, 2 })));
+        Assert.False(new Int64ListParameter([1, 2]).SameValue(new Int64ListParameter([2, 1])));
+        Assert.True(new DoubleListParameter([0.1, 0.9]).SameValue(new DoubleListParameter(new List<double> { 0.1, 0.9 })));
+        Assert.False(new DoubleListParameter([0.1]).SameValue(new Int64ListParameter([0])));
+        Assert.True(new Int64Parameter(5).SameValue(new Int64Parameter(5)));
+        Assert.False(new Int64Parameter(5).SameValue(new DoubleParameter(5)));
+    }
+
+    [Fact]
     public void A_bound_DOUBLE_list_drives_a_list_quantile_and_can_be_rebound()
     {
         using var db = new TestDatabase();

@@ -1,3 +1,4 @@
+using Regsosek.DuckDb;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
 using Regsosek.Schema;
