@@ -58,7 +58,7 @@ public class ExtractBenchmarks
         _temp = Path.Combine(Path.GetTempPath(), "regsosek-extract-bench");
         Directory.CreateDirectory(_temp);
         var runner = new ExtractRunner(new PseudonymKeyring(new byte[32]), new ExtractOptions { TempRoot = _temp });
-        _service = new ExtractService(dataset, runner);
+        _service = new ExtractService(DatasetPartitions.Scan(dataset), runner);
         var grant = new Grant
         {
             Id = "bench",

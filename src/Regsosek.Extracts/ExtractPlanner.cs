@@ -43,11 +43,20 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     /// </summary>
     /// <exception cref="ExtractValidationException">The request is invalid; the exception names the field.</exception>
     /// <exception cref="ExtractAccessDeniedException">The access policy refused (tier, scope, identity, geography, grant validity).</exception>
-    public ExtractPlan Plan(ExtractRequest request, Caller caller, DateTimeOffset now, string datasetDirectory)
+    public ExtractPlan Plan(ExtractRequest request, Caller caller, DateTimeOffset now, string datasetDirectory) =>
+        Plan(request, caller, now, DatasetPartitions.Unscanned(datasetDirectory));
+
+    /// <summary>
+    /// As <see cref="Plan(ExtractRequest, Caller, DateTimeOffset, string)"/>, reading only the partitions of the
+    /// allowed region that <paramref name="dataset"/> lists (the region equalities still filter).
+    /// </summary>
+    /// <exception cref="ExtractValidationException">The request is invalid; the exception names the field.</exception>
+    /// <exception cref="ExtractAccessDeniedException">The access policy refused (tier, scope, identity, geography, grant validity).</exception>
+    public ExtractPlan Plan(ExtractRequest request, Caller caller, DateTimeOffset now, DatasetPartitions dataset)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(caller);
-        ArgumentException.ThrowIfNullOrEmpty(datasetDirectory);
+        ArgumentNullException.ThrowIfNull(dataset);
 
         // The tier check comes first: tier 1 and 2 are refused whatever they ask.
         var tier = caller.Tier;
@@ -102,11 +111,11 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
             ? explicitColumns.Select(c => c.Column).ToList()
             : source.Columns.Where(c => Visible(c.Variable, tier)).ToList();
 
-        return Build(request, caller.Grant!.Id, allowed, source, columns, filters, datasetDirectory);
+        return Build(request, caller.Grant!.Id, allowed, source, columns, filters, dataset);
     }
 
     private ExtractPlan Build(ExtractRequest request, string grantId, Allowed allowed, ExtractSource source,
-        List<SourceColumn> columns, List<ResolvedFilter> filters, string datasetDirectory)
+        List<SourceColumn> columns, List<ResolvedFilter> filters, DatasetPartitions dataset)
     {
         bool deIdentify = allowed.Tier == Tier.Microdata;
         var sql = new SqlBuilder();
@@ -136,7 +145,7 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
             if (source.Persons) select.Add($"{source.Key("person_id")} AS {Quote(ExtractPlan.PersonKeyColumn)}");
         }
 
-        var from = source.FromSql(sql, datasetDirectory);
+        var from = source.FromSql(sql, dataset, allowed.EffectiveRegion);
         var where = new List<string>();
         var region = allowed.EffectiveRegion;
         for (var level = RegionLevel.Province; level <= region.Level; level++)
@@ -397,10 +406,10 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
             return $"unknown column '{name}' in {tableName}" + (near.Count > 0 ? $"; did you mean {string.Join(", ", near)}?" : "; see the data dictionary for the column names");
         }
 
-        public string FromSql(SqlBuilder sql, string datasetDirectory)
+        public string FromSql(SqlBuilder sql, DatasetPartitions dataset, RegionCode region)
         {
             string Read(TableKind kind) =>
-                $"read_parquet({sql.Add(new StringParameter(Glob(datasetDirectory, kind)))}, hive_partitioning = true, " +
+                $"read_parquet({sql.Add(new StringParameter(dataset.Glob(kind, region)))}, hive_partitioning = true, " +
                 "hive_types = {'prov_code': INTEGER, 'regency_code': INTEGER})";
             return Table switch
             {
@@ -410,9 +419,6 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
                      " AS k ON k.\"family_id\" = i.\"family_id\" AND k.\"prov_code\" = i.\"prov_code\" AND k.\"regency_code\" = i.\"regency_code\"",
             };
         }
-
-        private static string Glob(string datasetDirectory, TableKind kind) =>
-            Path.GetFullPath(DatasetLayout.TableDirectory(datasetDirectory, kind)).Replace('\\', '/') + "/prov_code=*/regency_code=*/*.parquet";
 
     }
 }

@@ -10,19 +10,19 @@ namespace Regsosek.Extracts;
 /// <see cref="ExtractAccessDeniedException"/> to PERMISSION_DENIED), then <see cref="RunAsync"/> with a sink that
 /// writes ExtractChunk.data messages, and ends with the summary message.
 /// </summary>
-public sealed class ExtractService(string datasetDirectory, ExtractRunner runner, DataDictionary? dictionary = null, TimeProvider? clock = null)
+public sealed class ExtractService(DatasetPartitions dataset, ExtractRunner runner, DataDictionary? dictionary = null, TimeProvider? clock = null)
 {
     private readonly ExtractPlanner _planner = new(dictionary ?? DataDictionary.Default);
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
 
-    /// <summary>The dataset read.</summary>
-    public string DatasetDirectory { get; } = datasetDirectory ?? throw new ArgumentNullException(nameof(datasetDirectory));
+    /// <summary>The dataset read, and its partitions (an extract reads only those of its region).</summary>
+    public DatasetPartitions Dataset { get; } = dataset ?? throw new ArgumentNullException(nameof(dataset));
 
     /// <summary>Validates <paramref name="request"/> and decides access for <paramref name="caller"/> now.</summary>
     /// <exception cref="ExtractValidationException">The request is invalid; names the field.</exception>
     /// <exception cref="ExtractAccessDeniedException">Refused by the access policy; names the rule.</exception>
     public ExtractPlan Plan(ExtractRequest request, Caller caller) =>
-        _planner.Plan(request, caller, _clock.GetUtcNow(), DatasetDirectory);
+        _planner.Plan(request, caller, _clock.GetUtcNow(), Dataset);
 
     /// <summary>Runs a plan: see <see cref="ExtractRunner.RunAsync"/>.</summary>
     public Task<ExtractSummary> RunAsync(ExtractPlan plan, ExtractChunkSink sink,

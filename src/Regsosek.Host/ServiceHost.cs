@@ -109,7 +109,7 @@ public static class ServiceHost
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<AdminApi>();
         var masterKey = PseudonymMasterKey.Resolve(options);
-        services.AddSingleton(_ => new ExtractService(dataset.Directory,
+        services.AddSingleton(_ => new ExtractService(dataset.Partitions,
             // Extracts keep their own per-extract DuckDB defaults (1 thread, 96 MB: nearly flat peak memory, docs/extracts.md),
             // not the aggregate engine's thread count.
             new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),

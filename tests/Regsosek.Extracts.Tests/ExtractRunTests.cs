@@ -265,6 +265,36 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
     }
 
     [Fact]
+    public async Task With_the_partitions_listed_an_extract_reads_only_its_regency_and_gives_the_same_bytes_and_an_empty_region_is_empty()
+    {
+        using var h = new Harness(data);
+        var copy = Path.Combine(h.Scratch, "dataset");
+        foreach (var file in Directory.GetFiles(data.Directory, "*.parquet", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(data.Directory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var planner = new ExtractPlanner(DataDictionary.Default);
+        var caller = Grants.Caller("g", Tier.Microdata, "");
+        var request = new ExtractRequest { Region = "3201" };
+        var scanned = DatasetPartitions.Scan(copy);
+
+        var wide = await h.Runner.RunAsync(planner.Plan(request, caller, Grants.Now, copy), new Received().Sink);
+        var narrowPlan = planner.Plan(request, caller, Grants.Now, scanned);
+        Assert.Contains(narrowPlan.Parameters, p => p is DuckDb.StringParameter { Value: var g } && g.EndsWith("/prov_code=32/regency_code=3201/*.parquet", StringComparison.Ordinal));
+        var narrow = await h.Runner.RunAsync(narrowPlan, new Received().Sink);
+        Assert.Equal(wide.Rows, narrow.Rows);
+        Assert.Equal(wide.Sha256, narrow.Sha256);
+
+        // A region with no partition in this dataset: the whole-table glob, an empty extract rather than an error.
+        var emptyPlan = planner.Plan(new ExtractRequest { Region = "3204" }, caller, Grants.Now, scanned);
+        Assert.Contains(emptyPlan.Parameters, p => p is DuckDb.StringParameter { Value: var g } && g.EndsWith("/prov_code=*/regency_code=*/*.parquet", StringComparison.Ordinal));
+        Assert.Equal(0, (await h.Runner.RunAsync(emptyPlan, new Received().Sink)).Rows);
+        Assert.Empty(Directory.GetFileSystemEntries(h.TempRoot));
+    }
+
+    [Fact]
     public void Parquet_extracts_carry_their_licence_in_the_file_metadata()
     {
         using var h = new Harness(data);
