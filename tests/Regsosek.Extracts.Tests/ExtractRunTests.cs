@@ -245,13 +245,7 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
     {
         // A copy of the dataset whose 3301 partition is not Parquet at all: an extract of 3201 must not touch it.
         using var h = new Harness(data);
-        var copy = Path.Combine(h.Scratch, "dataset");
-        foreach (var file in Directory.GetFiles(data.Directory, "*.parquet", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(copy, Path.GetRelativePath(data.Directory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        var copy = CopyOfDataset(h);
         File.WriteAllText(Path.Combine(copy, DatasetLayout.PartitionPath(TableKind.Individu, 33, 3301)), "not parquet");
         var planner = new ExtractPlanner(DataDictionary.Default);
         var caller = Grants.Caller("g", Tier.Microdata, "");
@@ -268,13 +262,7 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
     public async Task With_the_partitions_listed_an_extract_reads_only_its_regency_and_gives_the_same_bytes_and_an_empty_region_is_empty()
     {
         using var h = new Harness(data);
-        var copy = Path.Combine(h.Scratch, "dataset");
-        foreach (var file in Directory.GetFiles(data.Directory, "*.parquet", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(copy, Path.GetRelativePath(data.Directory, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
-        }
+        var copy = CopyOfDataset(h);
         var planner = new ExtractPlanner(DataDictionary.Default);
         var caller = Grants.Caller("g", Tier.Microdata, "");
         var request = new ExtractRequest { Region = "3201" };
@@ -292,6 +280,19 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
         Assert.Contains(emptyPlan.Parameters, p => p is DuckDb.StringParameter { Value: var g } && g.EndsWith("/prov_code=*/regency_code=*/*.parquet", StringComparison.Ordinal));
         Assert.Equal(0, (await h.Runner.RunAsync(emptyPlan, new Received().Sink)).Rows);
         Assert.Empty(Directory.GetFileSystemEntries(h.TempRoot));
+    }
+
+    /// <summary>A copy of the fixture's Parquet files in the harness's scratch directory, for tests that alter it.</summary>
+    private string CopyOfDataset(Harness h)
+    {
+        var copy = Path.Combine(h.Scratch, "dataset");
+        foreach (var file in Directory.GetFiles(data.Directory, "*.parquet", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(copy, Path.GetRelativePath(data.Directory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        return copy;
     }
 
     [Fact]
