@@ -10,8 +10,8 @@ namespace Regsosek.Catalogue;
 /// Turns an <see cref="AggregateRequest"/> into ONE parameterised DuckDB query over the unit's
 /// hive-partitioned Parquet table. The file glob covers only the scope's partitions (see
 /// <see cref="DatasetPartitions"/>) and the region becomes equalities on the region columns;
-/// dimensions are grouped with CUBE so that every margin comes back in the same query; each measure gets its counts and record-key sums (for cell-key
-/// perturbation) or its statistic. SQL identifiers come only from the catalogue and the data
+/// dimensions are grouped with CUBE so that every margin comes back in the same query; each measure
+/// gets its counts and record-key sums (for cell-key perturbation) or its statistic. SQL identifiers come only from the catalogue and the data
 /// dictionary; every value the client controls is a bound parameter. Pure and thread-safe.
 /// </summary>
 public sealed class QueryPlanner(IndicatorCatalogue catalogue)
@@ -76,12 +76,18 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         // Percentiles of the same values (same expression, same condition) share ONE quantile_cont over the list
         // of their probabilities: DuckDB computes an aggregate that occurs several times in a query once, so k
         // percentiles of a variable cost one pass and one sort instead of k.
-        var percentileGroups = new Dictionary<string, PercentileGroup>(StringComparer.Ordinal);
-        foreach (var measure in measures.Where(x => x.Kind == StatisticKind.Percentile))
+        var groups = new Dictionary<string, PercentileGroup>(StringComparer.Ordinal);
+        var groupOf = new PercentileGroup?[measures.Count];
+        for (int m = 0; m < measures.Count; m++)
         {
-            var key = PercentileKey(measure);
-            if (!percentileGroups.TryGetValue(key, out var group)) percentileGroups[key] = group = new PercentileGroup();
-            group.Probabilities.Add(measure.Probability!.Value);
+            if (measures[m].Kind != StatisticKind.Percentile) continue;
+            var numeric = measures[m].Numeric!;
+            var valuesSql = SqlCompiler.Numeric(numeric.Expression);
+            var conditionSql = SqlCompiler.Condition(new AllCondition([numeric.Where, measures[m].Numerator]), Catalogue);
+            var key = valuesSql + "\n" + conditionSql;
+            if (!groups.TryGetValue(key, out var group)) groups[key] = group = new PercentileGroup(valuesSql, conditionSql);
+            group.Probabilities.Add(measures[m].Probability!.Value);
+            groupOf[m] = group;
         }
 
         var layout = new List<MeasureLayout>();
@@ -107,13 +113,14 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     outer.Add(KeyedCount(den));
                     break;
                 case StatisticKind.Percentile:
-                    var shared = percentileGroups[PercentileKey(measure)];
+                    var shared = groupOf[m]!;
                     if (shared.Values is null)
                     {
+                        // The group's first measure names the shared columns and the list parameter.
                         shared.Values = $"m{m}_v";
                         shared.Included = n;
-                        inner.Add($"{SqlCompiler.Numeric(measure.Numeric!.Expression)} AS {shared.Values}");
-                        inner.Add($"({SqlCompiler.Condition(new AllCondition([measure.Numeric.Where, measure.Numerator]), Catalogue)} AND {shared.Values} IS NOT NULL) AS {n}");
+                        inner.Add($"{shared.ValuesSql} AS {shared.Values}");
+                        inner.Add($"({shared.ConditionSql} AND {shared.Values} IS NOT NULL) AS {n}");
                         shared.Parameter = sql.Add(new DoubleListParameter(shared.Probabilities.ToArray()));
                     }
                     outer.Add(KeyedCount(shared.Included!));
@@ -181,12 +188,12 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         return new QueryPlan(text.ToString(), sql.Parameters, shape, layout);
     }
 
-    private string PercentileKey(Measure measure) =>
-        SqlCompiler.Numeric(measure.Numeric!.Expression) + "\n" + SqlCompiler.Condition(new AllCondition([measure.Numeric.Where, measure.Numerator]), Catalogue);
-
-    /// <summary>Percentile measures over the same values: their probabilities, in measure order, and the shared SQL names.</summary>
-    private sealed class PercentileGroup
+    /// <summary>Percentile measures over the same values (<paramref name="valuesSql"/> where <paramref name="conditionSql"/>):
+    /// their probabilities, in measure order, and the SQL names the first of them gives the shared columns.</summary>
+    private sealed class PercentileGroup(string valuesSql, string conditionSql)
     {
+        public string ValuesSql { get; } = valuesSql;
+        public string ConditionSql { get; } = conditionSql;
         public List<double> Probabilities { get; } = [];
         public string? Values { get; set; }
         public string? Included { get; set; }

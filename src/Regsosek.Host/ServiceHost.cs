@@ -39,11 +39,8 @@ public static class ServiceHost
                 $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); generate one with 'regsosek generate --out {directory}'",
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
-        return new DatasetInfo(directory,
-            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons")
-        {
-            Partitions = DatasetPartitions.Scan(directory),
-        };
+        return new DatasetInfo(DatasetPartitions.Scan(directory),
+            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons");
     }
 
     /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults

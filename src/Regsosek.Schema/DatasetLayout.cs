@@ -40,12 +40,13 @@ public static class DatasetLayout
     /// Columns come in the files' order (the dictionary order without the partition columns) followed
     /// by prov_code and regency_code as INTEGER. Filters on prov_code/regency_code prune partitions.
     /// </summary>
-    public static string ReadExpression(TableKind table, string datasetDir)
-    {
-        var dir = Path.GetFullPath(TableDirectory(datasetDir, table)).Replace('\\', '/');
-        var glob = $"{dir}/prov_code=*/regency_code=*/*.parquet";
-        return $"read_parquet('{SqlString(glob)}', hive_partitioning = true, hive_types = {{'prov_code': INTEGER, 'regency_code': INTEGER}})";
-    }
+    public static string ReadExpression(TableKind table, string datasetDir) =>
+        $"read_parquet('{SqlString(TableGlob(datasetDir, table))}', hive_partitioning = true, hive_types = {{'prov_code': INTEGER, 'regency_code': INTEGER}})";
+
+    /// <summary>The glob of every partition file of one table, absolute with forward slashes:
+    /// <c>/data/keluarga/prov_code=*/regency_code=*/*.parquet</c>. <see cref="DatasetPartitions.Glob"/> narrows it to a region.</summary>
+    public static string TableGlob(string datasetDir, TableKind table) =>
+        Path.GetFullPath(TableDirectory(datasetDir, table)).Replace('\\', '/') + "/prov_code=*/regency_code=*/*.parquet";
 
     /// <summary>The path of one region reference table (provinces, regencies, districts, villages).</summary>
     public static string RegionTablePath(string datasetDir, RegionLevel level) => Path.Combine(datasetDir, RegionDirectoryName, level switch

@@ -86,19 +86,13 @@ public sealed class DatasetPartitions
     /// </summary>
     public string Glob(TableKind table, RegionCode scope)
     {
-        var root = Directory + "/" + TableNames.Of(table);
-        if (scope.Level == RegionLevel.National || _regencies is null) return root + "/prov_code=*/regency_code=*/*.parquet";
+        if (scope.Level == RegionLevel.National || _regencies is null) return DatasetLayout.TableGlob(Directory, table);
         int prov = (int)scope.AncestorAt(RegionLevel.Province).Numeric;
-        if (scope.Level == RegionLevel.Province)
-        {
-            return _provinces!.Contains((table, prov))
-                ? string.Create(CultureInfo.InvariantCulture, $"{root}/prov_code={prov}/regency_code=*/*.parquet")
-                : root + "/prov_code=*/regency_code=*/*.parquet";
-        }
-        int regency = (int)scope.AncestorAt(RegionLevel.Regency).Numeric;
-        return _regencies.Contains((table, prov, regency))
-            ? string.Create(CultureInfo.InvariantCulture, $"{root}/prov_code={prov}/regency_code={regency}/*.parquet")
-            : root + "/prov_code=*/regency_code=*/*.parquet";
+        int? regency = scope.Level == RegionLevel.Province ? null : (int)scope.AncestorAt(RegionLevel.Regency).Numeric;
+        bool present = regency is { } r ? _regencies.Contains((table, prov, r)) : _provinces!.Contains((table, prov));
+        if (!present) return DatasetLayout.TableGlob(Directory, table);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Directory}/{TableNames.Of(table)}/prov_code={prov}/regency_code={(regency is { } code ? code.ToString(CultureInfo.InvariantCulture) : "*")}/*.parquet");
     }
 
     private static bool TryValue(string path, string prefix, out int value)
