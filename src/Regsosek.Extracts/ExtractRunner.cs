@@ -124,36 +124,105 @@ public sealed class ExtractRunner
         long staged = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Stage}", ct);
         // From here on, scans must see the stage in its stored order: the pseudonym table is aligned with it by position.
         SetPreserveOrder(connection, true, ct);
+        // Joins build their hash table on the side written second (the small table of changed combinations), never
+        // on the records: DuckDB estimates the POSITIONAL JOIN of stage and pseudonyms at ~0 rows and would otherwise
+        // flip the LEFT JOIN into a RIGHT JOIN that builds over the wide records (out of memory for a national extract).
+        connection.Execute("SET disabled_optimizers = 'build_side_probe_side'", ct);
         using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
             BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, ct);
 
         var options = plan.KAnonymity;
-        var qis = plan.QuasiIdentifiers;
         var k = new Int64Parameter(options.K);
-        string? classes = null, released = null;
-        bool suppress = options.LocalSuppression && qis.Count > 0;
-        if (qis.Count > 0)
+        QuasiIdentifierKey? key = null;
+        string? released = null;
+        bool suppress = options.LocalSuppression && plan.QuasiIdentifiers.Count > 0;
+        if (plan.QuasiIdentifiers.Count > 0)
         {
-            Run(connection, KAnonymitySql.Classes(Stage, qis, Classes), [], ct);
-            classes = released = Classes;
+            key = PackedKey(connection, plan.QuasiIdentifiers, ct);
+            Run(connection, KAnonymitySql.Classes(Stage, key, Classes), [], ct);
             if (suppress)
             {
-                Run(connection, KAnonymitySql.Suppress(Classes, qis.Count, Suppressed), [k], ct);
-                Run(connection, KAnonymitySql.Changes(Suppressed, Changes), [k], ct);
+                SuppressInBatches(connection, key, k, ct);
+                Run(connection, KAnonymitySql.Changes(Suppressed, Changes), [], ct);
                 released = Suppressed;
             }
         }
         long written;
         int runs = (int)Math.Clamp(CeilingDivide(staged, _options.SortRunRows), 1, PrefixRange);
         if (runs == 1)
-            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
+            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress ? key : null, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
         else
         {
-            SortInRuns(connection, plan, suppress, runs, ct);
+            SortInRuns(connection, plan, suppress ? key : null, runs, ct);
             written = Run(connection, $"COPY (SELECT * FROM {Ordered}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
         }
-        var report = Report(connection, plan, classes, released, written, ct);
+        var report = Report(connection, plan, key, released, written, ct);
         return (written, report);
+    }
+
+    /// <summary>
+    /// Local suppression over the class table in batches of whole values of the last quasi-identifier, each of about
+    /// <see cref="ExtractOptions.SuppressionBatchCombinations"/> combinations, appended to <see cref="Suppressed"/>:
+    /// the same result as one pass (see <see cref="KAnonymitySql.Suppress"/>), while no statement's windows hold more
+    /// than one batch of combinations.
+    /// </summary>
+    private void SuppressInBatches(DuckDbConnection connection, QuasiIdentifierKey key, DuckDbParameter k, CancellationToken ct)
+    {
+        var batches = new List<(long Low, long High)>();
+        long low = 0, high = 0, combinations = 0;
+        bool open = false;
+        using (var result = connection.Query(KAnonymitySql.CombinationsByLastField(Classes, key), ct))
+        {
+            while (result.FetchChunk() is { } chunk)
+            {
+                using (chunk)
+                {
+                    int n = chunk.RowCount;
+                    var values = chunk.GetVector(0).GetData<long>(n);
+                    var counts = chunk.GetVector(1).GetData<long>(n);
+                    for (int i = 0; i < n; i++)
+                    {
+                        if (open && combinations + counts[i] > _options.SuppressionBatchCombinations)
+                        {
+                            batches.Add((low, high));
+                            open = false;
+                        }
+                        if (!open)
+                        {
+                            (low, combinations, open) = (values[i], 0, true);
+                        }
+                        high = values[i];
+                        combinations += counts[i];
+                    }
+                }
+            }
+        }
+        if (open) batches.Add((low, high));
+        if (batches.Count == 0) batches.Add((0, 0)); // no records: an empty table of the right shape
+        for (int b = 0; b < batches.Count; b++)
+            Run(connection, KAnonymitySql.Suppress(Classes, key, Suppressed, create: b == 0),
+                [k, new Int64Parameter(batches[b].Low), new Int64Parameter(batches[b].High)], ct);
+    }
+
+    /// <summary>The packed key of the staged quasi-identifiers, over their value ranges in the stage.</summary>
+    private static QuasiIdentifierKey PackedKey(DuckDbConnection connection, IReadOnlyList<string> qis, CancellationToken ct)
+    {
+        var ranges = new (long? Min, long? Max)[qis.Count];
+        using var result = connection.Query(QuasiIdentifierKey.RangesSql(Stage, qis), ct);
+        while (result.FetchChunk() is { } chunk)
+        {
+            using (chunk)
+            {
+                if (chunk.RowCount == 0) continue;
+                for (int i = 0; i < qis.Count; i++)
+                {
+                    var min = chunk.GetVector(2 * i);
+                    var max = chunk.GetVector(2 * i + 1);
+                    ranges[i] = (min.IsValid(0) ? min.GetData<long>(1)[0] : null, max.IsValid(0) ? max.GetData<long>(1)[0] : null);
+                }
+            }
+        }
+        return QuasiIdentifierKey.Create(qis, ranges);
     }
 
     /// <summary>The extract database's settings: memory limit, threads, spill directory and allocator behaviour.</summary>
@@ -187,7 +256,7 @@ public sealed class ExtractRunner
     /// appended to <see cref="Ordered"/>. Ranges and runs are in prefix order, so the concatenation is the fully
     /// sorted file (insertion order is preserved). A part table is dropped once appended.
     /// </summary>
-    private void SortInRuns(DuckDbConnection connection, ExtractPlan plan, bool suppress, int runs, CancellationToken ct)
+    private void SortInRuns(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? suppressed, int runs, CancellationToken ct)
     {
         int parts = (int)Math.Ceiling(Math.Sqrt(runs));
         var keys = plan.Persons ? $"{SortFamily}, {SortPerson}, {SortPrefix}" : $"{SortFamily}, {SortPrefix}";
@@ -196,7 +265,7 @@ public sealed class ExtractRunner
         for (int part = 0; part < parts; part++)
         {
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
-            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppress, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
+            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppressed, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
             long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
             int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
@@ -214,13 +283,14 @@ public sealed class ExtractRunner
         connection.Execute($"SET preserve_insertion_order = {(preserve ? "true" : "false")}", ct);
 
     /// <summary>
-    /// The released rows: data columns as staged (quasi-identifiers as suppressed, from the changed combinations),
-    /// ids as pseudonyms from the position-aligned pseudonym table, ordered by pseudonym (so row order says nothing
-    /// about the source order, e.g. villages). A misaligned pseudonym row would fail the statement, never be written.
-    /// With <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with
-    /// the sort keys as extra columns (see <see cref="SortInRuns"/>).
+    /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
+    /// NULL in a combination local suppression changed, joined by packed key), ids as pseudonyms from the
+    /// position-aligned pseudonym table, ordered by pseudonym (so row order says nothing about the source order, e.g.
+    /// villages). A misaligned pseudonym row would fail the statement, never be written. <paramref name="suppressed"/>
+    /// is the packed key when suppression ran, else null. With <paramref name="part"/>, unsorted and only the records
+    /// whose family-pseudonym prefix is in [$1, $2), with the sort keys as extra columns (see <see cref="SortInRuns"/>).
     /// </summary>
-    private static string ReleaseSql(ExtractPlan plan, bool suppressed, bool part)
+    private static string ReleaseSql(ExtractPlan plan, QuasiIdentifierKey? suppressed, bool part)
     {
         var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
@@ -233,8 +303,8 @@ public sealed class ExtractRunner
                     ? $"CASE WHEN p.id = r.{person} THEN p.pseudonym ELSE error('pseudonym table misaligned') END AS {name}"
                     : $"CASE WHEN p.family_id = r.{family} THEN p.family_pseudonym ELSE error('pseudonym table misaligned') END AS {name}";
             int qi = IndexOf(qis, c.Name);
-            return suppressed && qi >= 0
-                ? $"CASE WHEN m.{KAnonymitySql.Size} IS NULL THEN r.{name} ELSE m.{KAnonymitySql.Current(qi)} END AS {name}"
+            return suppressed is not null && qi >= 0
+                ? $"CASE WHEN m.{KAnonymitySql.Suppressed} > {qi.ToString(System.Globalization.CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
                 : $"r.{name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
@@ -245,8 +315,8 @@ public sealed class ExtractRunner
             select.Add($"p.prefix AS {SortPrefix}");
         }
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {Stage} AS r POSITIONAL JOIN {Pseudonyms} AS p ");
-        if (suppressed)
-            sql.Append($"LEFT JOIN {Changes} AS m ON {string.Join(" AND ", qis.Select(q => $"m.{ExtractPlanner.Quote(q)} IS NOT DISTINCT FROM r.{ExtractPlanner.Quote(q)}"))} ");
+        if (suppressed is not null)
+            sql.Append($"LEFT JOIN {Changes} AS m ON m.{KAnonymitySql.Key} = {suppressed.Pack("r")} ");
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
         if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
@@ -329,19 +399,19 @@ public sealed class ExtractRunner
     }
 
     /// <summary>
-    /// The k-anonymity report, from the class table (<paramref name="classes"/>: original combinations and sizes)
-    /// and the released one (<paramref name="released"/>: the same after suppression) — never from the records.
-    /// Both are null when the output has no quasi-identifier.
+    /// The k-anonymity report, from the class table (<see cref="Classes"/>: original combinations by packed key, and
+    /// their sizes) and, when suppression ran, the suppressed one (<paramref name="released"/>: the same with the
+    /// current keys) — never from the records. <paramref name="key"/> is null when the output has no quasi-identifier.
     /// </summary>
-    private static KAnonymityReport Report(DuckDbConnection connection, ExtractPlan plan, string? classes, string? released, long records, CancellationToken ct)
+    private static KAnonymityReport Report(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? key, string? released, long records, CancellationToken ct)
     {
         var options = plan.KAnonymity;
         var qis = plan.QuasiIdentifiers;
         var k = new Int64Parameter(options.K);
         long beforeRecords, beforeClasses, afterRecords, afterClasses;
         var smallest = new List<RiskyCombination>();
-        var suppressed = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (classes is null || released is null)
+        var suppressedValues = new Dictionary<string, long>(StringComparer.Ordinal);
+        if (key is null)
         {
             // No quasi-identifier in the output: all records form one class.
             bool small = records > 0 && records < options.K;
@@ -351,11 +421,13 @@ public sealed class ExtractRunner
         }
         else
         {
-            (beforeRecords, beforeClasses) = Pair(connection, KAnonymitySql.BelowKBefore(classes), k, ct);
-            (afterRecords, afterClasses) = released == classes ? (beforeRecords, beforeClasses) : Pair(connection, KAnonymitySql.BelowKAfter(released, qis.Count), k, ct);
+            // Without suppression the file's classes are the original ones.
+            var classes = KAnonymitySql.ReleasedClasses(released ?? Classes, suppressed: released is not null);
+            (beforeRecords, beforeClasses) = Pair(connection, KAnonymitySql.BelowKBefore(Classes), k, ct);
+            (afterRecords, afterClasses) = released is null ? (beforeRecords, beforeClasses) : Pair(connection, KAnonymitySql.BelowKAfter(classes), k, ct);
             if (options.TopCombinations > 0)
             {
-                using var statement = connection.Prepare(KAnonymitySql.Smallest(released, qis.Count));
+                using var statement = connection.Prepare(KAnonymitySql.Smallest(classes, key));
                 k.Bind(statement, 1);
                 statement.Bind(2, (long)options.TopCombinations);
                 using var result = statement.ExecuteStreaming(ct);
@@ -377,9 +449,9 @@ public sealed class ExtractRunner
                     }
                 }
             }
-            var before = Counts(connection, KAnonymitySql.NonNullCounts(classes, qis.Count), qis.Count, ct);
-            var after = released == classes ? before : Counts(connection, KAnonymitySql.NonNullCounts(released, qis.Count), qis.Count, ct);
-            for (int i = 0; i < qis.Count; i++) suppressed[qis[i]] = before[i] - after[i];
+            var before = Counts(connection, KAnonymitySql.NonNullCounts(Classes, KAnonymitySql.Key, key), qis.Count, ct);
+            var after = released is null ? before : Counts(connection, KAnonymitySql.NonNullCounts(released, KAnonymitySql.CurrentKey, key), qis.Count, ct);
+            for (int i = 0; i < qis.Count; i++) suppressedValues[qis[i]] = before[i] - after[i];
         }
         return new KAnonymityReport
         {
@@ -393,7 +465,7 @@ public sealed class ExtractRunner
             RecordsBelowK = afterRecords,
             ClassesBelowK = afterClasses,
             SmallestClasses = smallest,
-            SuppressedValues = suppressed,
+            SuppressedValues = suppressedValues,
             SuppressionRounds = options.LocalSuppression ? qis.Count : 0,
         };
     }

@@ -86,4 +86,12 @@ public sealed record ExtractOptions
     /// extract's size (each run scans the staged records once: more runs cost time, larger runs memory). Default 100,000.
     /// </summary>
     public long SortRunRows { get; init; } = 100_000;
+
+    /// <summary>
+    /// Local suppression runs on batches of about this many quasi-identifier combinations: whole values of the last
+    /// quasi-identifier of the suppression order (the regency when the extract has it), whose classes never mix
+    /// with another value's (docs/extracts.md), so the batches give exactly the result of one pass while no
+    /// statement holds more than a batch. One value with more combinations is a batch of its own. Default 250,000.
+    /// </summary>
+    public long SuppressionBatchCombinations { get; init; } = 250_000;
 }

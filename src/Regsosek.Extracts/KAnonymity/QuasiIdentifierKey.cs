@@ -1,0 +1,146 @@
+using System.Globalization;
+using System.Text;
+
+namespace Regsosek.Extracts.KAnonymity;
+
+/// <summary>
+/// Packs a record's quasi-identifiers into one integer, exactly: quasi-identifier i (in suppression order) takes
+/// <see cref="Width"/>(i) bits at <see cref="Shift"/>(i), holding 0 for NULL and value − min + 1 otherwise, with
+/// min and max taken from the staged records themselves. Two records have the same key if and only if they have
+/// the same values (a NULL matching only a NULL), so the class table, local suppression and the join of the
+/// suppression back onto the records work on one BIGINT column (a HUGEINT when the fields need more than 62 bits)
+/// instead of ten: the tables of combinations, which grow with the extract, are several times narrower.
+/// Suppressing quasi-identifier i clears its field to 0 (NULL). Pure: builds SQL text from integers it computed.
+/// </summary>
+internal sealed class QuasiIdentifierKey
+{
+    /// <summary>Most bits a key may use: a HUGEINT is signed 128 bits, and keys stay positive.</summary>
+    public const int MaxBits = 126;
+
+    private const int BigIntBits = 62;
+
+    private readonly long[] _min;
+    private readonly int[] _shift;
+    private readonly int[] _width;
+
+    private QuasiIdentifierKey(IReadOnlyList<string> columns, long[] min, int[] shift, int[] width, int bits)
+    {
+        Columns = columns;
+        _min = min;
+        _shift = shift;
+        _width = width;
+        Bits = bits;
+        SqlType = bits <= BigIntBits ? "BIGINT" : "HUGEINT";
+    }
+
+    /// <summary>The quasi-identifiers, in suppression order (field i is Columns[i]).</summary>
+    public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Bits the key uses.</summary>
+    public int Bits { get; }
+
+    /// <summary>The key's DuckDB type: BIGINT up to 62 bits, HUGEINT above.</summary>
+    public string SqlType { get; }
+
+    /// <summary>Bits of field <paramref name="index"/>.</summary>
+    public int Width(int index) => _width[index];
+
+    /// <summary>Position of field <paramref name="index"/>'s lowest bit.</summary>
+    public int Shift(int index) => _shift[index];
+
+    /// <summary>
+    /// The key for quasi-identifiers whose non-NULL values lie in the given ranges (null bounds: the column is all
+    /// NULL). Throws when the fields need more than <see cref="MaxBits"/> bits (a quasi-identifier with a range of
+    /// about 2^60 values or more — no dictionary variable comes near).
+    /// </summary>
+    public static QuasiIdentifierKey Create(IReadOnlyList<string> columns, IReadOnlyList<(long? Min, long? Max)> ranges)
+    {
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentNullException.ThrowIfNull(ranges);
+        if (columns.Count != ranges.Count) throw new ArgumentException("one range per quasi-identifier", nameof(ranges));
+        var min = new long[columns.Count];
+        var shift = new int[columns.Count];
+        var width = new int[columns.Count];
+        int bits = 0;
+        for (int i = 0; i < columns.Count; i++)
+        {
+            var (lo, hi) = ranges[i];
+            if (lo is null || hi is null)
+            {
+                // All NULL: the field is always 0 and needs no bit.
+                min[i] = 0;
+                width[i] = 0;
+            }
+            else
+            {
+                if (hi < lo) throw new ArgumentException($"range of {columns[i]}: max {hi} is below min {lo}", nameof(ranges));
+                // Codes 0 (NULL) to max − min + 1; computed in 128 bits so no range overflows.
+                UInt128 top = (UInt128)((Int128)hi.Value - lo.Value) + 1;
+                min[i] = lo.Value;
+                width[i] = 128 - (int)UInt128.LeadingZeroCount(top);
+            }
+            shift[i] = bits;
+            bits += width[i];
+            if (bits > MaxBits)
+                throw new InvalidOperationException(
+                    $"the quasi-identifiers' value ranges need more than {MaxBits} bits to pack ({columns[i]} reaches bit {bits}); the k-anonymity step supports narrower quasi-identifiers only");
+        }
+        return new QuasiIdentifierKey(columns, min, shift, width, bits);
+    }
+
+    /// <summary>
+    /// SQL returning one row: min and max (BIGINT) of every quasi-identifier of <paramref name="table"/>, in
+    /// order (min of the first, max of the first, min of the second, …), for <see cref="Create"/>.
+    /// </summary>
+    public static string RangesSql(string table, IReadOnlyList<string> columns) =>
+        columns.Count == 0
+            ? "SELECT 1"
+            : $"SELECT {string.Join(", ", columns.Select(ExtractPlanner.Quote).Select(c => $"min(CAST({c} AS BIGINT)), max(CAST({c} AS BIGINT))"))} FROM {table}";
+
+    /// <summary>The key of a record, from its quasi-identifier columns (<paramref name="alias"/>."column").</summary>
+    public string Pack(string alias)
+    {
+        var parts = new List<string>(Columns.Count);
+        for (int i = 0; i < Columns.Count; i++)
+        {
+            if (_width[i] == 0) continue;
+            var code = $"coalesce(CAST({alias}.{ExtractPlanner.Quote(Columns[i])} AS {SqlType}) - ({Int(_min[i])}) + 1, 0)";
+            parts.Add(_shift[i] == 0 ? code : $"({code} << {Int(_shift[i])})");
+        }
+        return parts.Count == 0 ? $"CAST(0 AS {SqlType})" : $"CAST({string.Join(" | ", parts)} AS {SqlType})";
+    }
+
+    /// <summary>Field <paramref name="index"/> of <paramref name="key"/> (a SQL expression): 0 for NULL.</summary>
+    public string Field(string key, int index) =>
+        _width[index] == 0 ? "0" : $"(({key} >> {Int(_shift[index])}) & {Mask(index, shifted: false)})";
+
+    /// <summary>The value of quasi-identifier <paramref name="index"/> in <paramref name="key"/>, as BIGINT (NULL when suppressed or missing).</summary>
+    public string Value(string key, int index)
+    {
+        if (_width[index] == 0) return "CAST(NULL AS BIGINT)";
+        var field = Field(key, index);
+        return $"CASE WHEN {field} = 0 THEN NULL ELSE CAST({field} - 1 + ({Int(_min[index])}) AS BIGINT) END";
+    }
+
+    /// <summary><paramref name="key"/> with field <paramref name="index"/> cleared (that quasi-identifier suppressed).</summary>
+    public string Clear(string key, int index) =>
+        _width[index] == 0 ? key : $"({key} & ~{Mask(index, shifted: true)})";
+
+    /// <summary>The field's mask as a SQL expression of the key type, in place or at bit 0.</summary>
+    private string Mask(int index, bool shifted)
+    {
+        var ones = $"((CAST(1 AS {SqlType}) << {Int(_width[index])}) - 1)";
+        return shifted && _shift[index] > 0 ? $"({ones} << {Int(_shift[index])})" : ones;
+    }
+
+    private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <inheritdoc />
+    public override string ToString()
+    {
+        var s = new StringBuilder($"{SqlType} key, {Bits} bits:");
+        for (int i = 0; i < Columns.Count; i++)
+            s.Append(CultureInfo.InvariantCulture, $" {Columns[i]}[{_shift[i]}+{_width[i]}, min {_min[i]}]");
+        return s.ToString();
+    }
+}
