@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Regsosek.Core;
@@ -31,7 +32,8 @@ public sealed class ExtractRunner
     private const string Pseudonyms = "pseudonyms";
     private const string Classes = "classes";
     private const string Suppressed = "classes_suppressed";
-    private const string Changes = "classes_changed";
+    private const string Flags = "suppression_flags";
+    private const string FlagParts = "suppression_flag_parts";
     private const string Ordered = "ordered";
     private const string Part = "part";
     private const string SortFamily = "__sort_family";
@@ -90,7 +92,7 @@ public sealed class ExtractRunner
                 preHash = hash;
                 await beforeFirstChunk(Summary(plan, rows, bytes, hash, report), ct).ConfigureAwait(false);
             }
-            var (sent, sha) = await StreamFileAsync(file, sink, ct).ConfigureAwait(false);
+                var (sent, sha) = await StreamFileAsync(file, sink, ct).ConfigureAwait(false);
             if (preHash is not null && preHash != sha)
                 throw new InvalidOperationException("the extract file changed between hashing and sending; the extract was not completed");
             return Summary(plan, rows, sent, sha, report);
@@ -118,15 +120,15 @@ public sealed class ExtractRunner
             return (rows, null);
         }
 
-        // The stage's row order is irrelevant (the file is sorted by pseudonym): let DuckDB insert in parallel.
-        SetPreserveOrder(connection, false, ct);
+        // The file is sorted by pseudonym, but the stage keeps the dataset's partition order: the records of a regency
+        // are then one run of positions, which lets the suppression flags be built a batch of regencies at a time
+        // (BuildFlags). From here on every scan sees the stage in its stored order: the pseudonym and flag tables are
+        // aligned with it by position.
+        SetPreserveOrder(connection, true, ct);
         Run(connection, $"CREATE TABLE {Stage} AS {plan.SelectSql}", plan.Parameters, ct);
         long staged = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Stage}", ct);
-        // From here on, scans must see the stage in its stored order: the pseudonym table is aligned with it by position.
-        SetPreserveOrder(connection, true, ct);
-        // Joins build their hash table on the side written second (the small table of changed combinations), never
-        // on the records: DuckDB estimates the POSITIONAL JOIN of stage and pseudonyms at ~0 rows and would otherwise
-        // flip the LEFT JOIN into a RIGHT JOIN that builds over the wide records (out of memory for a national extract).
+        // Joins build their hash table on the side written second (a batch's changed combinations), never on the
+        // records: DuckDB's estimates would otherwise flip some LEFT JOINs into RIGHT JOINs built over the records.
         connection.Execute("SET disabled_optimizers = 'build_side_probe_side'", ct);
         using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
             BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, ct);
@@ -142,8 +144,8 @@ public sealed class ExtractRunner
             Run(connection, KAnonymitySql.Classes(Stage, key, Classes), [], ct);
             if (suppress)
             {
-                SuppressInBatches(connection, key, k, ct);
-                Run(connection, KAnonymitySql.Changes(Suppressed, Changes), [], ct);
+                var batches = SuppressInBatches(connection, key, k, ct);
+                BuildFlags(connection, key, batches, staged, ct);
                 released = Suppressed;
             }
         }
@@ -166,7 +168,7 @@ public sealed class ExtractRunner
     /// the same result as one pass (see <see cref="KAnonymitySql.Suppress"/>), while no statement's windows hold more
     /// than one batch of combinations.
     /// </summary>
-    private void SuppressInBatches(DuckDbConnection connection, QuasiIdentifierKey key, DuckDbParameter k, CancellationToken ct)
+    private List<(long Low, long High)> SuppressInBatches(DuckDbConnection connection, QuasiIdentifierKey key, DuckDbParameter k, CancellationToken ct)
     {
         var batches = new List<(long Low, long High)>();
         long low = 0, high = 0, combinations = 0;
@@ -202,6 +204,49 @@ public sealed class ExtractRunner
         for (int b = 0; b < batches.Count; b++)
             Run(connection, KAnonymitySql.Suppress(Classes, key, Suppressed, create: b == 0),
                 [k, new Int64Parameter(batches[b].Low), new Int64Parameter(batches[b].High)], ct);
+        return batches;
+    }
+
+    /// <summary>
+    /// Builds <see cref="Flags"/>: for every staged record, in the stage's order, its position and how many
+    /// quasi-identifiers suppression cleared in it, so the release reads it beside the stage by position (POSITIONAL
+    /// JOIN) instead of joining the records with every changed combination, a hash table that grows with the
+    /// extract. Each batch of <paramref name="batches"/> joins its records with its own changed combinations and
+    /// sorts them by position. The stage is read in the dataset's partition order, so the records of a batch of
+    /// regencies are one run of positions and the batches follow each other; if they do not (e.g. the last
+    /// quasi-identifier is not the regency), one sort by position puts them in order. The release checks every
+    /// record's position against the flags' own.
+    /// </summary>
+    private static void BuildFlags(DuckDbConnection connection, QuasiIdentifierKey key, List<(long Low, long High)> batches, long staged, CancellationToken ct)
+    {
+        connection.Execute($"CREATE TABLE {FlagParts} ({KAnonymitySql.Position} BIGINT, {KAnonymitySql.Suppressed} TINYINT)", ct);
+        long appended = 0, previousEnd = -1;
+        bool ordered = true;
+        foreach (var (low, high) in batches)
+        {
+            long rows = Run(connection, KAnonymitySql.Flags(Stage, Suppressed, key, low, high, FlagParts), [], ct);
+            if (rows > 0 && ordered)
+            {
+                // Positions are sorted inside the batch; the batches are in order if each starts after the last ended.
+                using var statement = connection.Prepare($"SELECT min({KAnonymitySql.Position}), max({KAnonymitySql.Position}) FROM {FlagParts} WHERE rowid >= $1");
+                statement.Bind(1, appended);
+                using var result = statement.ExecuteStreaming(ct);
+                using var chunk = result.FetchChunk() ?? throw new InvalidOperationException("no positions read back");
+                long first = chunk.GetVector(0).GetData<long>(1)[0], last = chunk.GetVector(1).GetData<long>(1)[0];
+                ordered = first > previousEnd;
+                previousEnd = last;
+            }
+            appended += rows;
+        }
+        if (appended != staged)
+            throw new InvalidOperationException($"suppression flags cover {appended} of {staged} staged records; the extract was not completed");
+        if (ordered)
+            connection.Execute($"ALTER TABLE {FlagParts} RENAME TO {Flags}", ct);
+        else
+        {
+            connection.Execute($"CREATE TABLE {Flags} AS SELECT * FROM {FlagParts} ORDER BY {KAnonymitySql.Position}", ct);
+            connection.Execute($"DROP TABLE {FlagParts}", ct);
+        }
     }
 
     /// <summary>The packed key of the staged quasi-identifiers, over their value ranges in the stage.</summary>
@@ -284,7 +329,7 @@ public sealed class ExtractRunner
 
     /// <summary>
     /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
-    /// NULL in a combination local suppression changed, joined by packed key), ids as pseudonyms from the
+    /// NULL where local suppression changed the record's combination, from the position-aligned flags), ids as pseudonyms from the
     /// position-aligned pseudonym table, ordered by pseudonym (so row order says nothing about the source order, e.g.
     /// villages). A misaligned pseudonym row would fail the statement, never be written. <paramref name="suppressed"/>
     /// is the packed key when suppression ran, else null. With <paramref name="part"/>, unsorted and only the records
@@ -300,11 +345,12 @@ public sealed class ExtractRunner
             var name = ExtractPlanner.Quote(c.Name);
             if (c.Kind == OutputKind.Pseudonym)
                 return c.IdKind == IdKind.Person
-                    ? $"CASE WHEN p.id = r.{person} THEN p.pseudonym ELSE error('pseudonym table misaligned') END AS {name}"
-                    : $"CASE WHEN p.family_id = r.{family} THEN p.family_pseudonym ELSE error('pseudonym table misaligned') END AS {name}";
+                    ? $"CASE WHEN p.id = r.{person} THEN {Hex("p.pseudonym")} ELSE error('pseudonym table misaligned') END AS {name}"
+                    : $"CASE WHEN p.family_id = r.{family} THEN {Hex("p.family_pseudonym")} ELSE error('pseudonym table misaligned') END AS {name}";
             int qi = IndexOf(qis, c.Name);
             return suppressed is not null && qi >= 0
-                ? $"CASE WHEN m.{KAnonymitySql.Suppressed} > {qi.ToString(System.Globalization.CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
+                ? $"CASE WHEN f.{KAnonymitySql.Position} IS DISTINCT FROM r.rowid THEN error('suppression flags misaligned') " +
+                  $"WHEN f.{KAnonymitySql.Suppressed} > {qi.ToString(System.Globalization.CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
                 : $"r.{name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
@@ -316,13 +362,16 @@ public sealed class ExtractRunner
         }
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {Stage} AS r POSITIONAL JOIN {Pseudonyms} AS p ");
         if (suppressed is not null)
-            sql.Append($"LEFT JOIN {Changes} AS m ON m.{KAnonymitySql.Key} = {suppressed.Pack("r")} ");
+            sql.Append($"POSITIONAL JOIN {Flags} AS f ");
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
         if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
         else sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
         return sql.ToString();
     }
+
+    /// <summary>A UHUGEINT pseudonym as released: 32 lower-case hex digits.</summary>
+    private static string Hex(string pseudonym) => $"lower(lpad(hex({pseudonym}), {GrantPseudonymizer.Length}, '0'))";
 
     private static long CeilingDivide(long value, long divisor) => value / divisor + (value % divisor > 0 ? 1 : 0);
 
@@ -344,15 +393,14 @@ public sealed class ExtractRunner
         bool persons, CancellationToken ct)
     {
         connection.Execute(persons
-            ? $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym VARCHAR, prefix INTEGER, id BIGINT, pseudonym VARCHAR)"
-            : $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym VARCHAR, prefix INTEGER)", ct);
+            ? $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym UHUGEINT, prefix INTEGER, id BIGINT, pseudonym UHUGEINT)"
+            : $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym UHUGEINT, prefix INTEGER)", ct);
         var blocks = new byte[DuckDbDataChunk.Capacity * GrantPseudonymizer.BlockBytes];
-        Span<byte> hex = stackalloc byte[GrantPseudonymizer.Length];
         using var writer = database.Connect();
         using var appender = writer.CreateAppender(Pseudonyms);
         using var target = DuckDbDataChunk.Create(persons
-            ? [DuckDbType.BigInt, DuckDbType.Varchar, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.Varchar]
-            : [DuckDbType.BigInt, DuckDbType.Varchar, DuckDbType.Integer]);
+            ? [DuckDbType.BigInt, DuckDbType.UHugeInt, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.UHugeInt]
+            : [DuckDbType.BigInt, DuckDbType.UHugeInt, DuckDbType.Integer]);
         var keys = persons
             ? $"{ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn)}, {ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn)}"
             : ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
@@ -363,13 +411,13 @@ public sealed class ExtractRunner
             {
                 int n = chunk.RowCount;
                 target.Reset();
-                Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), n, blocks, hex);
+                Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), n, blocks);
                 // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
                 var prefix = target.GetVector(2).GetWritableData<int>(n);
                 for (int i = 0; i < n; i++)
                     prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
                 if (persons)
-                    Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(3), target.GetVector(4), n, blocks, hex);
+                    Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(3), target.GetVector(4), n, blocks);
                 target.RowCount = n;
                 appender.AppendChunk(target);
             }
@@ -377,24 +425,28 @@ public sealed class ExtractRunner
         appender.Close();
     }
 
-    /// <summary>Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms into <paramref name="text"/> (NULL stays NULL).</summary>
-    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids, DuckDbVector text,
-        int n, byte[] blocks, Span<byte> hex)
+    /// <summary>
+    /// Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms into
+    /// <paramref name="pseudonyms"/> as UHUGEINT, the AES block read big-endian (NULL stays NULL): 16 fixed bytes
+    /// instead of a 32-character string, and numeric order is the order of the hex text released.
+    /// </summary>
+    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids, DuckDbVector pseudonyms,
+        int n, byte[] blocks)
     {
         var values = source.GetData<long>(n);
         values.CopyTo(ids.GetWritableData<long>(n));
         pseudonymizer.Encrypt(kind, values, blocks);
+        var output = pseudonyms.GetWritableData<UInt128>(n);
         bool allValid = source.AllValid;
         for (int i = 0; i < n; i++)
         {
             if (!allValid && !source.IsValid(i))
             {
                 ids.SetNull(i);
-                text.SetNull(i);
+                pseudonyms.SetNull(i);
                 continue;
             }
-            GrantPseudonymizer.WriteHex(blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes), hex);
-            text.SetString(i, hex);
+            output[i] = BinaryPrimitives.ReadUInt128BigEndian(blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes));
         }
     }
 
@@ -504,7 +556,7 @@ public sealed class ExtractRunner
     private string CopyOptions(ExtractPlan plan) => plan.Format switch
     {
         ExtractFormat.Csv => "FORMAT csv, HEADER true, DELIMITER ','",
-        _ => $"FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
+        _ => $"FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
              $"KV_METADATA {{licence: {Literal(Licences.ForExtract(plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}",
     };
 

@@ -226,16 +226,21 @@ public sealed class ClassTableSuppressionTests
         var key = PackedKey(c);
         c.Execute(KAnonymitySql.Classes("stage", key, "classes"));
         // Field values of c run from 0 (NULL) to at most 4 (values 1–4); batches are [low, high] ranges of them.
+        // The flags are then built per batch as the runner does, and sorted by position once (records of one batch
+        // are not one run of positions here).
+        c.Execute($"CREATE TABLE flag_parts ({KAnonymitySql.Position} BIGINT, {KAnonymitySql.Suppressed} TINYINT)");
         int low = 0;
         for (int v = 0; v <= 4; v++)
         {
             if (v < 4 && !cuts.Contains(v)) continue;
             Run(KAnonymitySql.Suppress("classes", key, "suppressed", create: low == 0), low, v);
+            c.Execute(KAnonymitySql.Flags("stage", "suppressed", key, low, v, "flag_parts"));
             low = v + 1;
         }
-        c.Execute(KAnonymitySql.Changes("suppressed", "changed"));
-        var current = string.Join(", ", Qis.Select((q, i) => $"CASE WHEN m.{KAnonymitySql.Suppressed} > {i} THEN NULL ELSE r.{q} END AS {q}"));
-        c.Execute($"CREATE TABLE by_classes AS SELECT r.id, {current} FROM stage AS r LEFT JOIN changed AS m ON m.{KAnonymitySql.Key} = {key.Pack("r")}");
+        c.Execute($"CREATE TABLE flags AS SELECT * FROM flag_parts ORDER BY {KAnonymitySql.Position}");
+        Assert.Equal(records.Count, c.ExecuteScalar<long>("SELECT count(*) FROM flags"));
+        var current = string.Join(", ", Qis.Select((q, i) => $"CASE WHEN f.{KAnonymitySql.Suppressed} > {i} THEN NULL ELSE r.{q} END AS {q}"));
+        c.Execute($"CREATE TABLE by_classes AS SELECT r.id, {current} FROM stage AS r POSITIONAL JOIN flags AS f WHERE f.{KAnonymitySql.Position} = r.rowid");
         List<string> Rows(string table)
         {
             var rows = new List<string>();

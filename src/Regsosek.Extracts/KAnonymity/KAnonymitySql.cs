@@ -116,12 +116,19 @@ internal static class KAnonymitySql
         return sql.ToString();
     }
 
+    /// <summary>Name of the flags table's record position (the stage's rowid).</summary>
+    public const string Position = "__pos";
+
     /// <summary>
-    /// The combinations suppression changed (those of fewer than k records — classes of k or more are never
-    /// touched): key and number of suppressed fields, to LEFT JOIN onto the records by key.
+    /// Appends to <paramref name="target"/> (position BIGINT, <see cref="Suppressed"/> TINYINT) one row per staged
+    /// record whose last quasi-identifier field is in [<paramref name="low"/>, <paramref name="high"/>]: its
+    /// position and how many quasi-identifiers suppression cleared in it (NULL: none), in position order. The hash
+    /// join is built on the batch's changed combinations only, so it stays as small as one batch.
     /// </summary>
-    public static string Changes(string suppressed, string target) =>
-        $"CREATE TABLE {target} AS SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0";
+    public static string Flags(string stage, string suppressed, QuasiIdentifierKey key, long low, long high, string target) =>
+        $"INSERT INTO {target} SELECT r.rowid AS {Position}, m.{Suppressed} FROM {stage} AS r " +
+        $"LEFT JOIN (SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)}) AS m " +
+        $"ON m.{Key} = {key.Pack("r")} WHERE {key.RecordLastFieldInRange("r", low, high)} ORDER BY {Position}";
 
     /// <summary>Records and classes below k ($1) among the original combinations of a class table: two BIGINT columns.</summary>
     public static string BelowKBefore(string classes) =>

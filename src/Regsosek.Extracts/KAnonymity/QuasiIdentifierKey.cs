@@ -126,6 +126,33 @@ internal sealed class QuasiIdentifierKey
     public string Clear(string key, int index) =>
         _width[index] == 0 ? key : $"({key} & ~{Mask(index, shifted: true)})";
 
+    /// <summary>
+    /// A condition on the key column <paramref name="key"/>: its field <paramref name="index"/> is in [low, high]
+    /// (codes, 0 = NULL). Written on the key's value, so DuckDB can skip row groups by their min/max. Only for the
+    /// last field (the highest bits): then the keys with that field in [low, high] form one range.
+    /// </summary>
+    public string LastFieldInRange(string key, long low, long high)
+    {
+        int last = Columns.Count - 1;
+        if (_width[last] == 0) return "true";
+        return $"{key} >= (CAST({Int(low)} AS {SqlType}) << {Int(_shift[last])}) AND {key} < (CAST({Int(high + 1)} AS {SqlType}) << {Int(_shift[last])})";
+    }
+
+    /// <summary>
+    /// A condition on a record's own column for the last quasi-identifier (<paramref name="alias"/>."column"): its
+    /// field is in [low, high] (code 0 = NULL). On the raw column, so DuckDB can skip row groups by their min/max.
+    /// </summary>
+    public string RecordLastFieldInRange(string alias, long low, long high)
+    {
+        int last = Columns.Count - 1;
+        if (_width[last] == 0) return "true";
+        var column = $"{alias}.{ExtractPlanner.Quote(Columns[last])}";
+        // Code c is value c − 1 + min.
+        string Value(long code) => Int(code - 1 + _min[last]);
+        if (low > 0) return $"{column} BETWEEN {Value(low)} AND {Value(high)}";
+        return high == 0 ? $"{column} IS NULL" : $"({column} IS NULL OR {column} <= {Value(high)})";
+    }
+
     /// <summary>The field's mask as a SQL expression of the key type, in place or at bit 0.</summary>
     private string Mask(int index, bool shifted)
     {
