@@ -57,6 +57,8 @@ public sealed class ExtractRunner
             throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, $"ChunkBytes must be 1 to {ExtractOptions.MaxChunkBytes}");
         if (_options.ParquetRowGroupSize < 1)
             throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupSize, "ParquetRowGroupSize must be at least 1");
+        if (_options.ParquetRowGroupsPerPart < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupsPerPart, "ParquetRowGroupsPerPart must be at least 1");
         if (_options.SortRunRows < 1)
             throw new ArgumentOutOfRangeException(nameof(options), _options.SortRunRows, "SortRunRows must be at least 1");
     }
@@ -116,7 +118,7 @@ public sealed class ExtractRunner
         {
             // Tier 4: one COPY straight from the dataset. Stored order unless the options give it up.
             SetPreserveOrder(connection, _options.Tier4StoredOrder, ct);
-            var rows = Run(connection, $"COPY ({plan.SelectSql}) TO {Literal(file)} ({CopyOptions(plan)})", plan.Parameters, ct);
+            var rows = Copy(connection, plan, plan.SelectSql, plan.Parameters, directory, file, ct);
             return (rows, null);
         }
 
@@ -152,11 +154,11 @@ public sealed class ExtractRunner
         long written;
         int runs = (int)Math.Clamp(CeilingDivide(staged, _options.SortRunRows), 1, PrefixRange);
         if (runs == 1)
-            written = Run(connection, $"COPY ({ReleaseSql(plan, suppress ? key : null, part: false)}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
+            written = Copy(connection, plan, ReleaseSql(plan, suppress ? key : null, part: false), [], directory, file, ct);
         else
         {
             SortInRuns(connection, plan, suppress ? key : null, runs, ct);
-            written = Run(connection, $"COPY (SELECT * FROM {Ordered}) TO {Literal(file)} ({CopyOptions(plan)})", [], ct);
+            written = Copy(connection, plan, $"SELECT * FROM {Ordered}", [], directory, file, ct);
         }
         var report = Report(connection, plan, key, released, written, ct);
         return (written, report);
@@ -551,6 +553,47 @@ public sealed class ExtractRunner
         using var statement = connection.Prepare(sql);
         for (int i = 0; i < parameters.Count; i++) parameters[i].Bind(statement, i + 1);
         return statement.ExecuteNonQuery(ct);
+    }
+
+    /// <summary>
+    /// Has DuckDB write <paramref name="select"/> to <paramref name="file"/>. CSV is one COPY. Parquet is written as
+    /// parts of <see cref="ExtractOptions.ParquetRowGroupsPerPart"/> row groups each (one COPY, ROW_GROUPS_PER_FILE)
+    /// joined into one file by <see cref="ParquetConcatenation"/>, because a Parquet writer holds every row group's
+    /// metadata until the footer: memory that grows with the file (docs/extracts.md).
+    /// </summary>
+    private long Copy(DuckDbConnection connection, ExtractPlan plan, string select, IReadOnlyList<DuckDbParameter> parameters,
+        string directory, string file, CancellationToken ct)
+    {
+        if (plan.Format == ExtractFormat.Csv)
+            return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
+        var parts = Path.Combine(directory, "parts");
+        long rows = Run(connection, $"COPY ({select}) TO {Literal(parts)} ({CopyOptions(plan)}, " +
+                                    $"ROW_GROUPS_PER_FILE {_options.ParquetRowGroupsPerPart.ToString(System.Globalization.CultureInfo.InvariantCulture)})", parameters, ct);
+        var files = Directory.Exists(parts)
+            ? Directory.GetFiles(parts, "*.parquet").OrderBy(PartIndex).ToList()
+            : [];
+        if (files.Count == 0) // nothing written (no rows): one plain COPY gives the empty file with its schema
+            return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
+        if (files.Count == 1)
+            File.Move(files[0], file);
+        else
+        {
+            long joined = ParquetConcatenation.Concatenate(files, file, Path.Combine(directory, "row-groups.scratch"), ct);
+            if (joined != rows)
+                throw new InvalidOperationException($"the joined Parquet file has {joined} rows, DuckDB wrote {rows}; the extract was not completed");
+        }
+        Directory.Delete(parts, recursive: true);
+        return rows;
+    }
+
+    /// <summary>The index i of DuckDB's part file "data_i.parquet" (parts are joined in this order).</summary>
+    private static long PartIndex(string path)
+    {
+        var name = Path.GetFileNameWithoutExtension(path);
+        int underscore = name.LastIndexOf('_');
+        return underscore >= 0 && long.TryParse(name.AsSpan(underscore + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long index)
+            ? index
+            : throw new InvalidOperationException($"unexpected Parquet part file name {name}");
     }
 
     private string CopyOptions(ExtractPlan plan) => plan.Format switch

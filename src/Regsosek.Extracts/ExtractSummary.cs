@@ -74,6 +74,14 @@ public sealed record ExtractOptions
     public int ParquetRowGroupSize { get; init; } = 32_768;
 
     /// <summary>
+    /// Parquet extracts are written as parts of this many row groups, joined into one file afterwards
+    /// (<see cref="ParquetConcatenation"/>): a Parquet writer keeps the metadata of every row group of its file until
+    /// the footer (~30 KB per row group of the 70-column BNBA record), so one writer for the whole file would grow
+    /// with the extract. Default 32 (about a million records a part).
+    /// </summary>
+    public int ParquetRowGroupsPerPart { get; init; } = 32;
+
+    /// <summary>
     /// Tier 4 (BNBA) files keep the dataset's stored order (preserve_insertion_order), so the same request gives
     /// the same bytes. False lets DuckDB write rows in whatever order its threads produce them — less buffering,
     /// but not reproducible. Tier 3 files are always ordered by pseudonym. Default true.

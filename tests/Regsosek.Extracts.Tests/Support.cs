@@ -55,17 +55,24 @@ internal static class Grants
 /// regencies 3201 (120), 3202 (80) and 3301 (40), 1–4 persons each; values are deterministic hashes of the ids
 /// drawn from each variable's code list or range.
 /// </summary>
-public sealed class DatasetFixture : IDisposable
+public class DatasetFixture : IDisposable
 {
     public static readonly (int Regency, int Families)[] Regencies = [(3201, 120), (3202, 80), (3301, 40)];
 
-    public DatasetFixture()
+    public DatasetFixture() : this(Regencies)
     {
+    }
+
+    private readonly (int Regency, int Families)[] _regencies;
+
+    protected DatasetFixture((int Regency, int Families)[] regencies)
+    {
+        _regencies = regencies;
         Directory = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
         using var db = DuckDbDatabase.Open();
         using var c = db.Connect();
-        foreach (var (regency, families) in Regencies)
+        foreach (var (regency, families) in regencies)
         {
             c.Execute($"""
                 CREATE OR REPLACE TABLE fam AS
@@ -83,7 +90,7 @@ public sealed class DatasetFixture : IDisposable
 
     public string Directory { get; }
 
-    public int Families(int? regency = null) => Regencies.Where(r => regency is null || r.Regency == regency).Sum(r => r.Families);
+    public int Families(int? regency = null) => _regencies.Where(r => regency is null || r.Regency == regency).Sum(r => r.Families);
 
     private void Write(DuckDbConnection c, TableKind table, int regency, string from, string key)
     {
@@ -125,8 +132,12 @@ public sealed class DatasetFixture : IDisposable
     public void Dispose()
     {
         try { System.IO.Directory.Delete(Directory, true); } catch (IOException) { }
+        GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>One regency (3201) of 3,000 families (about 7,500 persons): enough records for several Parquet row groups.</summary>
+public sealed class LargeRegencyFixture() : DatasetFixture([(3201, 3000)]);
 
 /// <summary>An extract received in a test: the chunks, the file they make, the summary.</summary>
 internal sealed class Received
@@ -191,14 +202,16 @@ internal static class Table
 /// <summary>Runs extracts against a fixture dataset.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, long sortRunRows = 100_000)
+    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, long sortRunRows = 100_000,
+        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(TempRoot);
         Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
         Directory.CreateDirectory(Scratch);
-        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB", SortRunRows = sortRunRows });
+        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB", SortRunRows = sortRunRows,
+            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 

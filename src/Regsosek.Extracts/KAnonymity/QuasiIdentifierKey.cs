@@ -127,7 +127,7 @@ internal sealed class QuasiIdentifierKey
         _width[index] == 0 ? key : $"({key} & ~{Mask(index, shifted: true)})";
 
     /// <summary>
-    /// A condition on the key column <paramref name="key"/>: its field <paramref name="index"/> is in [low, high]
+    /// A condition on the key column <paramref name="key"/>: its last field is in [low, high]
     /// (codes, 0 = NULL). Written on the key's value, so DuckDB can skip row groups by their min/max. Only for the
     /// last field (the highest bits): then the keys with that field in [low, high] form one range.
     /// </summary>
