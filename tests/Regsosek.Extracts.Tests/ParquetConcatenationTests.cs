@@ -11,6 +11,7 @@ namespace Regsosek.Extracts.Tests;
 /// Parquet parts written by DuckDB (COPY … ROW_GROUPS_PER_FILE) joined by <see cref="ParquetConcatenation"/> must be
 /// one valid Parquet file that DuckDB reads back as exactly the rows, in order, of the same COPY to a single file —
 /// whatever the number of rows, row groups per part and column types (strings, NULLs, dictionary-encoded values).
+/// (Often the bytes agree too, but not always: a part may cut its last row group short.)
 /// </summary>
 public sealed class ParquetConcatenationTests : IDisposable
 {
@@ -73,7 +74,7 @@ public sealed class ParquetConcatenationTests : IDisposable
             Assert.Equal(0L, c.ExecuteScalar<long>(
                 $"SELECT count(*) FROM parquet_metadata({Lit(w.Joined)}) WHERE data_page_offset >= {new FileInfo(w.Joined).Length} OR data_page_offset < 4"));
             Assert.Equal("L", c.ExecuteScalar<string>($"SELECT decode(value) FROM parquet_kv_metadata({Lit(w.Joined)}) WHERE decode(key) = 'licence'"));
-            Assert.True(w.Parts >= (rows > 0 ? 1 : 0));
+            Assert.True(w.Parts >= 1);
         }, maxTest: 25);
     }
 
