@@ -34,7 +34,6 @@ public sealed class ExtractRunner
     private const string Suppressed = "classes_suppressed";
     private const string Flags = "suppression_flags";
     private const string FlagParts = "suppression_flag_parts";
-    private const string Ordered = "ordered";
     private const string Part = "part";
     private const string SortFamily = "__sort_family";
     private const string SortPerson = "__sort_person";
@@ -157,8 +156,7 @@ public sealed class ExtractRunner
             written = Copy(connection, plan, ReleaseSql(plan, suppress ? key : null, part: false), [], directory, file, ct);
         else
         {
-            SortInRuns(connection, plan, suppress ? key : null, runs, ct);
-            written = Copy(connection, plan, $"SELECT * FROM {Ordered}", [], directory, file, ct);
+            written = SortInRuns(connection, plan, suppress ? key : null, runs, directory, file, ct);
         }
         var report = Report(connection, plan, key, released, written, ct);
         return (written, report);
@@ -295,20 +293,27 @@ public sealed class ExtractRunner
     }
 
     /// <summary>
-    /// Builds the table <see cref="Ordered"/>: the released rows sorted by pseudonym, without any sort holding more
-    /// than about <see cref="ExtractOptions.SortRunRows"/> records, in scans proportional to √runs × records rather
-    /// than runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs contiguous ranges; each
+    /// Writes the released rows sorted by pseudonym to <paramref name="file"/> without any sort holding more than
+    /// about <see cref="ExtractOptions.SortRunRows"/> records, in scans proportional to √runs × records rather than
+    /// runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs contiguous ranges; each
     /// range's released rows (pseudonyms and suppression applied, with the sort keys) go to a part table in one scan
     /// of the stage; each part is cut again into runs of about SortRunRows records, and each run is sorted and
-    /// appended to <see cref="Ordered"/>. Ranges and runs are in prefix order, so the concatenation is the fully
-    /// sorted file (insertion order is preserved). A part table is dropped once appended.
+    /// written by DuckDB to a file of its own (CSV: the header in the first only). Ranges and runs are in prefix
+    /// order, so the runs' files joined in order are the fully sorted file: CSV files byte by byte, Parquet files
+    /// by <see cref="ParquetConcatenation"/>. No table of the whole sorted extract is built, and no writer holds
+    /// more than one run. A part table is dropped once written, a run's file once joined.
     /// </summary>
-    private void SortInRuns(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? suppressed, int runs, CancellationToken ct)
+    /// <returns>Records written.</returns>
+    private long SortInRuns(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? suppressed, int runs,
+        string directory, string file, CancellationToken ct)
     {
         int parts = (int)Math.Ceiling(Math.Sqrt(runs));
         var keys = plan.Persons ? $"{SortFamily}, {SortPerson}, {SortPrefix}" : $"{SortFamily}, {SortPrefix}";
         var order = plan.Persons ? $"{SortFamily}, {SortPerson}" : SortFamily;
-        bool created = false;
+        var runDirectory = Path.Combine(directory, "runs");
+        Directory.CreateDirectory(runDirectory);
+        var files = new List<string>();
+        long written = 0;
         for (int part = 0; part < parts; part++)
         {
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
@@ -317,12 +322,37 @@ public sealed class ExtractRunner
             int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
             {
+                var run = Path.Combine(runDirectory, files.Count.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) +
+                                                    (plan.Format == ExtractFormat.Csv ? ".csv" : ".parquet"));
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
                 DuckDbParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
-                Run(connection, created ? $"INSERT INTO {Ordered} {select}" : $"CREATE TABLE {Ordered} AS {select}", bounds, ct);
-                created = true;
+                written += Run(connection, $"COPY ({select}) TO {Literal(run)} ({CopyOptions(plan, header: files.Count == 0)})", bounds, ct);
+                files.Add(run);
             }
             connection.Execute($"DROP TABLE {Part}", ct);
+        }
+        if (plan.Format == ExtractFormat.Csv)
+            JoinFiles(files, file, ct);
+        else
+        {
+            long joined = ParquetConcatenation.Concatenate(files, file, Path.Combine(directory, "row-groups.scratch"), ct);
+            if (joined != written)
+                throw new InvalidOperationException($"the joined Parquet file has {joined} rows, DuckDB wrote {written}; the extract was not completed");
+        }
+        Directory.Delete(runDirectory, recursive: true);
+        return written;
+    }
+
+    /// <summary>Appends <paramref name="files"/> to <paramref name="output"/> byte for byte, deleting each once copied.</summary>
+    private static void JoinFiles(List<string> files, string output, CancellationToken ct)
+    {
+        using var target = new FileStream(output, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+        foreach (var run in files)
+        {
+            ct.ThrowIfCancellationRequested();
+            using (var source = new FileStream(run, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan))
+                source.CopyTo(target, 1 << 20);
+            File.Delete(run);
         }
     }
 
@@ -596,9 +626,9 @@ public sealed class ExtractRunner
             : throw new InvalidOperationException($"unexpected Parquet part file name {name}");
     }
 
-    private string CopyOptions(ExtractPlan plan) => plan.Format switch
+    private string CopyOptions(ExtractPlan plan, bool header = true) => plan.Format switch
     {
-        ExtractFormat.Csv => "FORMAT csv, HEADER true, DELIMITER ','",
+        ExtractFormat.Csv => $"FORMAT csv, HEADER {(header ? "true" : "false")}, DELIMITER ','",
         _ => $"FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
              $"KV_METADATA {{licence: {Literal(Licences.ForExtract(plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}",
     };

@@ -317,7 +317,7 @@ public sealed class ClassTableSuppressionTests
     }
 }
 
-/// <summary>Tier-3 files sorted in several runs are byte for byte the file sorted in one.</summary>
+/// <summary>Tier-3 files sorted in several runs hold the rows of the file sorted in one, in order (CSV: byte for byte).</summary>
 public sealed class SortRunTests(DatasetFixture data) : IClassFixture<DatasetFixture>
 {
     [Theory]
@@ -340,7 +340,16 @@ public sealed class SortRunTests(DatasetFixture data) : IClassFixture<DatasetFix
         var b = many.Run(request, caller);
         Assert.True(a.Summary.Rows > 37 * 3, "the fixture must need several runs");
         Assert.Equal(a.Summary.Rows, b.Summary.Rows);
-        Assert.Equal(a.Summary.Sha256, b.Summary.Sha256);
+        if (format == ExtractFormat.Csv)
+            Assert.Equal(a.Summary.Sha256, b.Summary.Sha256); // CSV runs join byte for byte
+        else
+        {
+            // Parquet runs are joined row group by row group: the same rows in the same order, other row groups.
+            var (columnsA, rowsA) = a.Read(one.Scratch, format);
+            var (columnsB, rowsB) = b.Read(many.Scratch, format);
+            Assert.Equal(columnsA, columnsB);
+            Assert.Equal(rowsA, rowsB);
+        }
         Assert.Equal(a.Summary.KAnonymity!.SuppressedValues, b.Summary.KAnonymity!.SuppressedValues);
         // And the rows are in pseudonym order.
         var (columns, rows) = b.Read(many.Scratch, format);
