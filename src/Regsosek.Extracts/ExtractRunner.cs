@@ -334,13 +334,17 @@ public sealed class ExtractRunner
         if (plan.Format == ExtractFormat.Csv)
             JoinFiles(files, file, ct);
         else
-        {
-            long joined = ParquetConcatenation.Concatenate(files, file, Path.Combine(directory, "row-groups.scratch"), ct);
-            if (joined != written)
-                throw new InvalidOperationException($"the joined Parquet file has {joined} rows, DuckDB wrote {written}; the extract was not completed");
-        }
+            JoinParquet(files, file, directory, written, ct);
         Directory.Delete(runDirectory, recursive: true);
         return written;
+    }
+
+    /// <summary>Joins Parquet <paramref name="files"/> into <paramref name="output"/>, which must then hold <paramref name="rows"/> rows.</summary>
+    private static void JoinParquet(List<string> files, string output, string directory, long rows, CancellationToken ct)
+    {
+        long joined = ParquetConcatenation.Concatenate(files, output, Path.Combine(directory, "row-groups.scratch"), ct);
+        if (joined != rows)
+            throw new InvalidOperationException($"the joined Parquet file has {joined} rows, DuckDB wrote {rows}; the extract was not completed");
     }
 
     /// <summary>Appends <paramref name="files"/> to <paramref name="output"/> byte for byte, deleting each once copied.</summary>
@@ -607,11 +611,7 @@ public sealed class ExtractRunner
         if (files.Count == 1)
             File.Move(files[0], file);
         else
-        {
-            long joined = ParquetConcatenation.Concatenate(files, file, Path.Combine(directory, "row-groups.scratch"), ct);
-            if (joined != rows)
-                throw new InvalidOperationException($"the joined Parquet file has {joined} rows, DuckDB wrote {rows}; the extract was not completed");
-        }
+            JoinParquet(files, file, directory, rows, ct);
         Directory.Delete(parts, recursive: true);
         return rows;
     }
