@@ -69,9 +69,8 @@ public static class ParquetConcatenation
                                 version = (int)reader.ZigZag();
                                 break;
                             case 2 when type == TList:
-                                var s = reader.Raw(type);
-                                if (schema is null) schema = s;
-                                else if (!s.AsSpan().SequenceEqual(schema))
+                                if (schema is null) schema = reader.Raw(type);
+                                else if (!reader.Span(type).SequenceEqual(schema))
                                     throw new InvalidDataException($"{Path.GetFileName(part)}: its schema differs from the first part's");
                                 break;
                             case 3 when type == TI64:
@@ -88,21 +87,21 @@ public static class ParquetConcatenation
                                 rowGroups += count;
                                 break;
                             case 5 when type == TList:
-                                var kv = reader.Raw(type);
-                                keyValues ??= kv;
+                                if (keyValues is null) keyValues = reader.Raw(type);
+                                else reader.Span(type);
                                 break;
                             case 6 when type == TBinary:
-                                var cb = reader.Raw(type);
-                                createdBy ??= cb;
+                                if (createdBy is null) createdBy = reader.Raw(type);
+                                else reader.Span(type);
                                 break;
                             case 7 when type == TList:
-                                var co = reader.Raw(type);
-                                columnOrders ??= co;
+                                if (columnOrders is null) columnOrders = reader.Raw(type);
+                                else reader.Span(type);
                                 break;
                             case 8 or 9:
                                 throw new InvalidDataException($"{Path.GetFileName(part)}: encrypted Parquet files cannot be joined");
                             default:
-                                reader.Raw(type); // a field this does not know: not carried over
+                                reader.Span(type); // a field this does not know: not carried over
                                 break;
                         }
                     }
@@ -201,7 +200,7 @@ public static class ParquetConcatenation
                 }
             }
             else
-                writer.Bytes(reader.Raw(type));
+                writer.Bytes(reader.Span(type));
         }
         writer.Stop();
     }
@@ -246,12 +245,15 @@ public static class ParquetConcatenation
             return (long)(v >> 1) ^ -(long)(v & 1);
         }
 
-        /// <summary>The bytes of one value of <paramref name="type"/> (after its field header), skipped over.</summary>
-        public byte[] Raw(byte type)
+        /// <summary>The bytes of one value of <paramref name="type"/> (after its field header), skipped over: a copy to keep.</summary>
+        public byte[] Raw(byte type) => Span(type).ToArray();
+
+        /// <summary>The bytes of one value of <paramref name="type"/> (after its field header), skipped over, in the footer itself.</summary>
+        public ReadOnlySpan<byte> Span(byte type)
         {
             int start = _position;
             Skip(type, inCollection: false);
-            return _data.AsSpan(start, _position - start).ToArray();
+            return _data.AsSpan(start, _position - start);
         }
 
         private void Skip(byte type, bool inCollection)
