@@ -19,10 +19,11 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// Runs an <see cref="ExtractPlan"/>: in a per-extract temp directory it opens its own DuckDB database, stages
 /// the records, pseudonymises ids and applies k-anonymity (tier 3), has DuckDB write the Parquet or CSV file
 /// (COPY … TO), then reads the file back in chunks of at most 1 MiB, hashing it with SHA-256 as it goes, and
-/// hands each chunk to the sink. Memory stays bounded whatever the extract's size: DuckDB runs single-threaded under
+/// hands each chunk to the sink. Memory stays nearly flat whatever the extract's size: DuckDB runs single-threaded under
 /// a small memory limit and spills to the temp directory, pseudonyms are joined by position (no hash table of ids),
 /// local suppression and the report work on the table of quasi-identifier combinations rather than the records, the
-/// tier-3 sort by pseudonym runs in bounded runs, and one chunk buffer is reused (docs/extracts.md). The directory is
+/// tier-3 sort by pseudonym runs in bounded runs written to files of their own, Parquet is written in parts joined by
+/// ParquetConcatenation, and one chunk buffer is reused (docs/extracts.md). The directory is
 /// deleted on completion, failure and cancellation;
 /// cancellation interrupts the running DuckDB query. Thread-safe: each call has its own database.
 /// </summary>
@@ -93,7 +94,7 @@ public sealed class ExtractRunner
                 preHash = hash;
                 await beforeFirstChunk(Summary(plan, rows, bytes, hash, report), ct).ConfigureAwait(false);
             }
-                var (sent, sha) = await StreamFileAsync(file, sink, ct).ConfigureAwait(false);
+            var (sent, sha) = await StreamFileAsync(file, sink, ct).ConfigureAwait(false);
             if (preHash is not null && preHash != sha)
                 throw new InvalidOperationException("the extract file changed between hashing and sending; the extract was not completed");
             return Summary(plan, rows, sent, sha, report);
