@@ -171,8 +171,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var text = new StringBuilder();
         text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
         text.Append("FROM (SELECT ").AppendJoin(", ", inner).Append('\n');
-        text.Append("  FROM read_parquet(").Append(globParam)
-            .Append(", hive_partitioning = true, hive_types = {'prov_code': INTEGER, 'regency_code': INTEGER})\n");
+        text.Append("  FROM read_parquet(").Append(globParam).Append(", ").Append(DatasetLayout.HiveOptions).Append(")\n");
         if (where.Count > 0) text.Append("  WHERE ").AppendJoin("\n    AND ", where).Append('\n');
         text.Append(") AS t");
         if (dimensions.Count > 0)

@@ -409,8 +409,7 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
         public string FromSql(SqlBuilder sql, DatasetPartitions dataset, RegionCode region)
         {
             string Read(TableKind kind) =>
-                $"read_parquet({sql.Add(new StringParameter(dataset.Glob(kind, region)))}, hive_partitioning = true, " +
-                "hive_types = {'prov_code': INTEGER, 'regency_code': INTEGER})";
+                $"read_parquet({sql.Add(new StringParameter(dataset.Glob(kind, region)))}, {DatasetLayout.HiveOptions})";
             return Table switch
             {
                 ExtractTable.Keluarga => Read(TableKind.Keluarga) + " AS k",

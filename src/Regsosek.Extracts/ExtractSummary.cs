@@ -90,7 +90,7 @@ public sealed record ExtractOptions
 
     /// <summary>
     /// Tier 3 files are sorted by pseudonym in runs of about this many records (ranges of the family pseudonym,
-    /// sorted one at a time and appended in order), so the sort never holds more than one run whatever the
+    /// each sorted and written to a file of its own, the files joined in order), so the sort never holds more than one run whatever the
     /// extract's size (each run scans the staged records once: more runs cost time, larger runs memory). Default 100,000.
     /// </summary>
     public long SortRunRows { get; init; } = 100_000;

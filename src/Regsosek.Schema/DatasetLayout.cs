@@ -41,12 +41,24 @@ public static class DatasetLayout
     /// by prov_code and regency_code as INTEGER. Filters on prov_code/regency_code prune partitions.
     /// </summary>
     public static string ReadExpression(TableKind table, string datasetDir) =>
-        $"read_parquet('{SqlString(TableGlob(datasetDir, table))}', hive_partitioning = true, hive_types = {{'prov_code': INTEGER, 'regency_code': INTEGER}})";
+        $"read_parquet('{SqlString(TableGlob(datasetDir, table))}', {HiveOptions})";
+
+    /// <summary>The read_parquet options every reader of the dataset passes: hive partitioning, with the partition columns as INTEGER.</summary>
+    public const string HiveOptions = "hive_partitioning = true, hive_types = {'prov_code': INTEGER, 'regency_code': INTEGER}";
 
     /// <summary>The glob of every partition file of one table, absolute with forward slashes:
     /// <c>/data/keluarga/prov_code=*/regency_code=*/*.parquet</c>. <see cref="DatasetPartitions.Glob"/> narrows it to a region.</summary>
-    public static string TableGlob(string datasetDir, TableKind table) =>
-        Path.GetFullPath(TableDirectory(datasetDir, table)).Replace('\\', '/') + "/prov_code=*/regency_code=*/*.parquet";
+    public static string TableGlob(string datasetDir, TableKind table) => PartitionGlob(datasetDir, table, null, null);
+
+    /// <summary>
+    /// The glob of one table's partition files in a province (<paramref name="provCode"/>) or a regency (both codes),
+    /// null meaning every one: <c>/data/keluarga/prov_code=32/regency_code=*/*.parquet</c>. Absolute, forward slashes.
+    /// </summary>
+    public static string PartitionGlob(string datasetDir, TableKind table, int? provCode, int? regencyCode) =>
+        Path.GetFullPath(TableDirectory(datasetDir, table)).Replace('\\', '/') +
+        $"/prov_code={Code(provCode)}/regency_code={Code(regencyCode)}/*.parquet";
+
+    private static string Code(int? code) => code?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "*";
 
     /// <summary>The path of one region reference table (provinces, regencies, districts, villages).</summary>
     public static string RegionTablePath(string datasetDir, RegionLevel level) => Path.Combine(datasetDir, RegionDirectoryName, level switch

@@ -90,9 +90,7 @@ public sealed class DatasetPartitions
         int prov = (int)scope.AncestorAt(RegionLevel.Province).Numeric;
         int? regency = scope.Level == RegionLevel.Province ? null : (int)scope.AncestorAt(RegionLevel.Regency).Numeric;
         bool present = regency is { } r ? _regencies.Contains((table, prov, r)) : _provinces!.Contains((table, prov));
-        if (!present) return DatasetLayout.TableGlob(Directory, table);
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{Directory}/{TableNames.Of(table)}/prov_code={prov}/regency_code={(regency is { } code ? code.ToString(CultureInfo.InvariantCulture) : "*")}/*.parquet");
+        return present ? DatasetLayout.PartitionGlob(Directory, table, prov, regency) : DatasetLayout.TableGlob(Directory, table);
     }
 
     private static bool TryValue(string path, string prefix, out int value)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Regsosek.Extracts.KAnonymity;
 
@@ -161,13 +160,4 @@ internal sealed class QuasiIdentifierKey
     }
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <inheritdoc />
-    public override string ToString()
-    {
-        var s = new StringBuilder($"{SqlType} key, {Bits} bits:");
-        for (int i = 0; i < Columns.Count; i++)
-            s.Append(CultureInfo.InvariantCulture, $" {Columns[i]}[{_shift[i]}+{_width[i]}, min {_min[i]}]");
-        return s.ToString();
-    }
 }

@@ -65,11 +65,13 @@ internal sealed class SqliteDialect : SqlDialect
             await c.OpenAsync(ct).ConfigureAwait(false);
             // The settings belong to the native connection, which the pool keeps open and hands out again: set them
             // the first time a native connection is seen, not on every open (they cost a statement on every call).
-            if (c.Handle is { } handle && !_configured.TryGetValue(handle, out _))
+            // Without a native handle to remember, they are set every time (never skipped).
+            var handle = c.Handle;
+            if (handle is null || !_configured.TryGetValue(handle, out _))
             {
                 await using var pragma = Db.Command(c, $"PRAGMA busy_timeout = {_busyMs}; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;");
                 await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-                _configured.AddOrUpdate(handle, Configured);
+                if (handle is not null) _configured.AddOrUpdate(handle, Configured);
             }
             return c;
         }
