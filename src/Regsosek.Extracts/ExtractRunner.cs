@@ -19,9 +19,11 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// Runs an <see cref="ExtractPlan"/>: in a per-extract temp directory it opens its own DuckDB database, stages
 /// the records, pseudonymises ids and applies k-anonymity (tier 3), has DuckDB write the Parquet or CSV file
 /// (COPY … TO), then reads the file back in chunks of at most 1 MiB, hashing it with SHA-256 as it goes, and
-/// hands each chunk to the sink. Memory stays nearly flat whatever the extract's size: DuckDB runs single-threaded under
-/// a small memory limit and spills to the temp directory, pseudonyms are joined by position (no hash table of ids),
-/// local suppression and the report work on the table of quasi-identifier combinations rather than the records, the
+/// hands each chunk to the sink. Memory stays flat whatever the extract's size: DuckDB runs single-threaded under
+/// a small memory limit and spills to the temp directory, the tier-3 stage, pseudonyms and suppression flags are
+/// Parquet files read side by side by position (no hash table of ids, no table of the records: DuckDB keeps
+/// in-memory bookkeeping for every row group of a table), local suppression and the report work on the table of
+/// quasi-identifier combinations rather than the records, the
 /// tier-3 sort by pseudonym runs in bounded runs written to files of their own, Parquet is written in parts joined by
 /// ParquetConcatenation, and one chunk buffer is reused (docs/extracts.md). The directory is
 /// deleted on completion, failure and cancellation;
@@ -29,16 +31,21 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// </summary>
 public sealed class ExtractRunner
 {
-    private const string Stage = "stage";
-    private const string Pseudonyms = "pseudonyms";
+    private const string PseudonymChunk = "pseudonym_chunk";
     private const string Classes = "classes";
     private const string Suppressed = "classes_suppressed";
-    private const string Flags = "suppression_flags";
-    private const string FlagParts = "suppression_flag_parts";
     private const string Part = "part";
-    private const string SortFamily = "__sort_family";
-    private const string SortPerson = "__sort_person";
     private const string SortPrefix = "__sort_prefix";
+
+    /// <summary>The sort keys a part table carries (family pseudonym, then person pseudonym, each as two halves).</summary>
+    private static readonly string[] SortFamily = ["__sort_family_hi", "__sort_family_lo"];
+    private static readonly string[] SortPerson = ["__sort_person_hi", "__sort_person_lo"];
+
+    /// <summary>
+    /// Rows of each pseudonym file: the appender fills a DuckDB table this large, which is copied to Parquet and
+    /// dropped, so the database never holds the pseudonyms of the whole extract.
+    /// </summary>
+    private const int PseudonymChunkRows = 1 << 20;
 
     /// <summary>Number of family-pseudonym prefixes (16 bits) that sort runs divide between them.</summary>
     private const int PrefixRange = 1 << 16;
@@ -124,41 +131,44 @@ public sealed class ExtractRunner
 
         // The file is sorted by pseudonym, but the stage keeps the dataset's partition order: the records of a regency
         // are then one run of positions, which lets the suppression flags be built a batch of regencies at a time
-        // (BuildFlags). From here on every scan sees the stage in its stored order: the pseudonym and flag tables are
-        // aligned with it by position.
+        // (BuildFlags). From here on every scan sees the stage in its stored order: the pseudonym and flag files are
+        // aligned with it by position. The stage, pseudonyms and flags are Parquet files, not tables: DuckDB keeps
+        // bookkeeping for every row group and column segment of a table in memory, outside its limit, which grew
+        // with the extract (~1.2 bytes a record); a Parquet scan holds the metadata of one file at a time.
         SetPreserveOrder(connection, true, ct);
-        Run(connection, $"CREATE TABLE {Stage} AS {plan.SelectSql}", plan.Parameters, ct);
-        long staged = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Stage}", ct);
+        var (staged, stageFiles) = CopyToParts(connection,
+            $"SELECT *, row_number() OVER () - 1 AS {KAnonymitySql.Position} FROM ({plan.SelectSql})", plan.Parameters,
+            Path.Combine(directory, "stage"), StageOptions, _options.ParquetRowGroupsPerPart, ct);
+        var stage = ReadParquet(stageFiles);
         // Joins build their hash table on the side written second (a batch's changed combinations), never on the
         // records: DuckDB's estimates would otherwise flip some LEFT JOINs into RIGHT JOINs built over the records.
         connection.Execute("SET disabled_optimizers = 'build_side_probe_side'", ct);
+        string pseudonyms;
         using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
-            BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, ct);
+            pseudonyms = BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, stage, staged, Path.Combine(directory, "pseudonyms"), ct);
 
         var options = plan.KAnonymity;
         var k = new Int64Parameter(options.K);
         QuasiIdentifierKey? key = null;
-        string? released = null;
-        bool suppress = options.LocalSuppression && plan.QuasiIdentifiers.Count > 0;
+        string? released = null, flags = null;
         if (plan.QuasiIdentifiers.Count > 0)
         {
-            key = PackedKey(connection, plan.QuasiIdentifiers, ct);
-            Run(connection, KAnonymitySql.Classes(Stage, key, Classes), [], ct);
-            if (suppress)
+            key = PackedKey(connection, stage, plan.QuasiIdentifiers, ct);
+            Run(connection, KAnonymitySql.Classes(stage, key, Classes), [], ct);
+            if (options.LocalSuppression)
             {
                 var batches = SuppressInBatches(connection, key, k, ct);
-                BuildFlags(connection, key, batches, staged, ct);
+                flags = BuildFlags(connection, stage, key, batches, staged, Path.Combine(directory, "flags"), ct);
                 released = Suppressed;
             }
         }
+        var sources = new ReleaseSources(stage, pseudonyms, flags);
         long written;
         int runs = (int)Math.Clamp(CeilingDivide(staged, _options.SortRunRows), 1, PrefixRange);
         if (runs == 1)
-            written = Copy(connection, plan, ReleaseSql(plan, suppress ? key : null, part: false), [], directory, file, ct);
+            written = Copy(connection, plan, ReleaseSql(plan, sources, part: false), [], directory, file, ct);
         else
-        {
-            written = SortInRuns(connection, plan, suppress ? key : null, runs, directory, file, ct);
-        }
+            written = SortInRuns(connection, plan, sources, runs, directory, file, ct);
         var report = Report(connection, plan, key, released, written, ct);
         return (written, report);
     }
@@ -209,29 +219,32 @@ public sealed class ExtractRunner
     }
 
     /// <summary>
-    /// Builds <see cref="Flags"/>: for every staged record, in the stage's order, its position and how many
-    /// quasi-identifiers suppression cleared in it, so the release reads it beside the stage by position (POSITIONAL
-    /// JOIN) instead of joining the records with every changed combination, a hash table that grows with the
-    /// extract. Each batch of <paramref name="batches"/> joins its records with its own changed combinations and
-    /// sorts them by position. The stage is read in the dataset's partition order, so the records of a batch of
-    /// regencies are one run of positions and the batches follow each other; if they do not (e.g. the last
-    /// quasi-identifier is not the regency), one sort by position puts them in order. The release checks every
-    /// record's position against the flags' own.
+    /// Writes the suppression flags: for every staged record, in the stage's order, its position and how many
+    /// quasi-identifiers suppression cleared in it, so the release reads them beside the stage by position
+    /// (POSITIONAL JOIN) instead of joining the records with every changed combination, a hash table that grows with
+    /// the extract. Each batch of <paramref name="batches"/> joins its records with its own changed combinations,
+    /// sorts them by position and is written to a Parquet file of its own. The stage is in the dataset's partition
+    /// order, so the records of a batch of regencies are one run of positions and the batches follow each other; if
+    /// they do not (e.g. the last quasi-identifier is not the regency), one sort by position puts them in order. The
+    /// release checks every record's position against the flags' own.
     /// </summary>
-    private static void BuildFlags(DuckDbConnection connection, QuasiIdentifierKey key, List<(long Low, long High)> batches, long staged, CancellationToken ct)
+    /// <returns>The read_parquet expression of the flags, in the stage's order.</returns>
+    private string BuildFlags(DuckDbConnection connection, string stage, QuasiIdentifierKey key, List<(long Low, long High)> batches,
+        long staged, string directory, CancellationToken ct)
     {
-        connection.Execute($"CREATE TABLE {FlagParts} ({KAnonymitySql.Position} BIGINT, {KAnonymitySql.Suppressed} TINYINT)", ct);
+        Directory.CreateDirectory(directory);
+        var files = new List<string>(batches.Count);
         long appended = 0, previousEnd = -1;
         bool ordered = true;
         foreach (var (low, high) in batches)
         {
-            long rows = Run(connection, KAnonymitySql.Flags(Stage, Suppressed, key, low, high, FlagParts), [], ct);
+            var part = Path.Combine(directory, FileName(files.Count, ".parquet"));
+            long rows = Run(connection, $"COPY ({KAnonymitySql.Flags(stage, Suppressed, key, low, high)}) TO {Literal(part)} ({NarrowOptions})", [], ct);
+            files.Add(part);
             if (rows > 0 && ordered)
             {
                 // Positions are sorted inside the batch; the batches are in order if each starts after the last ended.
-                using var statement = connection.Prepare($"SELECT min({KAnonymitySql.Position}), max({KAnonymitySql.Position}) FROM {FlagParts} WHERE rowid >= $1");
-                statement.Bind(1, appended);
-                using var result = statement.ExecuteStreaming(ct);
+                using var result = connection.Query($"SELECT min({KAnonymitySql.Position}), max({KAnonymitySql.Position}) FROM {ReadParquet([part])}", ct);
                 using var chunk = result.FetchChunk() ?? throw new InvalidOperationException("no positions read back");
                 long first = chunk.GetVector(0).GetData<long>(1)[0], last = chunk.GetVector(1).GetData<long>(1)[0];
                 ordered = first > previousEnd;
@@ -242,19 +255,18 @@ public sealed class ExtractRunner
         if (appended != staged)
             throw new InvalidOperationException($"suppression flags cover {appended} of {staged} staged records; the extract was not completed");
         if (ordered)
-            connection.Execute($"ALTER TABLE {FlagParts} RENAME TO {Flags}", ct);
-        else
-        {
-            connection.Execute($"CREATE TABLE {Flags} AS SELECT * FROM {FlagParts} ORDER BY {KAnonymitySql.Position}", ct);
-            connection.Execute($"DROP TABLE {FlagParts}", ct);
-        }
+            return ReadParquet(files);
+        var (_, sorted) = CopyToParts(connection, $"SELECT * FROM {ReadParquet(files)} ORDER BY {KAnonymitySql.Position}", [],
+            Path.Combine(directory, "sorted"), NarrowOptions, _options.ParquetRowGroupsPerPart, ct);
+        foreach (var f in files) File.Delete(f);
+        return ReadParquet(sorted);
     }
 
     /// <summary>The packed key of the staged quasi-identifiers, over their value ranges in the stage.</summary>
-    private static QuasiIdentifierKey PackedKey(DuckDbConnection connection, IReadOnlyList<string> qis, CancellationToken ct)
+    private static QuasiIdentifierKey PackedKey(DuckDbConnection connection, string stage, IReadOnlyList<string> qis, CancellationToken ct)
     {
         var ranges = new (long? Min, long? Max)[qis.Count];
-        using var result = connection.Query(QuasiIdentifierKey.RangesSql(Stage, qis), ct);
+        using var result = connection.Query(QuasiIdentifierKey.RangesSql(stage, qis), ct);
         while (result.FetchChunk() is { } chunk)
         {
             using (chunk)
@@ -296,7 +308,7 @@ public sealed class ExtractRunner
     /// <summary>
     /// Writes the released rows sorted by pseudonym to <paramref name="file"/> without any sort holding more than
     /// about <see cref="ExtractOptions.SortRunRows"/> records, in scans proportional to √runs × records rather than
-    /// runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs contiguous ranges; each
+    /// runs × records. The family pseudonyms' 16-bit prefixes are cut into about √runs / 2 contiguous ranges; each
     /// range's released rows (pseudonyms and suppression applied, with the sort keys) go to a part table in one scan
     /// of the stage; each part is cut again into runs of about SortRunRows records, and each run is sorted and
     /// written by DuckDB to a file of its own (CSV: the header in the first only). Ranges and runs are in prefix
@@ -305,12 +317,14 @@ public sealed class ExtractRunner
     /// more than one run. A part table is dropped once written, a run's file once joined.
     /// </summary>
     /// <returns>Records written.</returns>
-    private long SortInRuns(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? suppressed, int runs,
+    private long SortInRuns(DuckDbConnection connection, ExtractPlan plan, ReleaseSources sources, int runs,
         string directory, string file, CancellationToken ct)
     {
-        int parts = (int)Math.Ceiling(Math.Sqrt(runs));
-        var keys = plan.Persons ? $"{SortFamily}, {SortPerson}, {SortPrefix}" : $"{SortFamily}, {SortPrefix}";
-        var order = plan.Persons ? $"{SortFamily}, {SortPerson}" : SortFamily;
+        // A part costs one scan of the staged Parquet files, a run one scan of its part table (about twice as fast per
+        // record, measured): half √runs parts balance the two.
+        int parts = (int)Math.Ceiling(Math.Sqrt(runs) / 2);
+        var order = string.Join(", ", plan.Persons ? SortFamily.Concat(SortPerson) : SortFamily);
+        var keys = $"{order}, {SortPrefix}";
         var runDirectory = Path.Combine(directory, "runs");
         Directory.CreateDirectory(runDirectory);
         var files = new List<string>();
@@ -318,13 +332,12 @@ public sealed class ExtractRunner
         for (int part = 0; part < parts; part++)
         {
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
-            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, suppressed, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
+            Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, sources, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
             long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
             int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
             {
-                var run = Path.Combine(runDirectory, files.Count.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) +
-                                                    (plan.Format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+                var run = Path.Combine(runDirectory, FileName(files.Count, plan.Format == ExtractFormat.Csv ? ".csv" : ".parquet"));
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
                 DuckDbParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
                 written += Run(connection, $"COPY ({select}) TO {Literal(run)} ({CopyOptions(plan, header: files.Count == 0)})", bounds, ct);
@@ -365,50 +378,69 @@ public sealed class ExtractRunner
         connection.Execute($"SET preserve_insertion_order = {(preserve ? "true" : "false")}", ct);
 
     /// <summary>
-    /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
-    /// NULL where local suppression changed the record's combination, from the position-aligned flags), ids as pseudonyms from the
-    /// position-aligned pseudonym table, ordered by pseudonym (so row order says nothing about the source order, e.g.
-    /// villages). A misaligned pseudonym row would fail the statement, never be written. <paramref name="suppressed"/>
-    /// is the packed key when suppression ran, else null. With <paramref name="part"/>, unsorted and only the records
-    /// whose family-pseudonym prefix is in [$1, $2), with the sort keys as extra columns (see <see cref="SortInRuns"/>).
+    /// Where the release reads from, each a read_parquet expression over files aligned by position: the staged
+    /// records (with their position), their pseudonyms, and the suppression flags (null when suppression did not run).
     /// </summary>
-    private static string ReleaseSql(ExtractPlan plan, QuasiIdentifierKey? suppressed, bool part)
+    private sealed record ReleaseSources(string Stage, string Pseudonyms, string? Flags);
+
+    /// <summary>
+    /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
+    /// NULL where local suppression changed the record's combination, from the position-aligned flags), ids as
+    /// pseudonyms from the position-aligned pseudonym files, ordered by pseudonym (so row order says nothing about the
+    /// source order, e.g. villages). A misaligned pseudonym or flag row fails the statement, never is written. With
+    /// <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with the
+    /// sort keys as extra columns (see <see cref="SortInRuns"/>).
+    /// </summary>
+    private static string ReleaseSql(ExtractPlan plan, ReleaseSources sources, bool part)
     {
         var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
         var qis = plan.QuasiIdentifiers;
+        bool flagged = sources.Flags is not null;
         var select = plan.Columns.Select(c =>
         {
             var name = ExtractPlanner.Quote(c.Name);
             if (c.Kind == OutputKind.Pseudonym)
                 return c.IdKind == IdKind.Person
-                    ? $"CASE WHEN p.id = r.{person} THEN {Hex("p.pseudonym")} ELSE error('pseudonym table misaligned') END AS {name}"
-                    : $"CASE WHEN p.family_id = r.{family} THEN {Hex("p.family_pseudonym")} ELSE error('pseudonym table misaligned') END AS {name}";
+                    ? $"CASE WHEN p.id = r.{person} THEN {Hex("p.person")} ELSE error('pseudonym files misaligned') END AS {name}"
+                    : $"CASE WHEN p.family_id = r.{family} THEN {Hex("p.family")} ELSE error('pseudonym files misaligned') END AS {name}";
             int qi = IndexOf(qis, c.Name);
-            return suppressed is not null && qi >= 0
-                ? $"CASE WHEN f.{KAnonymitySql.Position} IS DISTINCT FROM r.rowid THEN error('suppression flags misaligned') " +
+            return flagged && qi >= 0
+                ? $"CASE WHEN f.{KAnonymitySql.Position} IS DISTINCT FROM r.{KAnonymitySql.Position} THEN error('suppression flags misaligned') " +
                   $"WHEN f.{KAnonymitySql.Suppressed} > {qi.ToString(System.Globalization.CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
                 : $"r.{name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
+        var sortKeys = plan.Persons ? ["p.family_hi", "p.family_lo", "p.person_hi", "p.person_lo"] : new[] { "p.family_hi", "p.family_lo" };
         if (part)
         {
-            select.Add($"p.family_pseudonym AS {SortFamily}");
-            if (plan.Persons) select.Add($"p.pseudonym AS {SortPerson}");
+            var names = plan.Persons ? SortFamily.Concat(SortPerson).ToArray() : SortFamily;
+            for (int i = 0; i < names.Length; i++) select.Add($"{sortKeys[i]} AS {names[i]}");
             select.Add($"p.prefix AS {SortPrefix}");
         }
-        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {Stage} AS r POSITIONAL JOIN {Pseudonyms} AS p ");
-        if (suppressed is not null)
-            sql.Append($"POSITIONAL JOIN {Flags} AS f ");
+        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {sources.Stage} AS r POSITIONAL JOIN {sources.Pseudonyms} AS p ");
+        if (flagged)
+            sql.Append($"POSITIONAL JOIN {sources.Flags} AS f ");
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
         if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
-        else sql.Append(plan.Persons ? " ORDER BY p.family_pseudonym, p.pseudonym" : " ORDER BY p.family_pseudonym");
+        else sql.Append(" ORDER BY ").Append(string.Join(", ", sortKeys));
         return sql.ToString();
     }
 
-    /// <summary>A UHUGEINT pseudonym as released: 32 lower-case hex digits.</summary>
-    private static string Hex(string pseudonym) => $"lower(lpad(hex({pseudonym}), {GrantPseudonymizer.Length}, '0'))";
+    /// <summary>
+    /// A pseudonym as released, from its two halves (<paramref name="prefix"/>_hi and _lo, UBIGINT, the AES block
+    /// read big-endian): 32 lower-case hex digits.
+    /// </summary>
+    private static string Hex(string prefix) =>
+        $"lower(lpad(hex({prefix}_hi), {GrantPseudonymizer.Length / 2}, '0') || lpad(hex({prefix}_lo), {GrantPseudonymizer.Length / 2}, '0'))";
+
+    /// <summary>read_parquet over <paramref name="files"/>, in their order.</summary>
+    private static string ReadParquet(IReadOnlyList<string> files) => $"read_parquet([{string.Join(", ", files.Select(Literal))}])";
+
+    /// <summary>A work file's name: its index, six digits, so names sort in index order.</summary>
+    private static string FileName(int index, string extension) =>
+        index.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + extension;
 
     private static long CeilingDivide(long value, long divisor) => value / divisor + (value % divisor > 0 ? 1 : 0);
 
@@ -421,69 +453,122 @@ public sealed class ExtractRunner
 
     /// <summary>
     /// Streams the staged raw ids, in the stage's stored order, through AES (2,048 rows at a time, one ECB call per
-    /// kind) into a table aligned with the stage by position: family id and pseudonym and, for persons, person id
-    /// and pseudonym (NULL for a NULL id). The release joins it with POSITIONAL JOIN — no hash table of ids, so
-    /// memory does not grow with the extract. The ids are read on one connection and appended on a second (a
-    /// connection holds one streaming result at a time); one reused chunk, no allocation per row.
+    /// kind) into Parquet files aligned with the stage by position: family id and pseudonym and, for persons, person
+    /// id and pseudonym (NULL for a NULL id), each pseudonym as two UBIGINT halves (<c>_hi</c>, <c>_lo</c>: Parquet
+    /// has no 128-bit integer), with the first 16 bits of the family pseudonym. The release joins them with
+    /// POSITIONAL JOIN — no hash table of ids, so memory does not grow with the extract. The ids are read on one
+    /// connection and appended on a second (a connection holds one streaming result at a time) to a table of at most
+    /// <see cref="PseudonymChunkRows"/> rows, copied to the next file and dropped; one reused chunk, no allocation
+    /// per row.
     /// </summary>
-    private static void BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
-        bool persons, CancellationToken ct)
+    /// <returns>The read_parquet expression of the pseudonyms, in the stage's order.</returns>
+    private static string BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
+        bool persons, string stage, long staged, string directory, CancellationToken ct)
     {
-        connection.Execute(persons
-            ? $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym UHUGEINT, prefix INTEGER, id BIGINT, pseudonym UHUGEINT)"
-            : $"CREATE TABLE {Pseudonyms} (family_id BIGINT, family_pseudonym UHUGEINT, prefix INTEGER)", ct);
+        Directory.CreateDirectory(directory);
+        var create = persons
+            ? $"CREATE TABLE {PseudonymChunk} (family_id BIGINT, family_hi UBIGINT, family_lo UBIGINT, prefix INTEGER, id BIGINT, person_hi UBIGINT, person_lo UBIGINT)"
+            : $"CREATE TABLE {PseudonymChunk} (family_id BIGINT, family_hi UBIGINT, family_lo UBIGINT, prefix INTEGER)";
         var blocks = new byte[DuckDbDataChunk.Capacity * GrantPseudonymizer.BlockBytes];
+        var files = new List<string>();
+        long written = 0;
         using var writer = database.Connect();
-        using var appender = writer.CreateAppender(Pseudonyms);
         using var target = DuckDbDataChunk.Create(persons
-            ? [DuckDbType.BigInt, DuckDbType.UHugeInt, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.UHugeInt]
-            : [DuckDbType.BigInt, DuckDbType.UHugeInt, DuckDbType.Integer]);
+            ? [DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt]
+            : [DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt, DuckDbType.Integer]);
         var keys = persons
             ? $"{ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn)}, {ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn)}"
             : ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
-        using var reader = connection.Query($"SELECT {keys} FROM {Stage}", ct);
-        while (reader.FetchChunk() is { } chunk)
+        DuckDbAppender? appender = null;
+        long chunkRows = 0;
+        try
         {
-            using (chunk)
+            using var reader = connection.Query($"SELECT {keys} FROM {stage}", ct);
+            while (reader.FetchChunk() is { } chunk)
             {
-                int n = chunk.RowCount;
-                target.Reset();
-                Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), n, blocks);
-                // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
-                var prefix = target.GetVector(2).GetWritableData<int>(n);
-                for (int i = 0; i < n; i++)
-                    prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
-                if (persons)
-                    Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(3), target.GetVector(4), n, blocks);
-                target.RowCount = n;
-                appender.AppendChunk(target);
+                using (chunk)
+                {
+                    int n = chunk.RowCount;
+                    if (appender is null)
+                    {
+                        writer.Execute(create, ct);
+                        appender = writer.CreateAppender(PseudonymChunk);
+                    }
+                    target.Reset();
+                    Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), target.GetVector(2), n, blocks);
+                    // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
+                    var prefix = target.GetVector(3).GetWritableData<int>(n);
+                    for (int i = 0; i < n; i++)
+                        prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
+                    if (persons)
+                        Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(4), target.GetVector(5), target.GetVector(6), n, blocks);
+                    target.RowCount = n;
+                    appender.AppendChunk(target);
+                    chunkRows += n;
+                }
+                if (chunkRows >= PseudonymChunkRows)
+                {
+                    written += FlushPseudonyms(writer, ref appender, directory, files, ct);
+                    chunkRows = 0;
+                }
             }
+            if (appender is null) // no records: one empty file of the right shape
+            {
+                writer.Execute(create, ct);
+                appender = writer.CreateAppender(PseudonymChunk);
+            }
+            written += FlushPseudonyms(writer, ref appender, directory, files, ct);
         }
-        appender.Close();
+        finally
+        {
+            appender?.Dispose();
+        }
+        if (written != staged)
+            throw new InvalidOperationException($"pseudonyms cover {written} of {staged} staged records; the extract was not completed");
+        return ReadParquet(files);
+    }
+
+    /// <summary>Closes the appender, copies the chunk table to the next pseudonym file and drops it.</summary>
+    /// <returns>Rows written.</returns>
+    private static long FlushPseudonyms(DuckDbConnection writer, ref DuckDbAppender? appender, string directory, List<string> files, CancellationToken ct)
+    {
+        appender!.Close();
+        appender.Dispose();
+        appender = null;
+        var file = Path.Combine(directory, FileName(files.Count, ".parquet"));
+        long rows = Run(writer, $"COPY {PseudonymChunk} TO {Literal(file)} ({NarrowOptions})", [], ct);
+        writer.Execute($"DROP TABLE {PseudonymChunk}", ct);
+        files.Add(file);
+        return rows;
     }
 
     /// <summary>
-    /// Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms into
-    /// <paramref name="pseudonyms"/> as UHUGEINT, the AES block read big-endian (NULL stays NULL): 16 fixed bytes
-    /// instead of a 32-character string, and numeric order is the order of the hex text released.
+    /// Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms, the AES block read
+    /// big-endian, as two UBIGINT halves into <paramref name="high"/> and <paramref name="low"/> (NULL stays NULL):
+    /// fixed bytes instead of a 32-character string, and the numeric order of (high, low) is the order of the hex
+    /// text released.
     /// </summary>
-    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids, DuckDbVector pseudonyms,
-        int n, byte[] blocks)
+    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids,
+        DuckDbVector high, DuckDbVector low, int n, byte[] blocks)
     {
         var values = source.GetData<long>(n);
         values.CopyTo(ids.GetWritableData<long>(n));
         pseudonymizer.Encrypt(kind, values, blocks);
-        var output = pseudonyms.GetWritableData<UInt128>(n);
+        var highs = high.GetWritableData<ulong>(n);
+        var lows = low.GetWritableData<ulong>(n);
         bool allValid = source.AllValid;
         for (int i = 0; i < n; i++)
         {
             if (!allValid && !source.IsValid(i))
             {
                 ids.SetNull(i);
-                pseudonyms.SetNull(i);
+                high.SetNull(i);
+                low.SetNull(i);
                 continue;
             }
-            output[i] = BinaryPrimitives.ReadUInt128BigEndian(blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes));
+            var block = blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes);
+            highs[i] = BinaryPrimitives.ReadUInt64BigEndian(block);
+            lows[i] = BinaryPrimitives.ReadUInt64BigEndian(block[8..]);
         }
     }
 
@@ -592,7 +677,7 @@ public sealed class ExtractRunner
 
     /// <summary>
     /// Has DuckDB write <paramref name="select"/> to <paramref name="file"/>. CSV is one COPY. Parquet is written as
-    /// parts of <see cref="ExtractOptions.ParquetRowGroupsPerPart"/> row groups each (one COPY, ROW_GROUPS_PER_FILE)
+    /// parts of <see cref="ExtractOptions.ParquetRowGroupsPerPart"/> row groups each (<see cref="CopyToParts"/>)
     /// joined into one file by <see cref="ParquetConcatenation"/>, because a Parquet writer holds every row group's
     /// metadata until the footer: memory that grows with the file (docs/extracts.md).
     /// </summary>
@@ -602,19 +687,37 @@ public sealed class ExtractRunner
         if (plan.Format == ExtractFormat.Csv)
             return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
         var parts = Path.Combine(directory, "parts");
-        long rows = Run(connection, $"COPY ({select}) TO {Literal(parts)} ({CopyOptions(plan)}, " +
-                                    $"ROW_GROUPS_PER_FILE {_options.ParquetRowGroupsPerPart.ToString(System.Globalization.CultureInfo.InvariantCulture)})", parameters, ct);
-        var files = Directory.Exists(parts)
-            ? Directory.GetFiles(parts, "*.parquet").OrderBy(PartIndex).ToList()
-            : [];
-        if (files.Count == 0) // nothing written (no rows): one plain COPY gives the empty file with its schema
-            return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
+        var (rows, files) = CopyToParts(connection, select, parameters, parts, CopyOptions(plan), _options.ParquetRowGroupsPerPart, ct);
         if (files.Count == 1)
             File.Move(files[0], file);
         else
             JoinParquet(files, file, directory, rows, ct);
         Directory.Delete(parts, recursive: true);
         return rows;
+    }
+
+    /// <summary>
+    /// Has DuckDB write <paramref name="select"/> as Parquet files of at most <paramref name="rowGroupsPerFile"/> row
+    /// groups each into the new directory <paramref name="directory"/> (one COPY, ROW_GROUPS_PER_FILE), so no writer
+    /// holds more than one file's footer. With no rows, one file with the schema and no rows.
+    /// </summary>
+    /// <returns>Rows written, and the files in the order of the rows.</returns>
+    private static (long Rows, List<string> Files) CopyToParts(DuckDbConnection connection, string select, IReadOnlyList<DuckDbParameter> parameters,
+        string directory, string options, int rowGroupsPerFile, CancellationToken ct)
+    {
+        long rows = Run(connection, $"COPY ({select}) TO {Literal(directory)} ({options}, " +
+                                    $"ROW_GROUPS_PER_FILE {rowGroupsPerFile.ToString(System.Globalization.CultureInfo.InvariantCulture)})", parameters, ct);
+        var files = Directory.Exists(directory)
+            ? Directory.GetFiles(directory, "*.parquet").OrderBy(PartIndex).ToList()
+            : [];
+        if (files.Count == 0)
+        {
+            Directory.CreateDirectory(directory);
+            var empty = Path.Combine(directory, "data_0.parquet");
+            Run(connection, $"COPY ({select}) TO {Literal(empty)} ({options})", parameters, ct);
+            files.Add(empty);
+        }
+        return (rows, files);
     }
 
     /// <summary>The index i of DuckDB's part file "data_i.parquet" (parts are joined in this order).</summary>
@@ -633,6 +736,17 @@ public sealed class ExtractRunner
         _ => $"FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, " +
              $"KV_METADATA {{licence: {Literal(Licences.ForExtract(plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}",
     };
+
+    /// <summary>
+    /// Parquet options of the stage: snappy (the stage is read √runs times, and snappy decodes faster than zstd),
+    /// row groups of <see cref="ExtractOptions.ParquetRowGroupSize"/> rows like the extract's, which bounds the
+    /// writer's and the readers' buffers.
+    /// </summary>
+    private string StageOptions =>
+        $"FORMAT parquet, COMPRESSION snappy, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>Parquet options of the narrow work files (pseudonyms, flags): a few columns, DuckDB's row groups.</summary>
+    private const string NarrowOptions = "FORMAT parquet, COMPRESSION snappy, WRITE_BLOOM_FILTER false";
 
     private static string Literal(string s) => "'" + s.Replace("'", "''") + "'";
 

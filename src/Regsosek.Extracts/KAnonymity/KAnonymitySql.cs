@@ -116,17 +116,18 @@ internal static class KAnonymitySql
         return sql.ToString();
     }
 
-    /// <summary>Name of the flags table's record position (the stage's rowid).</summary>
+    /// <summary>Name of the staged records' position column (BIGINT, 0 for the first), which the flags carry too.</summary>
     public const string Position = "__pos";
 
     /// <summary>
-    /// Appends to <paramref name="target"/> (position BIGINT, <see cref="Suppressed"/> TINYINT) one row per staged
-    /// record whose last quasi-identifier field is in [<paramref name="low"/>, <paramref name="high"/>]: its
-    /// position and how many quasi-identifiers suppression cleared in it (NULL: none), in position order. The hash
-    /// join is built on the batch's changed combinations only, so it stays as small as one batch.
+    /// The flags of the staged records whose last quasi-identifier field is in [<paramref name="low"/>,
+    /// <paramref name="high"/>], as (<see cref="Position"/> BIGINT, <see cref="Suppressed"/> TINYINT): each record's
+    /// position (the stage's own <see cref="Position"/> column) and how many quasi-identifiers suppression cleared in
+    /// it (NULL: none), in position order. The hash join is built on the batch's changed combinations only, so it
+    /// stays as small as one batch.
     /// </summary>
-    public static string Flags(string stage, string suppressed, QuasiIdentifierKey key, long low, long high, string target) =>
-        $"INSERT INTO {target} SELECT r.rowid AS {Position}, m.{Suppressed} FROM {stage} AS r " +
+    public static string Flags(string stage, string suppressed, QuasiIdentifierKey key, long low, long high) =>
+        $"SELECT r.{Position} AS {Position}, m.{Suppressed} FROM {stage} AS r " +
         $"LEFT JOIN (SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)}) AS m " +
         $"ON m.{Key} = {key.Pack("r")} WHERE {key.RecordLastFieldInRange("r", low, high)} ORDER BY {Position}";
 
