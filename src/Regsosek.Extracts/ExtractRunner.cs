@@ -41,12 +41,6 @@ public sealed class ExtractRunner
     private static readonly string[] SortFamily = ["__sort_family_hi", "__sort_family_lo"];
     private static readonly string[] SortPerson = ["__sort_person_hi", "__sort_person_lo"];
 
-    /// <summary>
-    /// Rows of each pseudonym file: the appender fills a DuckDB table this large, which is copied to Parquet and
-    /// dropped, so the database never holds the pseudonyms of the whole extract.
-    /// </summary>
-    private const int PseudonymChunkRows = 1 << 20;
-
     /// <summary>Number of family-pseudonym prefixes (16 bits) that sort runs divide between them.</summary>
     private const int PrefixRange = 1 << 16;
 
@@ -66,6 +60,8 @@ public sealed class ExtractRunner
             throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupSize, "ParquetRowGroupSize must be at least 1");
         if (_options.ParquetRowGroupsPerPart < 1)
             throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupsPerPart, "ParquetRowGroupsPerPart must be at least 1");
+        if (_options.PseudonymFileRows < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), _options.PseudonymFileRows, "PseudonymFileRows must be at least 1");
         if (_options.SortRunRows < 1)
             throw new ArgumentOutOfRangeException(nameof(options), _options.SortRunRows, "SortRunRows must be at least 1");
     }
@@ -387,7 +383,7 @@ public sealed class ExtractRunner
     /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
     /// NULL where local suppression changed the record's combination, from the position-aligned flags), ids as
     /// pseudonyms from the position-aligned pseudonym files, ordered by pseudonym (so row order says nothing about the
-    /// source order, e.g. villages). A misaligned pseudonym or flag row fails the statement, never is written. With
+    /// source order, e.g. villages). A misaligned pseudonym or flag row fails the statement and is never written. With
     /// <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with the
     /// sort keys as extra columns (see <see cref="SortInRuns"/>).
     /// </summary>
@@ -458,11 +454,11 @@ public sealed class ExtractRunner
     /// has no 128-bit integer), with the first 16 bits of the family pseudonym. The release joins them with
     /// POSITIONAL JOIN — no hash table of ids, so memory does not grow with the extract. The ids are read on one
     /// connection and appended on a second (a connection holds one streaming result at a time) to a table of at most
-    /// <see cref="PseudonymChunkRows"/> rows, copied to the next file and dropped; one reused chunk, no allocation
-    /// per row.
+    /// <see cref="ExtractOptions.PseudonymFileRows"/> rows (rounded up to whole chunks), copied to the next file and
+    /// dropped; one reused chunk, no allocation per row.
     /// </summary>
     /// <returns>The read_parquet expression of the pseudonyms, in the stage's order.</returns>
-    private static string BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
+    private string BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
         bool persons, string stage, long staged, string directory, CancellationToken ct)
     {
         Directory.CreateDirectory(directory);
@@ -506,7 +502,7 @@ public sealed class ExtractRunner
                     appender.AppendChunk(target);
                     chunkRows += n;
                 }
-                if (chunkRows >= PseudonymChunkRows)
+                if (chunkRows >= _options.PseudonymFileRows)
                 {
                     written += FlushPseudonyms(writer, ref appender, directory, files, ct);
                     chunkRows = 0;

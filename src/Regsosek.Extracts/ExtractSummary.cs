@@ -96,6 +96,13 @@ public sealed record ExtractOptions
     public long SortRunRows { get; init; } = 100_000;
 
     /// <summary>
+    /// Tier-3 pseudonyms are written to Parquet files of about this many records (at least one DuckDB chunk of
+    /// 2,048): the appender fills a table this large, which is copied to the next file and dropped, so the extract's
+    /// database never holds the pseudonyms of the whole extract (docs/extracts.md). Default 1,048,576.
+    /// </summary>
+    public int PseudonymFileRows { get; init; } = 1 << 20;
+
+    /// <summary>
     /// Local suppression runs on batches of about this many quasi-identifier combinations: whole values of the last
     /// quasi-identifier of the suppression order (the regency when the extract has it), whose classes never mix
     /// with another value's (docs/extracts.md), so the batches give exactly the result of one pass while no

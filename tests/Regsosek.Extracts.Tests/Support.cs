@@ -203,7 +203,7 @@ internal static class Table
 internal sealed class Harness : IDisposable
 {
     public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, long sortRunRows = 100_000,
-        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32)
+        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, int pseudonymFileRows = 1 << 20)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
@@ -211,7 +211,7 @@ internal sealed class Harness : IDisposable
         Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
         Directory.CreateDirectory(Scratch);
         Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB", SortRunRows = sortRunRows,
-            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart });
+            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart, PseudonymFileRows = pseudonymFileRows });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 
