@@ -69,7 +69,8 @@ public sealed record ExtractOptions
 
     /// <summary>
     /// Rows per Parquet row group of the extract file (COPY … ROW_GROUP_SIZE). The Parquet writer buffers a row
-    /// group per thread before writing it, so this bounds that buffer. Default 32,768 rows (DuckDB's: 122,880).
+    /// group per thread before writing it, so this bounds that buffer. The tier-3 stage files use it too. Default
+    /// 32,768 rows (DuckDB's: 122,880).
     /// </summary>
     public int ParquetRowGroupSize { get; init; } = 32_768;
 
@@ -77,7 +78,8 @@ public sealed record ExtractOptions
     /// Parquet extracts are written as parts of this many row groups, joined into one file afterwards
     /// (<see cref="ParquetConcatenation"/>): a Parquet writer keeps the metadata of every row group of its file until
     /// the footer (~30 KB per row group of the 70-column BNBA record), so one writer for the whole file would grow
-    /// with the extract. Default 32 (about a million records a part).
+    /// with the extract. The tier-3 stage is written in files of this many row groups too. Default 32 (about a
+    /// million records a part).
     /// </summary>
     public int ParquetRowGroupsPerPart { get; init; } = 32;
 
