@@ -37,9 +37,9 @@ public sealed class ExtractRunner
     private const string Part = "part";
     private const string SortPrefix = "__sort_prefix";
 
-    /// <summary>The sort keys a part table carries (family pseudonym, then person pseudonym, each as two halves).</summary>
-    private static readonly string[] SortFamily = ["__sort_family_hi", "__sort_family_lo"];
-    private static readonly string[] SortPerson = ["__sort_person_hi", "__sort_person_lo"];
+    /// <summary>The sort keys a part table carries: the family pseudonym's halves (keluarga), then the person pseudonym's (persons).</summary>
+    private static readonly string[] SortFamily = Halves("__sort_family");
+    private static readonly string[] SortPersons = [.. SortFamily, .. Halves("__sort_person")];
 
     /// <summary>Number of family-pseudonym prefixes (16 bits) that sort runs divide between them.</summary>
     private const int PrefixRange = 1 << 16;
@@ -56,14 +56,16 @@ public sealed class ExtractRunner
         _options = options ?? new ExtractOptions();
         if (_options.ChunkBytes is < 1 or > ExtractOptions.MaxChunkBytes)
             throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, $"ChunkBytes must be 1 to {ExtractOptions.MaxChunkBytes}");
-        if (_options.ParquetRowGroupSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupSize, "ParquetRowGroupSize must be at least 1");
-        if (_options.ParquetRowGroupsPerPart < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.ParquetRowGroupsPerPart, "ParquetRowGroupsPerPart must be at least 1");
-        if (_options.PseudonymFileRows < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.PseudonymFileRows, "PseudonymFileRows must be at least 1");
-        if (_options.SortRunRows < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.SortRunRows, "SortRunRows must be at least 1");
+        AtLeastOne(_options.ParquetRowGroupSize, nameof(ExtractOptions.ParquetRowGroupSize));
+        AtLeastOne(_options.ParquetRowGroupsPerPart, nameof(ExtractOptions.ParquetRowGroupsPerPart));
+        AtLeastOne(_options.PseudonymFileRows, nameof(ExtractOptions.PseudonymFileRows));
+        AtLeastOne(_options.SortRunRows, nameof(ExtractOptions.SortRunRows));
+    }
+
+    private static void AtLeastOne(long value, string option)
+    {
+        if (value < 1)
+            throw new ArgumentOutOfRangeException("options", value, $"{option} must be at least 1");
     }
 
     /// <summary>
@@ -319,7 +321,7 @@ public sealed class ExtractRunner
         // A part costs one scan of the staged Parquet files, a run one scan of its part table (about twice as fast per
         // record, measured): half √runs parts balance the two.
         int parts = (int)Math.Ceiling(Math.Sqrt(runs) / 2);
-        var order = string.Join(", ", plan.Persons ? SortFamily.Concat(SortPerson) : SortFamily);
+        var order = string.Join(", ", plan.Persons ? SortPersons : SortFamily);
         var keys = $"{order}, {SortPrefix}";
         var runDirectory = Path.Combine(directory, "runs");
         Directory.CreateDirectory(runDirectory);
@@ -407,10 +409,10 @@ public sealed class ExtractRunner
                 : $"r.{name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
-        var sortKeys = plan.Persons ? ["p.family_hi", "p.family_lo", "p.person_hi", "p.person_lo"] : new[] { "p.family_hi", "p.family_lo" };
+        var sortKeys = plan.Persons ? [.. Halves("p.family"), .. Halves("p.person")] : Halves("p.family");
         if (part)
         {
-            var names = plan.Persons ? SortFamily.Concat(SortPerson).ToArray() : SortFamily;
+            var names = plan.Persons ? SortPersons : SortFamily;
             for (int i = 0; i < names.Length; i++) select.Add($"{sortKeys[i]} AS {names[i]}");
             select.Add($"p.prefix AS {SortPrefix}");
         }
@@ -428,8 +430,15 @@ public sealed class ExtractRunner
     /// A pseudonym as released, from its two halves (<paramref name="prefix"/>_hi and _lo, UBIGINT, the AES block
     /// read big-endian): 32 lower-case hex digits.
     /// </summary>
-    private static string Hex(string prefix) =>
-        $"lower(lpad(hex({prefix}_hi), {GrantPseudonymizer.Length / 2}, '0') || lpad(hex({prefix}_lo), {GrantPseudonymizer.Length / 2}, '0'))";
+    private static string Hex(string prefix)
+    {
+        var half = (GrantPseudonymizer.Length / 2).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var halves = Halves(prefix);
+        return $"lower(lpad(hex({halves[0]}), {half}, '0') || lpad(hex({halves[1]}), {half}, '0'))";
+    }
+
+    /// <summary>The names of a pseudonym's two UBIGINT halves: <paramref name="prefix"/>_hi, then _lo (numeric order is (hi, lo)).</summary>
+    private static string[] Halves(string prefix) => [prefix + "_hi", prefix + "_lo"];
 
     /// <summary>read_parquet over <paramref name="files"/>, in their order.</summary>
     private static string ReadParquet(IReadOnlyList<string> files) => $"read_parquet([{string.Join(", ", files.Select(Literal))}])";
