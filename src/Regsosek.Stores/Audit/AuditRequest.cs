@@ -48,7 +48,7 @@ public static class AuditRequest
     /// <summary>
     /// <paramref name="text"/> as stored: unchanged when its UTF-8 form fits in <paramref name="maxBytes"/>; otherwise
     /// the longest prefix (never splitting a character) followed by " …[clipped: N bytes]" that fits, N being the
-    /// length of the whole text in UTF-8. NUL characters and lone surrogates (which the stores cannot hold) become U+FFFD.
+    /// length of the whole text in UTF-8 (as <see cref="Encoding.UTF8"/> encodes it). NUL characters and lone surrogates (which the stores cannot hold) become U+FFFD.
     /// </summary>
     public static string Clip(string text, int maxBytes = MaxStoredBytes) => ClipCore(text, maxBytes).Text;
 
@@ -67,23 +67,24 @@ public static class AuditRequest
         // Fast path: short and clean (every char at most 3 UTF-8 bytes, so length * 3 bounds the size).
         if (text.Length * 3 <= maxBytes && IsClean(text)) return (text, false);
 
-        long total = 0;
-        int cut = -1; // chars of the prefix that fits beside the marker
-        long cutBytes = 0;
+        long total = 0;    // UTF-8 bytes of the text as stored (NUL and lone surrogates replaced)
+        long original = 0; // UTF-8 bytes of the text as Encoding.UTF8 encodes it (the length the marker names)
+        int cut = -1;      // chars of the prefix that fits beside the marker
         int budget = maxBytes - markerRoom;
         var sb = new StringBuilder();
         for (int i = 0; i < text.Length;)
         {
             var status = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int used);
+            original += status == System.Buffers.OperationStatus.Done ? rune.Utf8SequenceLength : 3;
             if (status != System.Buffers.OperationStatus.Done || rune.Value == 0) rune = Rune.ReplacementChar;
             int n = rune.Utf8SequenceLength;
-            if (cut < 0 && total + n > budget) { cut = sb.Length; cutBytes = total; }
+            if (cut < 0 && total + n > budget) cut = sb.Length;
             total += n;
             if (cut < 0 || total <= maxBytes) sb.Append(rune.ToString());
-            i += used;
+            i += Math.Max(used, 1);
         }
         if (total <= maxBytes) return (sb.ToString(), false);
-        var marker = string.Create(CultureInfo.InvariantCulture, $" …[clipped: {total} bytes]");
+        var marker = string.Create(CultureInfo.InvariantCulture, $" …[clipped: {original} bytes]");
         return (sb.ToString(0, cut) + marker, true);
     }
 
