@@ -101,6 +101,21 @@ public sealed class AuditedGrantAdmin(IGrantStore store, IAuditLog audit, AdminA
             new JsonObject { ["grantId"] = grantId, ["validUntil"] = newUntil.ToString("O", CultureInfo.InvariantCulture) }, grantId,
             () => store.ExtendAsync(grantId, newUntil, ct), "extended");
 
+    /// <summary>
+    /// Records an attempt refused before it reached the store (e.g. a malformed region code on the command line),
+    /// as AdminService records a request it refuses with INVALID_ARGUMENT.
+    /// </summary>
+    public Task RecordRefusalAsync(string method, IReadOnlyDictionary<string, string?> request, string rule, int statusCode)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var json = new JsonObject();
+        foreach (var (k, v) in request) json[k] = v;
+        return TryAppendAsync(Entry(method, json, RegionCode.National, Stopwatch.GetTimestamp()) with
+        {
+            Decision = AuditDecision.Denied, Rule = rule, StatusCode = statusCode,
+        });
+    }
+
     private async Task<IssuedGrant> IssueAuditedAsync(string method, JsonObject json, RegionCode scope, Func<Task<IssuedGrant>> issue)
     {
         long start = Stopwatch.GetTimestamp();
