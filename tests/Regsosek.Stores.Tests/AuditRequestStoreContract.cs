@@ -109,6 +109,28 @@ public abstract class AuditRequestStoreContract : IAsyncLifetime
         Assert.True((await Log.VerifyAsync()).IsIntact);
     }
 
+    [Theory]
+    [InlineData(CallInterruption.DeadlineExceeded, "call.deadline-exceeded", 4)]
+    [InlineData(CallInterruption.Cancelled, "call.cancelled", 1)]
+    [InlineData(CallInterruption.AbortedAtShutdown, "call.aborted-at-shutdown", 14)]
+    [InlineData(CallInterruption.Failed, "call.failed", 13)]
+    public async Task An_interruption_is_recorded_with_its_rule_status_and_what_was_actually_sent(CallInterruption why, string rule, int status)
+    {
+        var committed = await Log.AppendAsync(Public("{\"table\":\"TABLE_INDIVIDU\"}") with
+        {
+            Decision = AuditDecision.Allowed, Rule = null, StatusCode = 0, Rows = 9000, Bytes = 1_000_000,
+        });
+        var cut = await Log.AppendAsync(committed.Entry.AsInterrupted(why, cellsSent: 0, rowsSent: 4096, bytesSent: 300_000, TimeSpan.FromSeconds(10)));
+
+        Assert.Equal((AuditDecision.Interrupted, rule, status), (cut.Entry.Decision, cut.Entry.Rule, cut.Entry.StatusCode));
+        Assert.Equal((4096L, 300_000L), (cut.Entry.Rows, cut.Entry.Bytes));
+        Assert.Equal((committed.Entry.RequestId, committed.Entry.RequestSha256, committed.Entry.Request),
+            (cut.Entry.RequestId, cut.Entry.RequestSha256, cut.Entry.Request));
+        var read = await Log.ReadAsync(new AuditQuery { RequestId = committed.Entry.RequestId }).ToListAsync();
+        Assert.Equal([committed.Entry, cut.Entry], read.Select(r => r.Entry));
+        Assert.True((await Log.VerifyAsync()).IsIntact);
+    }
+
     [Fact]
     public async Task An_audit_log_of_schema_version_1_is_upgraded_and_its_old_records_still_verify()
     {

@@ -31,6 +31,29 @@ public static class AuditRules
     public const string AbortedAtShutdown = "call.aborted-at-shutdown";
     /// <summary>The call failed inside the service (gRPC INTERNAL, 13).</summary>
     public const string Failed = "call.failed";
+
+    /// <summary>The rule and gRPC status code of an interruption.</summary>
+    public static (string Rule, int StatusCode) Of(CallInterruption why) => why switch
+    {
+        CallInterruption.DeadlineExceeded => (DeadlineExceeded, 4),
+        CallInterruption.Cancelled => (Cancelled, 1),
+        CallInterruption.AbortedAtShutdown => (AbortedAtShutdown, 14),
+        CallInterruption.Failed => (Failed, 13),
+        _ => throw new ArgumentOutOfRangeException(nameof(why), why, null),
+    };
+}
+
+/// <summary>Why an allowed call stopped before it finished (<see cref="AuditDecision.Interrupted"/>).</summary>
+public enum CallInterruption
+{
+    /// <summary>Its deadline passed: <see cref="AuditRules.DeadlineExceeded"/>, DEADLINE_EXCEEDED.</summary>
+    DeadlineExceeded = 1,
+    /// <summary>The client cancelled or went away: <see cref="AuditRules.Cancelled"/>, CANCELLED.</summary>
+    Cancelled = 2,
+    /// <summary>The service shut down and the grace period ran out: <see cref="AuditRules.AbortedAtShutdown"/>, UNAVAILABLE.</summary>
+    AbortedAtShutdown = 3,
+    /// <summary>The service failed while sending: <see cref="AuditRules.Failed"/>, INTERNAL.</summary>
+    Failed = 4,
 }
 
 /// <summary>
@@ -83,6 +106,21 @@ public sealed record AuditEntry
     public TimeSpan Latency { get; init; }
     /// <summary>The gRPC status code of the response (0 = OK, 7 = PERMISSION_DENIED, …).</summary>
     public int StatusCode { get; init; }
+
+    /// <summary>
+    /// This call's record as interrupted: decision <see cref="AuditDecision.Interrupted"/>, the rule and status of
+    /// <paramref name="why"/>, and what was actually sent (replacing what the entry said would be sent). Keeps the
+    /// request, its hash and its request id, so the record pairs with the call's committed record.
+    /// </summary>
+    public AuditEntry AsInterrupted(CallInterruption why, long cellsSent, long rowsSent, long bytesSent, TimeSpan latency)
+    {
+        var (rule, status) = AuditRules.Of(why);
+        return this with
+        {
+            Decision = AuditDecision.Interrupted, Rule = rule, StatusCode = status,
+            Cells = cellsSent, Rows = rowsSent, Bytes = bytesSent, Latency = latency,
+        };
+    }
 }
 
 /// <summary>A record of the audit trail: an <see cref="AuditEntry"/> sealed into the hash chain.</summary>
