@@ -75,13 +75,19 @@ public static class AuditRequest
         for (int i = 0; i < text.Length;)
         {
             var status = Rune.DecodeFromUtf16(text.AsSpan(i), out var rune, out int used);
-            original += status == System.Buffers.OperationStatus.Done ? rune.Utf8SequenceLength : 3;
-            if (status != System.Buffers.OperationStatus.Done || rune.Value == 0) rune = Rune.ReplacementChar;
-            int n = rune.Utf8SequenceLength;
+            used = Math.Max(used, 1);
+            bool valid = status == System.Buffers.OperationStatus.Done;
+            original += valid ? rune.Utf8SequenceLength : 3;
+            bool replace = !valid || rune.Value == 0;
+            int n = replace ? 3 : rune.Utf8SequenceLength; // U+FFFD is 3 bytes in UTF-8
             if (cut < 0 && total + n > budget) cut = sb.Length;
             total += n;
-            if (cut < 0 || total <= maxBytes) sb.Append(rune.ToString());
-            i += Math.Max(used, 1);
+            if (cut < 0 || total <= maxBytes)
+            {
+                if (replace) sb.Append('\uFFFD');
+                else sb.Append(text, i, used);
+            }
+            i += used;
         }
         if (total <= maxBytes) return (sb.ToString(), false);
         var marker = string.Create(CultureInfo.InvariantCulture, $" …[clipped: {original} bytes]");
