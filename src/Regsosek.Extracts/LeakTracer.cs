@@ -4,59 +4,144 @@ using Regsosek.Extracts.Pseudonyms;
 
 namespace Regsosek.Extracts;
 
-/// <summary>How many of a leaked file's pseudonyms one candidate grant's key opens.</summary>
+/// <summary>What one candidate grant's key opens in a leaked file.</summary>
 /// <param name="GrantId">The candidate grant.</param>
-/// <param name="Matched">Pseudonyms that decrypt, under this grant's key, to a valid tag.</param>
-public sealed record GrantMatch(string GrantId, int Matched);
+/// <param name="Matched">Distinct pseudonyms that decrypt, under this grant's key, to a valid tag.</param>
+public sealed record GrantMatch(string GrantId, int Matched)
+{
+    /// <summary>Rows examined that hold at least one pseudonym this grant's key opens.</summary>
+    public long Rows { get; init; }
+
+    /// <summary>
+    /// <see cref="Rows"/> as a share of the rows examined that hold a pseudonym-shaped value
+    /// (<see cref="LeakTraceResult.RowsWithPseudonyms"/>): 0–1.
+    /// </summary>
+    public double Share { get; init; }
+}
 
 /// <summary>The outcome of <see cref="LeakTracer.Trace(string, IEnumerable{string}, ReadOnlySpan{byte}, int)"/>.</summary>
-/// <param name="GrantId">The grant the file came from: the candidate whose key opens the most pseudonyms; null when none opens any.</param>
+/// <param name="GrantId">The grant most of the file came from: the candidate with the most rows; null when none opens any.</param>
 /// <param name="Examined">Distinct pseudonym-shaped values (32 hex digits) examined.</param>
-/// <param name="Matches">Every candidate that opened at least one pseudonym, most first (more than one: the file mixes extracts).</param>
-public sealed record LeakTraceResult(string? GrantId, int Examined, IReadOnlyList<GrantMatch> Matches);
+/// <param name="Matches">Every candidate that opened at least one pseudonym, most rows first (more than one: the file mixes extracts).</param>
+public sealed record LeakTraceResult(string? GrantId, int Examined, IReadOnlyList<GrantMatch> Matches)
+{
+    /// <summary>Rows in the file.</summary>
+    public long TotalRows { get; init; }
+    /// <summary>Rows examined (all of them, or a uniform sample of <see cref="LeakTracer.DefaultSampleRows"/> when the file is larger).</summary>
+    public long RowsExamined { get; init; }
+    /// <summary>Rows examined that hold at least one pseudonym-shaped value: the base of every <see cref="GrantMatch.Share"/>.</summary>
+    public long RowsWithPseudonyms { get; init; }
+    /// <summary>Rows with pseudonym-shaped values that no candidate's key opens (another service, made up, or an unlisted grant).</summary>
+    public long RowsUnattributed { get; init; }
+    /// <summary>True when the shares are estimated from a sample rather than counted over every row.</summary>
+    public bool Sampled => RowsExamined < TotalRows;
+
+    /// <summary>
+    /// The finding for an operator: every grant found with its rows and share, most first, and the rows no candidate
+    /// opened; one line each.
+    /// </summary>
+    public IReadOnlyList<string> Describe(int candidates)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var lines = new List<string>();
+        string basis = Sampled
+            ? string.Create(inv, $"{RowsWithPseudonyms:N0} rows with pseudonyms in a uniform sample of {RowsExamined:N0} of the file's {TotalRows:N0} rows")
+            : string.Create(inv, $"{RowsWithPseudonyms:N0} rows with pseudonyms (of {TotalRows:N0} rows)");
+        if (Matches.Count == 0)
+        {
+            lines.Add(string.Create(inv, $"no tier-3 grant's key opens the file's pseudonyms ({Examined} examined in {basis}, {candidates} grants tried)"));
+            return lines;
+        }
+        lines.Add(Matches.Count == 1
+            ? $"the file came from grant {Matches[0].GrantId} ({basis}):"
+            : string.Create(inv, $"the file mixes extracts of {Matches.Count} grants ({basis}):"));
+        foreach (var m in Matches)
+            lines.Add(string.Create(inv, $"  {m.GrantId}: {m.Rows:N0} rows, {m.Share * 100:0.0} % ({m.Matched:N0} distinct pseudonyms open under its key)"));
+        if (RowsUnattributed > 0)
+            lines.Add(string.Create(inv, $"  no candidate: {RowsUnattributed:N0} rows, {(double)RowsUnattributed / RowsWithPseudonyms * 100:0.0} % (pseudonym-shaped values no tier-3 grant's key opens)"));
+        return lines;
+    }
+}
 
 /// <summary>
-/// Tells which grant a leaked tier-3 extract came from. Every pseudonym is AES-256 under the grant's key of
-/// (8-byte tag ‖ id); decrypting a pseudonym under a candidate grant's key gives the tag back only for the
-/// grant that made it (another key yields the tag with probability 2^-64). So any subset of rows, in Parquet or
-/// CSV, with or without its header names, identifies the grant; a file of random ids matches none.
-/// Reads the file with DuckDB: every column is scanned for 32-hex-digit values.
+/// Tells which grants a leaked tier-3 extract came from, and what share of its rows each. Every pseudonym is AES-256
+/// under the grant's key of (8-byte tag ‖ id); decrypting a pseudonym under a candidate grant's key gives the tag back
+/// only for the grant that made it (another key yields the tag with probability 2^-64). So any subset of rows, in
+/// Parquet or CSV, with or without its header names, identifies its grant; a file that mixes several grants' extracts
+/// names each of them with the share of the rows it contributed; a file of random ids matches none.
+/// Reads the file with DuckDB: every column of every row (or of a uniform sample of rows, reproducible, when the
+/// file is large) is scanned for 32-hex-digit values; a row belongs to each grant whose key opens one of its values.
 /// </summary>
 public static class LeakTracer
 {
-    /// <summary>Default number of distinct pseudonym-shaped values examined.</summary>
-    public const int DefaultSample = 2000;
+    /// <summary>Default number of rows examined: larger files are sampled uniformly (reservoir, fixed seed).</summary>
+    public const int DefaultSampleRows = 100_000;
 
     /// <summary>Traces <paramref name="leakedFile"/> against <paramref name="candidateGrantIds"/>.</summary>
     /// <param name="leakedFile">A Parquet (.parquet) or CSV (anything else) file.</param>
     /// <param name="candidateGrantIds">The grants that could have leaked it (e.g. every tier-3 grant in the store).</param>
     /// <param name="masterKey">The service's pseudonym master key.</param>
-    /// <param name="sample">At most this many distinct pseudonym-shaped values are examined.</param>
+    /// <param name="sampleRows">At most this many rows are examined (a uniform sample of a larger file).</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="DuckDbException">DuckDB cannot read the file as Parquet or CSV.</exception>
-    public static LeakTraceResult Trace(string leakedFile, IEnumerable<string> candidateGrantIds, ReadOnlySpan<byte> masterKey, int sample = DefaultSample)
+    public static LeakTraceResult Trace(string leakedFile, IEnumerable<string> candidateGrantIds, ReadOnlySpan<byte> masterKey, int sampleRows = DefaultSampleRows)
     {
         ArgumentException.ThrowIfNullOrEmpty(leakedFile);
         ArgumentNullException.ThrowIfNull(candidateGrantIds);
         if (!File.Exists(leakedFile)) throw new FileNotFoundException($"the leaked file {leakedFile} does not exist", leakedFile);
         var keyring = new PseudonymKeyring(masterKey);
-        var values = ReadPseudonyms(leakedFile, sample);
+        var sample = ReadRows(leakedFile, Math.Max(1, sampleRows));
+        var grants = candidateGrantIds.Distinct(StringComparer.Ordinal).ToList();
 
-        var matches = new List<GrantMatch>();
-        foreach (var grantId in candidateGrantIds.Distinct(StringComparer.Ordinal))
+        // Which grant opens each distinct value (null: none).
+        var owner = new Dictionary<string, string?>(sample.Values.Count, StringComparer.Ordinal);
+        foreach (var v in sample.Values) owner[v] = null;
+        var matched = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var grantId in grants)
         {
             using var pseudonymizer = keyring.ForGrant(grantId);
-            int matched = 0;
-            foreach (var v in values)
-                if (pseudonymizer.TryReveal(v, out _, out _)) matched++;
-            if (matched > 0) matches.Add(new GrantMatch(grantId, matched));
+            foreach (var v in sample.Values)
+            {
+                if (owner[v] is not null || !pseudonymizer.TryReveal(v, out _, out _)) continue;
+                owner[v] = grantId;
+                matched[grantId] = matched.GetValueOrDefault(grantId) + 1;
+            }
         }
-        matches.Sort((a, b) => b.Matched != a.Matched ? b.Matched.CompareTo(a.Matched) : string.CompareOrdinal(a.GrantId, b.GrantId));
-        return new LeakTraceResult(matches.Count > 0 ? matches[0].GrantId : null, values.Count, matches);
+
+        var rows = new Dictionary<string, long>(StringComparer.Ordinal);
+        long unattributed = 0;
+        var ofRow = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var values in sample.Rows)
+        {
+            ofRow.Clear();
+            foreach (var v in values)
+                if (owner[v] is { } g) ofRow.Add(g);
+            if (ofRow.Count == 0) unattributed++;
+            foreach (var g in ofRow) rows[g] = rows.GetValueOrDefault(g) + 1;
+        }
+        long withPseudonyms = sample.Rows.Count;
+        var matches = matched.Keys
+            .Select(g => new GrantMatch(g, matched[g])
+            {
+                Rows = rows.GetValueOrDefault(g),
+                Share = withPseudonyms == 0 ? 0 : (double)rows.GetValueOrDefault(g) / withPseudonyms,
+            })
+            .OrderByDescending(m => m.Rows).ThenByDescending(m => m.Matched).ThenBy(m => m.GrantId, StringComparer.Ordinal)
+            .ToList();
+        return new LeakTraceResult(matches.Count > 0 ? matches[0].GrantId : null, sample.Values.Count, matches)
+        {
+            TotalRows = sample.TotalRows,
+            RowsExamined = sample.RowsExamined,
+            RowsWithPseudonyms = withPseudonyms,
+            RowsUnattributed = unattributed,
+        };
     }
 
-    /// <summary>Distinct lower-cased 32-hex-digit values from any column of the file, at most <paramref name="sample"/>.</summary>
-    internal static List<string> ReadPseudonyms(string file, int sample)
+    /// <summary>The rows examined: per row that holds any, its distinct lower-cased 32-hex-digit values.</summary>
+    internal sealed record RowSample(long TotalRows, long RowsExamined, List<string[]> Rows, HashSet<string> Values);
+
+    /// <summary>Reads every row (or a uniform sample of <paramref name="sampleRows"/>) and the pseudonym-shaped values in any of its columns.</summary>
+    internal static RowSample ReadRows(string file, int sampleRows)
     {
         using var database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 1 });
         using var connection = database.Connect();
@@ -65,30 +150,55 @@ public static class LeakTracer
             ? $"read_parquet('{path}')"
             : $"read_csv('{path}', all_varchar = true, header = false)";
         connection.Execute($"CREATE VIEW leaked AS SELECT * FROM {source}");
+        long total = ScalarLong(connection, "SELECT count(*) FROM leaked");
+        // A reservoir sample with a fixed seed: uniform over the file, the same on every run.
+        connection.Execute(total <= sampleRows
+            ? "CREATE TABLE examined AS SELECT row_number() OVER () AS leak_row_id, * FROM leaked"
+            : $"CREATE TABLE examined AS SELECT row_number() OVER () AS leak_row_id, * FROM (SELECT * FROM leaked USING SAMPLE reservoir({sampleRows} ROWS) REPEATABLE (20221015))");
+        long examined = ScalarLong(connection, "SELECT count(*) FROM examined");
+
         var columns = new List<string>();
         using (var describe = connection.Query("SELECT column_name FROM (DESCRIBE leaked)"))
             while (describe.FetchChunk() is { } chunk)
                 using (chunk)
                     for (int i = 0; i < chunk.RowCount; i++)
                         columns.Add(chunk.GetVector(0).GetString(i));
-        if (columns.Count == 0) return [];
+        var rows = new List<string[]>();
+        var values = new HashSet<string>(StringComparer.Ordinal);
+        if (columns.Count == 0) return new RowSample(total, examined, rows, values);
 
         var union = new StringBuilder();
         foreach (var c in columns)
         {
             if (union.Length > 0) union.Append(" UNION ALL ");
             var q = ExtractPlanner.Quote(c);
-            union.Append($"SELECT lower(trim(CAST({q} AS VARCHAR))) AS v FROM leaked");
+            union.Append($"SELECT leak_row_id, lower(trim(CAST({q} AS VARCHAR))) AS v FROM examined");
         }
-        var sql = $"SELECT DISTINCT v FROM ({union}) WHERE regexp_full_match(v, '[0-9a-f]{{32}}') LIMIT $1";
-        using var statement = connection.Prepare(sql);
-        statement.Bind(1, (long)Math.Max(1, sample));
-        using var result = statement.ExecuteStreaming();
-        var values = new List<string>();
+        var sql = $"SELECT DISTINCT leak_row_id, v FROM ({union}) WHERE regexp_full_match(v, '[0-9a-f]{{32}}') ORDER BY leak_row_id, v";
+        using var result = connection.Query(sql);
+        long current = -1;
+        var ofRow = new List<string>();
         while (result.FetchChunk() is { } chunk)
             using (chunk)
+            {
+                var ids = chunk.GetVector(0).GetData<long>(chunk.RowCount);
+                var vs = chunk.GetVector(1);
                 for (int i = 0; i < chunk.RowCount; i++)
-                    values.Add(chunk.GetVector(0).GetString(i));
-        return values;
+                {
+                    if (ids[i] != current && ofRow.Count > 0)
+                    {
+                        rows.Add([.. ofRow]);
+                        ofRow.Clear();
+                    }
+                    current = ids[i];
+                    var v = vs.GetString(i);
+                    values.Add(v);
+                    ofRow.Add(v);
+                }
+            }
+        if (ofRow.Count > 0) rows.Add([.. ofRow]);
+        return new RowSample(total, examined, rows, values);
     }
+
+    private static long ScalarLong(DuckDbConnection connection, string sql) => connection.ExecuteScalar<long>(sql);
 }

@@ -29,13 +29,27 @@ public static class GrantCommands
         {
             if (!TierExtensions.IsDefined(parse.GetValue(tier)))
                 throw new ArgumentException("--tier must be 1, 2, 3 or 4");
-            await using var store = StoreFactory.CreateGrantStore(ServiceHost.Stores(load(parse)));
-            var issued = await store.IssueAsync(new GrantRequest
+            var options = load(parse);
+            if (!RegionCode.TryParse(parse.GetValue(region), out var code, out var regionError))
+            {
+                await using (var refused = AdminSession.Open(options, regions: null))
+                    await refused.Admin.RecordRefusalAsync(AuditedGrantAdmin.IssueMethod, new Dictionary<string, string?>
+                    {
+                        ["organisation"] = parse.GetValue(organisation), ["unit"] = parse.GetValue(unit),
+                        ["tier"] = parse.GetValue(tier).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["region"] = parse.GetValue(region), ["purpose"] = parse.GetValue(purpose),
+                    }, AuditedGrantAdmin.InvalidRequestRule, 3);
+                throw new InvalidGrantRequestException(RegionCheckedGrantStore.RegionField, $"--region: {regionError}");
+            }
+            // The region must exist in the official tables: checked by the store, as for AdminService.
+            var regions = RegionDirectoryExistence.Load(options);
+            await using var session = AdminSession.Open(options, regions);
+            var issued = await session.Admin.IssueAsync(new GrantRequest
             {
                 Organisation = parse.GetValue(organisation)!,
                 Unit = parse.GetValue(unit)!,
                 Tier = (Tier)parse.GetValue(tier),
-                Region = RegionCode.Parse(parse.GetValue(region)),
+                Region = code,
                 Purpose = parse.GetValue(purpose)!,
                 WithoutSatuDataForum = parse.GetValue(noForum),
                 IsOperator = parse.GetValue(isOperator),
@@ -52,8 +66,8 @@ public static class GrantCommands
         AddShared(init, shared);
         init.SetAction(async (parse, ct) =>
         {
-            await using var store = StoreFactory.CreateGrantStore(ServiceHost.Stores(load(parse)));
-            var issued = await OperatorBootstrap.InitAsync(store, parse.GetValue(initUnit)!, parse.GetValue(force), ct);
+            await using var session = AdminSession.Open(load(parse), regions: null);
+            var issued = await session.Admin.InitOperatorAsync(parse.GetValue(initUnit)!, parse.GetValue(force), ct);
             Print(issued.Grant);
             Console.WriteLine($"token: {issued.Token}");
             return 0;
@@ -87,8 +101,8 @@ public static class GrantCommands
         AddShared(revoke, shared);
         revoke.SetAction(async (parse, ct) =>
         {
-            await using var store = StoreFactory.CreateGrantStore(ServiceHost.Stores(load(parse)));
-            var record = await store.RevokeAsync(parse.GetValue(id)!, parse.GetValue(reason)!, DateTimeOffset.UtcNow, ct);
+            await using var session = AdminSession.Open(load(parse), regions: null);
+            var record = await session.Admin.RevokeAsync(parse.GetValue(id)!, parse.GetValue(reason)!, ct);
             Print(record.Grant);
             return 0;
         });
@@ -98,8 +112,8 @@ public static class GrantCommands
         AddShared(extend, shared);
         extend.SetAction(async (parse, ct) =>
         {
-            await using var store = StoreFactory.CreateGrantStore(ServiceHost.Stores(load(parse)));
-            var record = await store.ExtendAsync(parse.GetValue(id)!, parse.GetValue(until), ct);
+            await using var session = AdminSession.Open(load(parse), regions: null);
+            var record = await session.Admin.ExtendAsync(parse.GetValue(id)!, parse.GetValue(until), ct);
             Print(record.Grant);
             return 0;
         });
@@ -110,6 +124,42 @@ public static class GrantCommands
         grants.Subcommands.Add(revoke);
         grants.Subcommands.Add(extend);
         return grants;
+    }
+
+    /// <summary>
+    /// The grant store and audit log of one command. Every change is written to the audit trail under
+    /// <see cref="AdminActor.CommandLine"/>: grant id and organisation "cli", unit the operator's OS user name;
+    /// methods "cli/grants.issue", "cli/grants.revoke", "cli/grants.extend", "cli/grants.init-operator".
+    /// </summary>
+    private sealed class AdminSession : IAsyncDisposable
+    {
+        private readonly IGrantStore _store;
+        private readonly Regsosek.Stores.Audit.IAuditLog _audit;
+
+        private AdminSession(IGrantStore store, Regsosek.Stores.Audit.IAuditLog audit)
+        {
+            _store = store;
+            _audit = audit;
+            Admin = new AuditedGrantAdmin(store, audit, AdminActor.CommandLine());
+        }
+
+        public AuditedGrantAdmin Admin { get; }
+
+        /// <param name="options">The service's options (stores).</param>
+        /// <param name="regions">The region check for issuing; null for commands that issue no regional grant.</param>
+        public static AdminSession Open(ServiceOptions options, IRegionExistence? regions)
+        {
+            var settings = ServiceHost.Stores(options);
+            return new AdminSession(
+                regions is null ? StoreFactory.CreateGrantStore(settings) : StoreFactory.CreateGrantStore(settings, regions),
+                StoreFactory.CreateAuditLog(settings));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _audit.DisposeAsync();
+            await _store.DisposeAsync();
+        }
     }
 
     internal static void AddShared(Command command, Option[] shared)

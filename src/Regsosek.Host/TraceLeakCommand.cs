@@ -6,13 +6,13 @@ using Regsosek.Stores.Grants;
 
 namespace Regsosek.Host;
 
-/// <summary>`regsosek trace-leak FILE`: which tier-3 grant a leaked extract came from, from its pseudonyms.</summary>
+/// <summary>`regsosek trace-leak FILE`: which tier-3 grants a leaked extract came from (each with its share of the rows), from its pseudonyms.</summary>
 public static class TraceLeakCommand
 {
     public static Command Build(Func<ParseResult, ServiceOptions> load, params Option[] shared)
     {
         var file = new Argument<string>("file") { Description = "The leaked Parquet or CSV file (a subset of rows is enough)" };
-        var command = new Command("trace-leak", "Tell which grant a leaked tier-3 extract came from, by decrypting its pseudonyms under each grant's key.") { file };
+        var command = new Command("trace-leak", "Tell which grants a leaked tier-3 extract came from, with each one's share of the rows, by decrypting its pseudonyms under each grant's key.") { file };
         GrantCommands.AddShared(command, shared);
         command.SetAction(async (parse, ct) =>
         {
@@ -25,13 +25,9 @@ public static class TraceLeakCommand
                 .Select(r => r.Grant.Id)
                 .ToList();
             var result = LeakTracer.Trace(path, candidates, PseudonymMasterKey.Bytes(options));
-            if (result.GrantId is { } grant)
-            {
-                Console.WriteLine($"the file came from grant {grant}: {result.Matches.First(m => m.GrantId == grant).Matched} of {result.Examined} pseudonyms examined decrypt under its key");
-                return 0;
-            }
-            Console.WriteLine($"no tier-3 grant's key opens the file's pseudonyms ({result.Examined} examined, {candidates.Count} grants tried)");
-            return 1;
+            // Every grant found, with its share of the rows: a file may mix several grants' extracts.
+            foreach (var line in result.Describe(candidates.Count)) Console.WriteLine(line);
+            return result.Matches.Count > 0 ? 0 : 1;
         });
         return command;
     }

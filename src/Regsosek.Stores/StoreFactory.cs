@@ -33,6 +33,13 @@ public static class StoreFactory
             ? new PostgresGrantStore(new PostgresStoreOptions { ConnectionString = settings.PostgresConnectionString!, CommandTimeout = settings.Timeout }, time)
             : new SqliteGrantStore(new SqliteStoreOptions { Path = settings.SqlitePath, BusyTimeout = settings.Timeout }, time);
 
+    /// <summary>
+    /// The grant store <paramref name="settings"/> describe, refusing grants for regions that <paramref name="regions"/>
+    /// does not know (<see cref="RegionCheckedGrantStore"/>): what the service and the command line issue through.
+    /// </summary>
+    public static IGrantStore CreateGrantStore(StoreSettings settings, IRegionExistence regions, TimeProvider? time = null) =>
+        new RegionCheckedGrantStore(CreateGrantStore(settings, time), regions);
+
     /// <summary>The audit log <paramref name="settings"/> describe.</summary>
     public static IAuditLog CreateAuditLog(StoreSettings settings, TimeProvider? time = null) =>
         settings.UsesPostgres

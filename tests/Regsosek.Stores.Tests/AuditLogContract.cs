@@ -418,7 +418,11 @@ public abstract class AuditLogContract : IAsyncLifetime
     {
         await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1, decision: AuditDecision.Denied) with { Rule = null }));
         await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { ExtractSha256 = "xyz" }));
-        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { Request = "{\"a\":\"\0\"}" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { Organisation = "Dinas\0Sosial" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { Decision = AuditDecision.Interrupted, Rule = null }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { RequestSha256 = "abc" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { RequestId = "a b" }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { RequestId = new string('r', 65) }));
         await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { Organisation = null }));
         await Assert.ThrowsAsync<ArgumentException>(() => Log.AppendAsync(Entry(1) with { Cells = -1 }));
         Assert.Null(await Log.GetHeadAsync());
@@ -426,13 +430,15 @@ public abstract class AuditLogContract : IAsyncLifetime
 
     private Task InsertRowAsync(AuditRow row) => Backend.ExecuteAsync("""
         INSERT INTO audit_log (seq, time, grant_id, organisation, unit, method, request, scope, decision, rule, cells, rows_returned, bytes,
-                               extract_sha256, latency_us, status_code, prev_hash, hash)
-        VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status, @prev, @hash)
+                               extract_sha256, latency_us, status_code, request_sha256, request_id, hash_version, prev_hash, hash)
+        VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status,
+                @reqsha, @reqid, @hv, @prev, @hash)
         """,
         ("@seq", row.Sequence), ("@time", Backend.TimeParameter(row.TimeMicros)), ("@grant", row.GrantId), ("@org", row.Organisation),
         ("@unit", row.Unit), ("@method", row.Method), ("@request", row.Request), ("@scope", row.Scope), ("@decision", row.Decision),
         ("@rule", row.Rule), ("@cells", row.Cells), ("@rows", row.Rows), ("@bytes", row.Bytes), ("@sha", row.ExtractSha256),
-        ("@latency", row.LatencyMicros), ("@status", (int)row.StatusCode), ("@prev", row.PrevHash), ("@hash", row.Hash));
+        ("@latency", row.LatencyMicros), ("@status", (int)row.StatusCode), ("@reqsha", row.RequestSha256), ("@reqid", row.RequestId),
+        ("@hv", row.HashVersion), ("@prev", row.PrevHash), ("@hash", row.Hash));
 }
 
 public sealed class SqliteAuditLogTests : AuditLogContract

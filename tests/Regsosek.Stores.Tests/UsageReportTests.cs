@@ -117,8 +117,8 @@ public sealed class UsageReportTests : IAsyncLifetime
         Assert.Contains("semester 2026-1", md);
         Assert.Contains("2026-01-01 to 2026-06-30", md);
         Assert.Contains("records #2 to #10", md);
-        Assert.Contains($"| {Extract} | 3273 | 2 | 1 | 0 | 1 | 1200 | 50000 |", md);
-        Assert.Contains("| **Total** |  | 8 | 3 | 56 | 1 | 1200 | 51000 |", md);
+        Assert.Contains($"| {Extract} | 3273 | 2 | 1 | 0 | 1 | 1200 | 50000 | 0 |", md);
+        Assert.Contains("| **Total** |  | 8 | 3 | 56 | 1 | 1200 | 51000 | 0 |", md);
         Assert.Contains($"| scope.outside_grant | {Aggregate} | 2 |", md);
     }
 
@@ -128,14 +128,50 @@ public sealed class UsageReportTests : IAsyncLifetime
         var csv = (await UsageReport.BuildAsync(_log, Grant, "2026-1")).ToCsv();
         var rows = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(',')).ToList();
 
-        Assert.Equal("grant_id,semester,kind,method,region,rule,calls,refused,cells,extracts,rows,bytes", string.Join(',', rows[0]));
+        Assert.Equal("grant_id,semester,kind,method,region,rule,calls,refused,cells,extracts,rows,bytes,interrupted", string.Join(',', rows[0]));
         var usage = rows.Where(r => r[2] == "usage").ToList();
         var total = rows.Single(r => r[2] == "total");
-        for (int col = 6; col <= 11; col++)
+        for (int col = 6; col <= 12; col++)
             Assert.Equal(long.Parse(total[col]), usage.Sum(r => long.Parse(r[col])));
         Assert.Equal(2, rows.Count(r => r[2] == "refusal"));
         Assert.All(rows.Skip(1), r => Assert.Equal((Grant, "2026-1"), (r[0], r[1])));
     }
+
+    [Fact]
+    public async Task Interrupted_calls_count_once_with_what_was_actually_sent()
+    {
+        // A streaming extract committed to 5000 rows and was cut off by its deadline after 1800; a unary call was
+        // cancelled before anything left; another extract was aborted at shutdown after 10 of its 700 rows.
+        _time.Set(new DateTimeOffset(2027, 2, 1, 0, 0, 0, TimeSpan.Zero));
+        var cut = AuditRequest.NewRequestId();
+        var aborted = AuditRequest.NewRequestId();
+        await AddCall(cut, AuditDecision.Allowed, null, rows: 5000, bytes: 400_000, method: Extract);
+        await AddCall(AuditRequest.NewRequestId(), AuditDecision.Allowed, null, cells: 12, bytes: 300);
+        await AddCall(cut, AuditDecision.Interrupted, AuditRules.DeadlineExceeded, rows: 1800, bytes: 150_000, method: Extract);
+        await AddCall(AuditRequest.NewRequestId(), AuditDecision.Interrupted, AuditRules.Cancelled);
+        await AddCall(aborted, AuditDecision.Allowed, null, rows: 700, bytes: 60_000, method: Extract);
+        await AddCall(aborted, AuditDecision.Interrupted, AuditRules.AbortedAtShutdown, rows: 10, bytes: 900, method: Extract);
+
+        var report = await UsageReport.BuildAsync(_log, Grant, "2027-1");
+
+        Assert.Equal(
+        [
+            new UsageLine(Aggregate, "3273", Calls: 2, Refused: 0, Cells: 12, Extracts: 0, Rows: 0, Bytes: 300) { Interrupted = 1 },
+            new UsageLine(Extract, "3273", Calls: 2, Refused: 0, Cells: 0, Extracts: 0, Rows: 1810, Bytes: 150_900) { Interrupted = 2 },
+        ], report.Lines);
+        Assert.Equal(3, report.Total.Interrupted);
+        Assert.Empty(report.Refusals); // an interruption is not a refusal
+        Assert.Contains($"| {Extract} | 3273 | 2 | 0 | 0 | 0 | 1810 | 150900 | 2 |", report.ToMarkdown());
+    }
+
+    private Task AddCall(string requestId, AuditDecision decision, string? rule, long cells = 0, long rows = 0, long bytes = 0,
+        string method = Aggregate) =>
+        _log.AppendAsync(new AuditEntry
+        {
+            GrantId = Grant, Organisation = "Pemkot Bandung", Unit = "Dinas Sosial", Method = method, Request = "{}",
+            Scope = RegionCode.Parse("3273"), Decision = decision, Rule = rule, Cells = cells, Rows = rows, Bytes = bytes,
+            RequestId = requestId, StatusCode = rule is null ? 0 : rule == AuditRules.DeadlineExceeded ? 4 : rule == AuditRules.Cancelled ? 1 : 14,
+        });
 
     [Fact]
     public async Task An_empty_semester_says_so()

@@ -29,13 +29,16 @@ internal static class AuditChainVerifier
         long expected = 1;
         byte[] prev = AuditHash.Genesis.ToArray();
         string? hashAtAnchor = null;
+        int newestVersion = 1;
         await foreach (var row in source.ReadChainAsync(ct).ConfigureAwait(false))
         {
-            var problem = await CheckAsync(source, row, expected, prev, ct).ConfigureAwait(false);
+            var problem = VersionProblem(row, expected, newestVersion)
+                          ?? await CheckAsync(source, row, expected, prev, ct).ConfigureAwait(false);
             if (problem is not null)
                 return new AuditVerification { RecordsChecked = expected - 1, Head = Head(expected - 1, prev), Problem = problem };
             if (anchor is not null && row.Sequence == anchor.Sequence) hashAtAnchor = Convert.ToHexStringLower(row.Hash);
             prev = row.Hash;
+            newestVersion = Math.Max(newestVersion, row.HashVersion);
             expected++;
         }
         long last = expected - 1;
@@ -58,6 +61,23 @@ internal static class AuditChainVerifier
                 };
         }
         return new AuditVerification { RecordsChecked = last, Head = head };
+    }
+
+    /// <summary>
+    /// A record sealed with an unknown hash encoding, or with an older encoding than a record before it (the log never
+    /// goes back: a version-1 record after a version-2 one was forged or edited to escape the newer fields).
+    /// </summary>
+    private static AuditProblem? VersionProblem(AuditRow row, long expected, int newestVersion)
+    {
+        if (row.Sequence != expected) return null; // CheckAsync reports the gap
+        if (row.HashVersion is < 1 or > AuditHash.CurrentVersion)
+            return new(row.Sequence, AuditProblemKind.Altered,
+                $"record #{row.Sequence} claims hash encoding version {row.HashVersion}, which no version of the service writes");
+        if (row.HashVersion < newestVersion)
+            return new(row.Sequence, AuditProblemKind.Altered,
+                $"record #{row.Sequence} claims hash encoding version {row.HashVersion} after a record in version {newestVersion}: " +
+                "the log never writes an older encoding after a newer one");
+        return null;
     }
 
     private static AuditAnchor? Head(long seq, byte[] hash) => seq == 0 ? null : new(seq, Convert.ToHexStringLower(hash));

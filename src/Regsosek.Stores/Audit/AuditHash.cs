@@ -23,12 +23,23 @@ internal sealed record AuditRow
     public string? ExtractSha256 { get; init; }
     public long LatencyMicros { get; init; }
     public long StatusCode { get; init; }
+    public string? RequestSha256 { get; init; }
+    public string? RequestId { get; init; }
+    /// <summary>The hash encoding the record was sealed with: 1 (before audit schema 2) or 2.</summary>
+    public int HashVersion { get; init; } = AuditHash.CurrentVersion;
     public required byte[] PrevHash { get; init; }
     public required byte[] Hash { get; init; }
 }
 
 /// <summary>
-/// The hash of an audit record (encoding version 1):
+/// The hash of an audit record. Records written since audit schema version 2 use encoding version 2:
+/// <code>
+/// hash = SHA-256( F("regsosek-audit-v2") ‖ I(seq) ‖ I(time_us) ‖ F(grant_id) ‖ F(organisation) ‖ F(unit)
+///               ‖ F(method) ‖ F(request) ‖ F(scope) ‖ F(decision) ‖ F(rule) ‖ I(cells) ‖ I(rows) ‖ I(bytes)
+///               ‖ F(extract_sha256) ‖ I(latency_us) ‖ I(status_code) ‖ F(request_sha256) ‖ F(request_id) ‖ F(prev_hash) )
+/// </code>
+/// (decision is "allowed", "denied" or "interrupted"; request_sha256 is 64 lower-case hex digits). Records written
+/// before (hash_version 1) keep encoding version 1 and are verified with it:
 /// <code>
 /// hash = SHA-256( F("regsosek-audit-v1") ‖ I(seq) ‖ I(time_us) ‖ F(grant_id) ‖ F(organisation) ‖ F(unit)
 ///               ‖ F(method) ‖ F(request) ‖ F(scope) ‖ F(decision) ‖ F(rule) ‖ I(cells) ‖ I(rows) ‖ I(bytes)
@@ -42,8 +53,14 @@ internal sealed record AuditRow
 /// </summary>
 public static class AuditHash
 {
-    /// <summary>The domain tag that starts every hashed encoding (bumped if the encoding changes).</summary>
-    public const string Version = "regsosek-audit-v1";
+    /// <summary>The domain tag that starts the current encoding (bumped when the encoding changes).</summary>
+    public const string Version = "regsosek-audit-v2";
+
+    /// <summary>The domain tag of encoding version 1 (records written before audit schema version 2).</summary>
+    public const string Version1 = "regsosek-audit-v1";
+
+    /// <summary>The encoding version new records are sealed with.</summary>
+    public const int CurrentVersion = 2;
 
     /// <summary>The prev_hash of the first record: 32 zero bytes.</summary>
     public static ReadOnlySpan<byte> Genesis => new byte[32];
@@ -54,7 +71,13 @@ public static class AuditHash
     internal static byte[] Compute(AuditRow r, long sequence)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Text(h, Version);
+        Text(h, r.HashVersion switch
+        {
+            1 => Version1,
+            2 => Version,
+            // No genuine record has another version: a tag no writer uses, so the hash never matches (verify reports it).
+            var v => $"regsosek-audit-unknown-{v}",
+        });
         Int(h, sequence);
         Int(h, r.TimeMicros);
         Text(h, r.GrantId);
@@ -71,6 +94,11 @@ public static class AuditHash
         Text(h, r.ExtractSha256);
         Int(h, r.LatencyMicros);
         Int(h, r.StatusCode);
+        if (r.HashVersion >= 2)
+        {
+            Text(h, r.RequestSha256);
+            Text(h, r.RequestId);
+        }
         Bytes(h, r.PrevHash);
         return h.GetHashAndReset();
     }

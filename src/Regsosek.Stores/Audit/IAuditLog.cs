@@ -34,6 +34,8 @@ public sealed record AuditQuery
 {
     /// <summary>Only this grant's records.</summary>
     public string? GrantId { get; init; }
+    /// <summary>Only the records of this call (its request id).</summary>
+    public string? RequestId { get; init; }
     /// <summary>Records written at or after this time.</summary>
     public DateTimeOffset? From { get; init; }
     /// <summary>Records written before this time.</summary>

@@ -21,7 +21,7 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     private const int MaxAttempts = 8;
     private const string Columns =
         "seq, time, grant_id, organisation, unit, method, request, scope, decision, rule, cells, rows_returned, bytes, " +
-        "extract_sha256, latency_us, status_code, prev_hash, hash";
+        "extract_sha256, latency_us, status_code, request_sha256, request_id, hash_version, prev_hash, hash";
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -73,6 +73,7 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     /// </remarks>
     public async Task<AuditRecord> AppendAsync(AuditEntry entry, CancellationToken ct = default)
     {
+        entry = Prepare(entry);
         Validate(entry);
         await EnsureCreatedAsync().ConfigureAwait(false);
         var pending = new PendingAppend(entry);
@@ -164,7 +165,8 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
             var row = ToRow(entry, seq, Timestamps.ToUnixMicroseconds(time), prev);
             await using (var insert = Db.Command(c, $"""
                 INSERT INTO audit_log ({Columns})
-                VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status, @prev, @hash)
+                VALUES (@seq, @time, @grant, @org, @unit, @method, @request, @scope, @decision, @rule, @cells, @rows, @bytes, @sha, @latency, @status,
+                        @reqsha, @reqid, @hv, @prev, @hash)
                 """, tx))
             {
                 insert.With("@seq", row.Sequence).With("@time", _dialect.TimeValue(time))
@@ -173,6 +175,7 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
                     .With("@decision", row.Decision).With("@rule", row.Rule)
                     .With("@cells", row.Cells).With("@rows", row.Rows).With("@bytes", row.Bytes).With("@sha", row.ExtractSha256)
                     .With("@latency", row.LatencyMicros).With("@status", (int)row.StatusCode)
+                    .With("@reqsha", row.RequestSha256).With("@reqid", row.RequestId).With("@hv", row.HashVersion)
                     .With("@prev", row.PrevHash).With("@hash", row.Hash);
                 await insert.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
@@ -206,23 +209,47 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     /// <summary>Tests only: awaited by a writer before it takes the queue, so that a test can let appends pile up.</summary>
     internal Func<Task>? BeforeBatchForTests { get; set; }
 
-    /// <summary>The row an entry becomes, hash included.</summary>
+    /// <summary>The row an entry becomes (after <see cref="Prepare"/>), hash included.</summary>
     internal static AuditRow ToRow(AuditEntry e, long seq, long timeMicros, byte[] prev)
     {
+        e = Prepare(e);
         var row = new AuditRow
         {
             Sequence = seq, TimeMicros = timeMicros, GrantId = e.GrantId, Organisation = e.Organisation, Unit = e.Unit,
             Method = e.Method, Request = e.Request, Scope = e.Scope.Value, Decision = DecisionText(e.Decision), Rule = e.Rule,
             Cells = e.Cells, Rows = e.Rows, Bytes = e.Bytes, ExtractSha256 = e.ExtractSha256?.ToLowerInvariant(),
             LatencyMicros = Timestamps.ToMicroseconds(e.Latency), StatusCode = e.StatusCode,
+            RequestSha256 = e.RequestSha256?.ToLowerInvariant(), RequestId = e.RequestId, HashVersion = AuditHash.CurrentVersion,
             PrevHash = prev, Hash = [],
         };
         return row with { Hash = AuditHash.Compute(row) };
     }
 
+    /// <summary>
+    /// What the log stores of <paramref name="e"/>: the request clipped to <see cref="AuditRequest.MaxStoredBytes"/>
+    /// (hashed first when the caller gave no <see cref="AuditEntry.RequestSha256"/>), and a request id when it gave none.
+    /// </summary>
+    internal static AuditEntry Prepare(AuditEntry e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Request is null) return e; // Validate says what is missing
+        string request, sha;
+        if (e.RequestSha256 is null)
+        {
+            var r = AuditRequest.FromJson(e.Request);
+            (request, sha) = (r.Text, r.Sha256);
+        }
+        else
+        {
+            (request, sha) = (AuditRequest.Clip(e.Request), e.RequestSha256.ToLowerInvariant());
+        }
+        return e with { Request = request, RequestSha256 = sha, RequestId = e.RequestId ?? AuditRequest.NewRequestId() };
+    }
+
     private static AuditEntry Normalised(AuditEntry e) => e with
     {
         ExtractSha256 = e.ExtractSha256?.ToLowerInvariant(),
+        RequestSha256 = e.RequestSha256?.ToLowerInvariant(),
         Latency = Timestamps.FromMicroseconds(Timestamps.ToMicroseconds(e.Latency)),
     };
 
@@ -230,7 +257,16 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     {
         AuditDecision.Allowed => "allowed",
         AuditDecision.Denied => "denied",
-        _ => throw new ArgumentOutOfRangeException(nameof(d), d, "decision must be Allowed or Denied"),
+        AuditDecision.Interrupted => "interrupted",
+        _ => throw new ArgumentOutOfRangeException(nameof(d), d, "decision must be Allowed, Denied or Interrupted"),
+    };
+
+    private static AuditDecision? ParseDecision(string text) => text switch
+    {
+        "allowed" => AuditDecision.Allowed,
+        "denied" => AuditDecision.Denied,
+        "interrupted" => AuditDecision.Interrupted,
+        _ => null,
     };
 
     /// <summary>Rejects entries the chain cannot store faithfully; these are bugs in the caller, not storage failures.</summary>
@@ -239,10 +275,16 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
         ArgumentNullException.ThrowIfNull(e);
         if (string.IsNullOrWhiteSpace(e.Method)) throw new ArgumentException("the audit entry needs the method name", nameof(e));
         if (e.Request is null) throw new ArgumentException("the audit entry needs the normalised request (\"{}\" when empty)", nameof(e));
-        if (e.Decision is not (AuditDecision.Allowed or AuditDecision.Denied))
-            throw new ArgumentException($"decision {(int)e.Decision} is neither Allowed nor Denied", nameof(e));
+        if (e.Decision is not (AuditDecision.Allowed or AuditDecision.Denied or AuditDecision.Interrupted))
+            throw new ArgumentException($"decision {(int)e.Decision} is not Allowed, Denied or Interrupted", nameof(e));
         if (e.Decision == AuditDecision.Denied && string.IsNullOrWhiteSpace(e.Rule))
             throw new ArgumentException("a denied call must name the rule that denied it", nameof(e));
+        if (e.Decision == AuditDecision.Interrupted && string.IsNullOrWhiteSpace(e.Rule))
+            throw new ArgumentException($"an interrupted call must name why it stopped, e.g. {AuditRules.DeadlineExceeded}", nameof(e));
+        if (e.RequestSha256 is { } reqSha && (reqSha.Length != 64 || !reqSha.All(char.IsAsciiHexDigit)))
+            throw new ArgumentException($"request SHA-256 must be 64 hex digits, got '{reqSha}'", nameof(e));
+        if (e.RequestId is not null && !AuditRequest.IsValidRequestId(e.RequestId))
+            throw new ArgumentException("a request id is 1–64 characters of A–Z a–z 0–9 . _ : -", nameof(e));
         if (e.Cells < 0 || e.Rows < 0 || e.Bytes < 0 || e.Latency < TimeSpan.Zero)
             throw new ArgumentException("cells, rows, bytes and latency cannot be negative", nameof(e));
         if (e.ExtractSha256 is { } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigit)))
@@ -273,6 +315,7 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
         await using var cmd = Db.Command(c, "");
         var where = new List<string>();
         if (query.GrantId is { } g) { where.Add("grant_id = @grant"); cmd.With("@grant", g); }
+        if (query.RequestId is { } id) { where.Add("request_id = @reqid"); cmd.With("@reqid", id); }
         if (query.From is { } f) { where.Add("time >= @from"); cmd.With("@from", _dialect.TimeValue(Timestamps.Normalise(f))); }
         if (query.Until is { } u) { where.Add("time < @until"); cmd.With("@until", _dialect.TimeValue(Timestamps.Normalise(u))); }
         cmd.CommandText = $"SELECT {Columns} FROM audit_log" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "") + " ORDER BY seq";
@@ -357,13 +400,16 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
         ExtractSha256 = r.GetNullableString(13),
         LatencyMicros = r.GetInt64(14),
         StatusCode = r.GetInt64(15),
-        PrevHash = (byte[])r.GetValue(16),
-        Hash = (byte[])r.GetValue(17),
+        RequestSha256 = r.GetNullableString(16),
+        RequestId = r.GetNullableString(17),
+        HashVersion = r.GetInt32(18),
+        PrevHash = (byte[])r.GetValue(19),
+        Hash = (byte[])r.GetValue(20),
     };
 
     private static AuditRecord ToRecord(AuditRow row)
     {
-        if (!RegionCode.TryParse(row.Scope, out var scope, out _) || row.Decision is not ("allowed" or "denied"))
+        if (!RegionCode.TryParse(row.Scope, out var scope, out _) || ParseDecision(row.Decision) is not { } decision)
             throw new InvalidDataException($"audit record #{row.Sequence} is damaged (scope '{row.Scope}', decision '{row.Decision}'); run the audit verification");
         return new AuditRecord
         {
@@ -372,9 +418,10 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
             Entry = new AuditEntry
             {
                 GrantId = row.GrantId, Organisation = row.Organisation, Unit = row.Unit, Method = row.Method, Request = row.Request,
-                Scope = scope, Decision = row.Decision == "allowed" ? AuditDecision.Allowed : AuditDecision.Denied, Rule = row.Rule,
+                Scope = scope, Decision = decision, Rule = row.Rule,
                 Cells = row.Cells, Rows = row.Rows, Bytes = row.Bytes, ExtractSha256 = row.ExtractSha256,
                 Latency = Timestamps.FromMicroseconds(row.LatencyMicros), StatusCode = (int)row.StatusCode,
+                RequestSha256 = row.RequestSha256, RequestId = row.RequestId,
             },
             PrevHash = Convert.ToHexStringLower(row.PrevHash),
             Hash = Convert.ToHexStringLower(row.Hash),

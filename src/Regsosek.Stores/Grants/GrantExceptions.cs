@@ -5,6 +5,12 @@ public sealed class InvalidGrantRequestException : Exception
 {
     /// <summary>Creates the exception with a user-facing message.</summary>
     public InvalidGrantRequestException(string message) : base(message) { }
+
+    /// <summary>Creates the exception with a user-facing message naming the request field at fault.</summary>
+    public InvalidGrantRequestException(string field, string message) : base(message) => Field = field;
+
+    /// <summary>The request field at fault, in the API's spelling (e.g. "region"); null when not one field.</summary>
+    public string? Field { get; }
 }
 
 /// <summary>No grant has the given id (NOT_FOUND).</summary>

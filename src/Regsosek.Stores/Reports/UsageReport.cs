@@ -13,7 +13,14 @@ namespace Regsosek.Stores.Reports;
 /// <param name="Extracts">Extract files delivered (allowed calls with an extract SHA-256).</param>
 /// <param name="Rows">Records returned by allowed calls.</param>
 /// <param name="Bytes">Response bytes of allowed calls.</param>
-public sealed record UsageLine(string Method, string Region, long Calls, long Refused, long Cells, long Extracts, long Rows, long Bytes);
+public sealed record UsageLine(string Method, string Region, long Calls, long Refused, long Cells, long Extracts, long Rows, long Bytes)
+{
+    /// <summary>
+    /// Calls cut off by their deadline, cancelled or aborted at shutdown (<see cref="AuditDecision.Interrupted"/>);
+    /// their cells, rows and bytes are what was actually sent.
+    /// </summary>
+    public long Interrupted { get; init; }
+}
 
 /// <summary>Refused calls by the rule that refused them.</summary>
 public sealed record RefusalLine(string Rule, string Method, long Count);
@@ -61,6 +68,9 @@ public sealed class UsageReport
     public static UsageReport Build(IEnumerable<AuditRecord> records, string grantId, Semester semester)
     {
         var lines = new Dictionary<(string, string), long[]>();
+        // The allowed (committed) record of each call, by request id: an interruption of the same call replaces its
+        // promised cells, rows and bytes by what was actually sent, and is not counted as a second call.
+        var committed = new Dictionary<string, ((string, string) Key, AuditEntry Entry)>(StringComparer.Ordinal);
         var refusals = new Dictionary<(string, string), long>();
         string? org = null, unit = null;
         long? first = null, last = null;
@@ -73,8 +83,22 @@ public sealed class UsageReport
             first ??= r.Sequence;
             last = r.Sequence;
             var key = (e.Method, e.Scope.ToString());
-            if (!lines.TryGetValue(key, out var sums)) lines[key] = sums = new long[6];
+            if (e.Decision == AuditDecision.Interrupted && e.RequestId is { } rid && committed.Remove(rid, out var earlier))
+            {
+                var was = lines[earlier.Key];
+                was[2] -= earlier.Entry.Cells;
+                was[4] -= earlier.Entry.Rows;
+                was[5] -= earlier.Entry.Bytes;
+                was[2] += e.Cells;
+                was[4] += e.Rows;
+                was[5] += e.Bytes;
+                was[6]++;
+                continue;
+            }
+            if (!lines.TryGetValue(key, out var sums)) lines[key] = sums = new long[7];
             sums[0]++;
+            if (e.Decision == AuditDecision.Allowed && e.RequestId is { } id) committed[id] = (key, e);
+            if (e.Decision == AuditDecision.Interrupted) sums[6]++;
             if (e.Decision == AuditDecision.Denied)
             {
                 sums[1]++;
@@ -89,7 +113,10 @@ public sealed class UsageReport
         }
         var usage = lines
             .OrderBy(kv => kv.Key.Item1, StringComparer.Ordinal).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal)
-            .Select(kv => new UsageLine(kv.Key.Item1, kv.Key.Item2, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4], kv.Value[5]))
+            .Select(kv => new UsageLine(kv.Key.Item1, kv.Key.Item2, kv.Value[0], kv.Value[1], kv.Value[2], kv.Value[3], kv.Value[4], kv.Value[5])
+            {
+                Interrupted = kv.Value[6],
+            })
             .ToList();
         return new UsageReport(grantId, semester)
         {
@@ -100,7 +127,7 @@ public sealed class UsageReport
                 .OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1, StringComparer.Ordinal).ThenBy(kv => kv.Key.Item2, StringComparer.Ordinal)
                 .Select(kv => new RefusalLine(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToList(),
             Total = new UsageLine("total", "", usage.Sum(l => l.Calls), usage.Sum(l => l.Refused), usage.Sum(l => l.Cells),
-                usage.Sum(l => l.Extracts), usage.Sum(l => l.Rows), usage.Sum(l => l.Bytes)),
+                usage.Sum(l => l.Extracts), usage.Sum(l => l.Rows), usage.Sum(l => l.Bytes)) { Interrupted = usage.Sum(l => l.Interrupted) },
             Records = first is { } f ? (f, last!.Value) : null,
         };
     }
@@ -118,8 +145,8 @@ public sealed class UsageReport
             ? string.Create(inv, $"- Source: the service's audit trail, records #{rec.First} to #{rec.Last}\n\n")
             : "- Source: the service's audit trail; no calls by this grant in this semester\n\n");
         sb.Append("## Calls by method and region\n\n");
-        sb.Append("| Method | Region | Calls | Refused | Cells | Extracts | Rows | Bytes |\n");
-        sb.Append("|---|---|--:|--:|--:|--:|--:|--:|\n");
+        sb.Append("| Method | Region | Calls | Refused | Cells | Extracts | Rows | Bytes | Interrupted |\n");
+        sb.Append("|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
         foreach (var l in Lines) Row(sb, Md(l.Method), Md(l.Region), l);
         Row(sb, "**Total**", "", Total);
         sb.Append("\n## Refusals by rule\n\n");
@@ -135,7 +162,7 @@ public sealed class UsageReport
         return sb.ToString();
 
         static void Row(StringBuilder sb, string method, string region, UsageLine l) =>
-            sb.Append(CultureInfo.InvariantCulture, $"| {method} | {region} | {l.Calls} | {l.Refused} | {l.Cells} | {l.Extracts} | {l.Rows} | {l.Bytes} |\n");
+            sb.Append(CultureInfo.InvariantCulture, $"| {method} | {region} | {l.Calls} | {l.Refused} | {l.Cells} | {l.Extracts} | {l.Rows} | {l.Bytes} | {l.Interrupted} |\n");
     }
 
     /// <summary>
@@ -144,7 +171,7 @@ public sealed class UsageReport
     /// </summary>
     public string ToCsv()
     {
-        var sb = new StringBuilder("grant_id,semester,kind,method,region,rule,calls,refused,cells,extracts,rows,bytes\r\n");
+        var sb = new StringBuilder("grant_id,semester,kind,method,region,rule,calls,refused,cells,extracts,rows,bytes,interrupted\r\n");
         foreach (var l in Lines) Line(sb, "usage", l.Method, l.Region, "", l);
         Line(sb, "total", "", "", "", Total);
         foreach (var r in Refusals) Line(sb, "refusal", r.Method, "", r.Rule, new UsageLine(r.Method, "", r.Count, r.Count, 0, 0, 0, 0));
@@ -152,7 +179,7 @@ public sealed class UsageReport
 
         void Line(StringBuilder sb, string kind, string method, string region, string rule, UsageLine l) =>
             sb.Append(string.Join(',', Csv(GrantId), Csv(Semester.ToString()), kind, Csv(method), Csv(region), Csv(rule),
-                Num(l.Calls), Num(l.Refused), Num(l.Cells), Num(l.Extracts), Num(l.Rows), Num(l.Bytes))).Append("\r\n");
+                Num(l.Calls), Num(l.Refused), Num(l.Cells), Num(l.Extracts), Num(l.Rows), Num(l.Bytes), Num(l.Interrupted))).Append("\r\n");
     }
 
     private static string Num(long v) => v.ToString(CultureInfo.InvariantCulture);

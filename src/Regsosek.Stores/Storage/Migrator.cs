@@ -11,9 +11,10 @@ namespace Regsosek.Stores.Storage;
 /// </summary>
 internal static class Migrator
 {
-    public static async Task MigrateAsync(SqlDialect dialect, string component, TimeProvider time, CancellationToken ct)
+    // targetVersion: stop at this version (tests build old schemas with it); null for the newest.
+    public static async Task MigrateAsync(SqlDialect dialect, string component, TimeProvider time, CancellationToken ct, int? targetVersion = null)
     {
-        var migrations = dialect.Migrations(component);
+        var migrations = dialect.Migrations(component).Where(m => targetVersion is null || m.Version <= targetVersion).ToList();
         await using var connection = await dialect.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(dialect.MigrationIsolation, ct).ConfigureAwait(false);
         await dialect.LockMigrationsAsync(connection, tx, component, ct).ConfigureAwait(false);

@@ -130,6 +130,18 @@ internal sealed class PostgresDialect : SqlDialect
               FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
             CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
               FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+            """),
+            // Adding columns with a constant default rewrites no row and fires no trigger; old rows read hash_version 1.
+            new(2, "request SHA-256, request id, hash version; decision 'interrupted'", """
+            ALTER TABLE audit_log
+              ADD COLUMN request_sha256 text CHECK (request_sha256 IS NULL OR length(request_sha256) = 64),
+              ADD COLUMN request_id     text CHECK (request_id IS NULL OR length(request_id) BETWEEN 1 AND 64),
+              ADD COLUMN hash_version   integer NOT NULL DEFAULT 1 CHECK (hash_version IN (1, 2));
+            ALTER TABLE audit_log DROP CONSTRAINT audit_log_decision_check;
+            ALTER TABLE audit_log ADD CONSTRAINT audit_log_decision_check CHECK (decision IN ('allowed', 'denied', 'interrupted'));
+            ALTER TABLE audit_log ADD CONSTRAINT audit_log_v2_fields
+              CHECK (hash_version = 1 OR (request_sha256 IS NOT NULL AND request_id IS NOT NULL));
+            CREATE INDEX audit_log_request_id ON audit_log (request_id);
             """)],
         _ => throw new ArgumentOutOfRangeException(nameof(component), component, "unknown store component"),
     };

@@ -19,6 +19,11 @@ public sealed record SqliteStoreOptions
 /// </summary>
 internal sealed class SqliteDialect : SqlDialect
 {
+    /// <summary>The columns of audit schema version 1, copied when version 2 rebuilds the table.</summary>
+    private const string AuditV1Columns =
+        "seq, time, grant_id, organisation, unit, method, request, scope, decision, rule, cells, rows_returned, bytes, " +
+        "extract_sha256, latency_us, status_code, prev_hash, hash";
+
     private readonly string _connectionString;
     private readonly string _path;
     private readonly int _busyMs;
@@ -158,6 +163,43 @@ internal sealed class SqliteDialect : SqlDialect
               hash           BLOB    NOT NULL UNIQUE CHECK (length(hash) = 32)
             );
             CREATE INDEX audit_log_grant_time ON audit_log (grant_id, time);
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+              BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+              BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END;
+            """),
+            // SQLite cannot change a CHECK constraint in place: the table is rebuilt with its rows copied unchanged
+            // (DROP TABLE fires no triggers), inside the migration's transaction. Old rows keep hash_version 1.
+            new(2, "request SHA-256, request id, hash version; decision 'interrupted'", $"""
+            CREATE TABLE audit_log_new (
+              seq            INTEGER PRIMARY KEY CHECK (seq >= 1),
+              time           INTEGER NOT NULL,
+              grant_id       TEXT,
+              organisation   TEXT,
+              unit           TEXT,
+              method         TEXT    NOT NULL,
+              request        TEXT    NOT NULL,
+              scope          TEXT    NOT NULL,
+              decision       TEXT    NOT NULL CHECK (decision IN ('allowed', 'denied', 'interrupted')),
+              rule           TEXT,
+              cells          INTEGER NOT NULL,
+              rows_returned  INTEGER NOT NULL,
+              bytes          INTEGER NOT NULL,
+              extract_sha256 TEXT,
+              latency_us     INTEGER NOT NULL,
+              status_code    INTEGER NOT NULL,
+              request_sha256 TEXT    CHECK (request_sha256 IS NULL OR length(request_sha256) = 64),
+              request_id     TEXT    CHECK (request_id IS NULL OR length(request_id) BETWEEN 1 AND 64),
+              hash_version   INTEGER NOT NULL DEFAULT 1 CHECK (hash_version IN (1, 2)),
+              prev_hash      BLOB    NOT NULL CHECK (length(prev_hash) = 32),
+              hash           BLOB    NOT NULL UNIQUE CHECK (length(hash) = 32),
+              CHECK (hash_version = 1 OR (request_sha256 IS NOT NULL AND request_id IS NOT NULL))
+            );
+            INSERT INTO audit_log_new ({AuditV1Columns}, hash_version) SELECT {AuditV1Columns}, 1 FROM audit_log ORDER BY seq;
+            DROP TABLE audit_log;
+            ALTER TABLE audit_log_new RENAME TO audit_log;
+            CREATE INDEX audit_log_grant_time ON audit_log (grant_id, time);
+            CREATE INDEX audit_log_request_id ON audit_log (request_id);
             CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END;
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log

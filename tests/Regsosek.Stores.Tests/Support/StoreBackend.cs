@@ -14,6 +14,8 @@ internal abstract class StoreBackend : IAsyncDisposable
     public virtual Task InitialiseAsync() => Task.CompletedTask;
     public abstract IGrantStore CreateGrantStore(TimeProvider time);
     public abstract SqlAuditLog CreateAuditLog(TimeProvider time, TimeSpan? timeout = null);
+    /// <summary>The dialect of this database, for running migrations directly (e.g. only up to an old version).</summary>
+    internal abstract SqlDialect CreateDialect();
     /// <summary>An audit log whose store cannot be reached at all.</summary>
     public abstract IAuditLog CreateUnreachableAuditLog();
     /// <summary>Runs SQL directly against the database, as someone tampering with it would.</summary>
@@ -40,6 +42,8 @@ internal sealed class SqliteBackend : StoreBackend
 
     public override SqlAuditLog CreateAuditLog(TimeProvider time, TimeSpan? timeout = null) =>
         new SqliteAuditLog(new SqliteStoreOptions { Path = Path, BusyTimeout = timeout ?? TimeSpan.FromSeconds(5) }, time);
+
+    internal override SqlDialect CreateDialect() => new SqliteDialect(new SqliteStoreOptions { Path = Path });
 
     public override IAuditLog CreateUnreachableAuditLog()
     {
@@ -134,6 +138,8 @@ internal sealed class PostgresBackend : StoreBackend
 
     public override SqlAuditLog CreateAuditLog(TimeProvider time, TimeSpan? timeout = null) =>
         new PostgresAuditLog(new PostgresStoreOptions { ConnectionString = _connectionString, CommandTimeout = timeout ?? TimeSpan.FromSeconds(5) }, time);
+
+    internal override SqlDialect CreateDialect() => new PostgresDialect(new PostgresStoreOptions { ConnectionString = _connectionString });
 
     public override IAuditLog CreateUnreachableAuditLog()
     {
