@@ -19,10 +19,14 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gen"))
 
-import grpc  # noqa: E402
-import pandas as pd  # noqa: E402
-from google.rpc import error_details_pb2, status_pb2  # noqa: E402
-from regsosek.v1 import aggregate_pb2, aggregate_pb2_grpc  # noqa: E402
+try:
+    import grpc
+    import pandas as pd
+    from google.rpc import error_details_pb2, status_pb2
+    from regsosek.v1 import aggregate_pb2, aggregate_pb2_grpc
+except ImportError as missing:
+    sys.exit(f"desil.py: {missing}: run clients/python/build.sh first, with Debian's python3 "
+             "(/usr/bin/python3) and its packages python3-grpcio python3-protobuf python3-pandas")
 
 STATUS = {
     aggregate_pb2.CELL_STATUS_SHOWN: "shown",
