@@ -2,7 +2,7 @@
 # Generates the Python stubs of regsosek.v1 into clients/python/gen/ (gitignored) with Debian's
 # protoc (protobuf-compiler) and grpc_python_plugin (protobuf-compiler-grpc).
 #
-# Not python3-grpc-tools: Debian's (1.14) bundles protoc 3.6, which rejects the proto3
+# Not python3-grpc-tools: Debian's (1.14.1) bundles protoc 3.5.1, which rejects the proto3
 # `optional` fields our protos rely on (absent value = withheld cell, absent key = margin).
 #
 # google/protobuf/*.proto come with protoc. google/api and google/rpc protos (imported by the
