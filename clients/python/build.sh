@@ -5,10 +5,10 @@
 # Not python3-grpc-tools: Debian's (1.14.1) bundles protoc 3.5.1, which rejects the proto3
 # `optional` fields our protos rely on (absent value = withheld cell, absent key = margin).
 #
-# google/protobuf/*.proto come with protoc. google/api and google/rpc protos (imported by the
-# regsosek protos, and google.rpc.Status/ErrorInfo for error details) come from proto/ when the
-# repository still holds them, else from the NuGet package Google.Api.CommonProtos that the
-# solution restores (override with GOOGLEAPIS_PROTOS=<dir holding google/api and google/rpc>).
+# google/protobuf/*.proto come with protoc (libprotobuf-dev). The google/api and google/rpc
+# protos (imported by the regsosek protos; google.rpc.Status and ErrorInfo decode error details)
+# come from proto/ while the repository holds them, else from the NuGet package
+# Google.Api.CommonProtos that the solution restores (GOOGLEAPIS_PROTOS=<dir> overrides).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
