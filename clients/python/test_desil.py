@@ -82,7 +82,7 @@ class DesilExampleTest(unittest.TestCase):
     def tearDownClass(cls):
         server = getattr(cls, "server", None)
         if server is not None and server.poll() is None:
-            server.send_signal(signal.SIGINT)
+            server.send_signal(signal.SIGTERM)  # not SIGINT: ignored when started in the background
             try:
                 server.wait(30)
             except subprocess.TimeoutExpired:
