@@ -32,6 +32,9 @@ public class TableSizeAndCancellationTests
         Assert.Null(control.CheckTableSize(50, 2));
         Assert.NotNull(control.CheckTableSize(51, 2));
         Assert.NotNull(control.CheckTableSize(long.MaxValue / 2, 3));     // no overflow into "small"
+        IDisclosureControl viaInterface = control;                        // the pipeline holds the interface
+        Assert.Equal(message, viaInterface.CheckTableSize(table.Rows.Count, 1));
+        Assert.NotNull(viaInterface.CheckPercentile(0.01, 1000, Tier.Public));
     }
 
     [Fact]
