@@ -141,6 +141,37 @@ public class MagnitudePerturbationTests(ITestOutputHelper output)
         Assert.True(farOff > 0.75 * trials, $"the attacker came within 10 % of the dominant farm in {trials - farOff} of {trials} trials");
     }
 
+    /// <summary>Property (FsCheck over random region tables of farms, tiers 1 and 2): for every sum withheld in table A
+    /// (dominance, group size or secondary), "total(A) − total(B)" with B the same request filtered to exclude that
+    /// region never equals the withheld sum, nor does the mean-based difference.</summary>
+    [Fact]
+    public void No_withheld_sum_equals_total_minus_the_total_without_it() =>
+        PropertyRunner.ForAll(
+            (from seed in Gen.Choose(0, int.MaxValue)
+             from regions in Gen.Choose(2, 6)
+             from tier in Gen.Elements(Tier.Public, Tier.Disaggregated)
+             select (seed, regions, tier)).ToArbitrary(),
+            c =>
+            {
+                var rng = new Random(c.seed);
+                var farms = new List<Farm>();
+                for (int i = rng.Next(30, 300); i > 0; i--)
+                    farms.Add(new Farm(rng.Next(1, c.regions + 1), rng.NextDouble() < 0.05 ? rng.Next(100, 3000) : rng.Next(0, 20), rng.Next(4096)));
+                var a = Control.Apply(ByRegion(farms, c.regions), c.tier);
+                if (a.Rows[0].Values[0].Value is not { } totalA) return;
+                foreach (var row in a.Rows.Skip(1).Where(r => r.Values[0].Status == CellStatus.Suppressed))
+                {
+                    long x = row.Keys[0]!.Value;
+                    var others = farms.Where(f => f.Region != x).ToList();
+                    var b = Control.Apply(ByRegion(others, c.regions), c.tier);
+                    if (b.Rows[0].Values[0].Value is not { } totalB) continue;
+                    double exactX = farms.Where(f => f.Region == x).Sum(f => f.Value);
+                    Assert.NotEqual(exactX, totalA - totalB);
+                    if (a.Rows[0].Values[1].Value is { } meanA && b.Rows[0].Values[1].Value is { } meanB)
+                        Assert.NotEqual(exactX, meanA * farms.Count - meanB * others.Count);
+                }
+            }, maxTest: 300);
+
     /// <summary>
     /// Percentile differencing: the median of an odd group A and of A plus one record r between the two middle values
     /// gives r = 2·median(A ∪ {r}) − median(A) exactly. With the released (perturbed) medians the attacker's r is never

@@ -2,8 +2,10 @@ namespace Regsosek.Core.Policy;
 
 /// <summary>
 /// The access policy of DESIGN.md as pure functions: tier × region level × administrative scope, plus each
-/// indicator's own minimum tier and lowest region level. Checks run in a fixed order (grant validity, scope,
-/// breakdown shape, tier-1 limits, indicator limits) and the first failing rule is reported.
+/// indicator's own minimum tier and lowest region level, and (issue 11) each dimension's and numeric's minimum tier.
+/// Checks run in a fixed order (grant validity, scope, breakdown shape, tier-1 limits, dimension and variable tiers,
+/// indicator limits) and the first failing rule is reported. An allowed aggregate carries the tier whose disclosure
+/// rules apply (<see cref="Allowed.DisclosureTier"/>).
 /// </summary>
 public static class AccessPolicy
 {
