@@ -151,6 +151,25 @@ public sealed class IndicatorCatalogue
         return list;
     }
 
+    /// <summary>
+    /// The category domain of each dimension of <paramref name="shape"/>, in its order, for
+    /// <c>TableCompletion.Complete</c> (issue 11, class 3): a catalogue dimension's value codes, and for "region" the
+    /// codes the caller gives (<paramref name="regionCodes"/>: every region at the breakdown level inside the effective
+    /// region). The not-applicable code −1 is not added: rows the engine returns with it are kept by the completion.
+    /// </summary>
+    /// <exception cref="ArgumentException">A dimension of the shape is not in the catalogue.</exception>
+    public IReadOnlyList<IReadOnlyList<long>> CategoryDomains(Regsosek.Core.Aggregates.TableShape shape, IReadOnlyList<long> regionCodes)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var domains = new List<IReadOnlyList<long>>(shape.Dimensions.Count);
+        foreach (var id in shape.Dimensions)
+        {
+            if (!_dimensions.TryGetValue(id, out var d)) throw new ArgumentException($"unknown dimension '{Shorten(id)}'", nameof(shape));
+            domains.Add(d.IsRegion ? regionCodes : d.Values.Select(v => v.Code).ToList());
+        }
+        return domains;
+    }
+
     /// <summary>What the access policy needs to know about the numeric a measure summarises (issue 11, class 1);
     /// null for counts and percentages.</summary>
     public static VariableAccess? VariableAccessOf(Measure measure) =>

@@ -80,4 +80,15 @@ public class DimensionTierPolicyTests
         }));
         Assert.True(allowed > 50, "some tier-1 requests must be answered, or the property shows nothing");
     }
+
+    [Fact]
+    public void Category_domains_come_from_the_catalogue_and_region_codes_from_the_caller()
+    {
+        var shape = new Regsosek.Core.Aggregates.TableShape(["region", "sex", "desil"], []);
+        var domains = Catalogue.CategoryDomains(shape, [3201, 3202]);
+        Assert.Equal([3201L, 3202L], domains[0]);
+        Assert.Equal(Catalogue.Dimensions.Single(d => d.Id == "sex").Values.Select(v => v.Code), domains[1]);
+        Assert.Equal(Enumerable.Range(1, 10).Select(i => (long)i), domains[2]);
+        Assert.Throws<ArgumentException>(() => Catalogue.CategoryDomains(new Regsosek.Core.Aggregates.TableShape(["nosuch"], []), []));
+    }
 }
