@@ -61,6 +61,7 @@ internal static partial class CatalogueLoader
         }
 
         var dimensions = ReadDimensions(dimensionsYaml, dictionary, conditionReader);
+        CheckDimensionTiers(dimensions, indicators, numerics);
         return new IndicatorCatalogue(indicators, numerics.Values.ToList(), dimensions, universes);
     }
 
@@ -252,7 +253,7 @@ internal static partial class CatalogueLoader
             var map = Yaml.Map(node, $"{DimensionsFile}: dimensions", "a dimension");
             var id = ReadId(map, $"{DimensionsFile}: dimension");
             var entry = $"{DimensionsFile}: dimension '{id}'";
-            Yaml.RequireOnlyKeys(map, entry, "id", "name_id", "name_en", "units", "region", "column", "bands", "cases", "values");
+            Yaml.RequireOnlyKeys(map, entry, "id", "name_id", "name_en", "units", "region", "column", "bands", "cases", "values", "min_tier", "tier_reason");
             if (!seen.Add(id)) throw new CatalogueException(entry, "duplicate id");
             var units = ScalarList(Yaml.Get(map, "units"), entry, "'units'").Select(u =>
                 UnitExtensions.TryParse(u, out var unit) ? unit : throw new CatalogueException(entry, $"unknown unit '{u}'; use persons or families")).Distinct().ToList();
@@ -296,6 +297,8 @@ internal static partial class CatalogueLoader
                 Units = units,
                 Expression = expression,
                 Values = values,
+                MinTier = ReadDimensionTier(map, entry, id),
+                TierReason = Yaml.OptString(map, "tier_reason", entry),
             });
         }
         if (!seen.Contains(Dimension.RegionId))
@@ -390,6 +393,96 @@ internal static partial class CatalogueLoader
         }
         if (cases.Count == 0) throw new CatalogueException(entry, "'cases' is empty");
         return (new CaseDimension(cases), values);
+    }
+
+    /// <summary>A dimension's min_tier: required (issue 11, class 1), 1–4; the region dimension is 1 (its limits are
+    /// the region-level rules of the policy).</summary>
+    private static Tier ReadDimensionTier(YamlMappingNode map, string entry, string id)
+    {
+        var text = Yaml.OptString(map, "min_tier", entry)
+            ?? throw new CatalogueException(entry, "'min_tier' is missing: every dimension names the lowest tier that may group by or filter on it " +
+                "(the tier of the indicators of its topic, or lower with a 'tier_reason')");
+        if (!int.TryParse(text, out var t) || !TierExtensions.IsDefined(t))
+            throw new CatalogueException(entry, $"min_tier must be 1, 2, 3 or 4, not '{text}'");
+        if (id == Dimension.RegionId && t != 1)
+            throw new CatalogueException(entry, "the region dimension's min_tier is 1: the tier limits of regions are the region-level rules");
+        return (Tier)t;
+    }
+
+    /// <summary>
+    /// Issue 11, class 1: a dimension follows the tier of the indicators of its topic. Its topic's indicators are those
+    /// (and the numerics) whose numerator reads any variable the dimension reads (a denominator names a population,
+    /// not a topic); a dimension below the highest of their tiers needs a
+    /// 'tier_reason' saying why (a count grouped by it would otherwise rebuild that indicator), and a 'tier_reason' on a
+    /// dimension that is not below them is stale and refused.
+    /// </summary>
+    private static void CheckDimensionTiers(IReadOnlyList<Dimension> dimensions, IReadOnlyList<Indicator> indicators,
+        Dictionary<string, NumericVariable> numerics)
+    {
+        var readers = new List<(string What, Tier Tier, HashSet<string> Columns)>();
+        foreach (var i in indicators)
+        {
+            var cols = new HashSet<string>(StringComparer.Ordinal);
+            // The topic is what the indicator measures: its numerator (counts: its condition; statistics: the numeric
+            // and its condition). A denominator only names the population (age 0-4 for stunting), not the topic.
+            AddColumns(i.Numerator, cols, numerics);
+            if (i.Of is { } of) AddNumeric(of, cols, numerics);
+            readers.Add(($"indicator '{i.Id}'", i.Visibility.MinTier, cols));
+        }
+        foreach (var n in numerics.Values)
+        {
+            var cols = new HashSet<string>(StringComparer.Ordinal);
+            AddNumeric(n, cols, numerics);
+            readers.Add(($"numeric '{n.Id}'", n.Visibility.MinTier, cols));
+        }
+        foreach (var dim in dimensions)
+        {
+            if (dim.IsRegion) continue;
+            var entry = $"{DimensionsFile}: dimension '{dim.Id}'";
+            var cols = DimensionColumns(dim, numerics);
+            var highest = readers.Where(r => r.Columns.Overlaps(cols)).OrderByDescending(r => r.Tier).FirstOrDefault();
+            bool below = highest.What is not null && dim.MinTier < highest.Tier;
+            if (below && string.IsNullOrWhiteSpace(dim.TierReason))
+                throw new CatalogueException(entry,
+                    $"min_tier {(int)dim.MinTier} is below tier {(int)highest.Tier} of {highest.What}, which reads the same variables " +
+                    $"({string.Join(", ", cols.Intersect(highest.Columns).Order(StringComparer.Ordinal))}): a count grouped by this dimension " +
+                    $"would rebuild it. Raise min_tier to {(int)highest.Tier}, or say why not in 'tier_reason'");
+            if (!below && dim.TierReason is not null)
+                throw new CatalogueException(entry, "'tier_reason' explains a min_tier below the tier of its topic's indicators, and this one is not below: remove it");
+        }
+    }
+
+    /// <summary>The dictionary columns a dimension's key is computed from.</summary>
+    public static HashSet<string> DimensionColumns(Dimension dimension, IReadOnlyDictionary<string, NumericVariable> numerics)
+    {
+        var cols = new HashSet<string>(StringComparer.Ordinal);
+        switch (dimension.Expression)
+        {
+            case ColumnDimension c: cols.Add(c.Column); break;
+            case CaseDimension cases: foreach (var (_, when) in cases.Cases) AddColumns(when, cols, numerics); break;
+        }
+        return cols;
+    }
+
+    private static void AddNumeric(NumericVariable n, HashSet<string> cols, IReadOnlyDictionary<string, NumericVariable> numerics)
+    {
+        foreach (var c in n.Expression.Columns) cols.Add(c);
+        AddColumns(n.Where, cols, numerics);
+    }
+
+    private static void AddColumns(Condition condition, HashSet<string> cols, IReadOnlyDictionary<string, NumericVariable> numerics)
+    {
+        switch (condition)
+        {
+            case TestCondition { Operand: VariableOperand v }: cols.Add(v.Column); break;
+            case TestCondition { Operand: NumericOperand n }:
+                if (numerics.TryGetValue(n.NumericId, out var numeric)) AddNumeric(numeric, cols, numerics);
+                break;
+            case FlagCondition f: cols.Add(f.Column); break;
+            case AllCondition a: foreach (var p in a.Parts) AddColumns(p, cols, numerics); break;
+            case AnyCondition a: foreach (var p in a.Parts) AddColumns(p, cols, numerics); break;
+            case NotCondition n: AddColumns(n.Inner, cols, numerics); break;
+        }
     }
 
     private static string ReadId(YamlMappingNode map, string what)

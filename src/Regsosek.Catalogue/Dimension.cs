@@ -1,3 +1,5 @@
+using Regsosek.Core;
+
 namespace Regsosek.Catalogue;
 
 /// <summary>One value of a dimension, with its labels.</summary>
@@ -47,6 +49,12 @@ public sealed record Dimension
     public required DimensionExpression Expression { get; init; }
     /// <summary>The values with labels (empty for the region dimension, whose values are region codes).</summary>
     public required IReadOnlyList<DimensionValue> Values { get; init; }
+    /// <summary>The lowest tier that may group by or filter on this dimension (dimensions.yaml <c>min_tier</c>,
+    /// issue 11 class 1): a count broken down by a dimension reproduces the indicators of its topic, so it follows
+    /// their tier unless <see cref="TierReason"/> says why not.</summary>
+    public required Tier MinTier { get; init; }
+    /// <summary>Why <see cref="MinTier"/> is below the tier of an indicator reading the same variables (null when it is not).</summary>
+    public string? TierReason { get; init; }
 
     /// <summary>True for the region dimension.</summary>
     public bool IsRegion => Expression is RegionDimension;

@@ -132,5 +132,48 @@ public sealed class IndicatorCatalogue
     public static IndicatorAccess AccessOf(Measure measure) =>
         new(measure.Id, measure.Visibility.Open, measure.Visibility.MinTier, measure.Visibility.LowestLevel);
 
+    /// <summary>
+    /// What the access policy needs to know about the dimensions of <paramref name="request"/> (issue 11, class 1):
+    /// every group-by dimension (DesilDistribution's desil included, as <see cref="AggregateRequest.DesilDistribution"/>
+    /// puts it first in GroupBy) and every filter dimension, with its minimum tier. Unknown ids are left out (the
+    /// planner reports them as invalid); the region dimension is left out (the region rules govern it).
+    /// </summary>
+    public IReadOnlyList<DimensionAccess> DimensionAccessOf(AggregateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var list = new List<DimensionAccess>();
+        foreach (var id in request.GroupBy ?? [])
+            if (id is not null && _dimensions.TryGetValue(id, out var d) && !d.IsRegion)
+                list.Add(new DimensionAccess(d.Id, d.MinTier, DimensionUse.GroupBy));
+        foreach (var filter in request.Filters ?? [])
+            if (filter?.Dimension is { } id && _dimensions.TryGetValue(id, out var d) && !d.IsRegion)
+                list.Add(new DimensionAccess(d.Id, d.MinTier, DimensionUse.Filter));
+        return list;
+    }
+
+    /// <summary>
+    /// The category domain of each dimension of <paramref name="shape"/>, in its order, for
+    /// <c>TableCompletion.Complete</c> (issue 11, class 3): a catalogue dimension's value codes, and for "region" the
+    /// codes the caller gives (<paramref name="regionCodes"/>: every region at the breakdown level inside the effective
+    /// region). The not-applicable code −1 is not added: rows the engine returns with it are kept by the completion.
+    /// </summary>
+    /// <exception cref="ArgumentException">A dimension of the shape is not in the catalogue.</exception>
+    public IReadOnlyList<IReadOnlyList<long>> CategoryDomains(Regsosek.Core.Aggregates.TableShape shape, IReadOnlyList<long> regionCodes)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        var domains = new List<IReadOnlyList<long>>(shape.Dimensions.Count);
+        foreach (var id in shape.Dimensions)
+        {
+            if (!_dimensions.TryGetValue(id, out var d)) throw new ArgumentException($"unknown dimension '{Shorten(id)}'", nameof(shape));
+            domains.Add(d.IsRegion ? regionCodes : d.Values.Select(v => v.Code).ToList());
+        }
+        return domains;
+    }
+
+    /// <summary>What the access policy needs to know about the numeric a measure summarises (issue 11, class 1);
+    /// null for counts and percentages.</summary>
+    public static VariableAccess? VariableAccessOf(Measure measure) =>
+        measure.Numeric is { } n ? new VariableAccess(n.Id, n.Visibility.MinTier) : null;
+
     internal static string Shorten(string s) => s.Length <= 64 ? s : s[..64] + "…";
 }

@@ -118,7 +118,7 @@ public class CatalogueValidationTests
         Assert.Contains("value 11 is not a possible value of desil", e2.Message);
         var e3 = Fails(Indicators, Replace(Dimensions, "ranges: [[0, 4], [5, 14], [15, 24], [25, 59], [60, null]]", "ranges: [[0, 4], [3, 14]]"));
         Assert.Contains("dimension 'age_broad'", e3.Message);
-        var e4 = Fails(Indicators, Replace(Dimensions, "    units: [families]\n    column: r301a", "    units: [persons]\n    column: r301a"));
+        var e4 = Fails(Indicators, Replace(Dimensions, "    units: [families]\n    min_tier: 2\n    column: r301a", "    units: [persons]\n    min_tier: 2\n    column: r301a"));
         Assert.Contains("dimension 'dwelling_ownership'", e4.Message);
     }
 
@@ -139,5 +139,92 @@ public class CatalogueValidationTests
             if (File.Exists(path)) return path;
         }
         throw new FileNotFoundException(relative);
+    }
+
+    // ---- Issue 11, class 1: every dimension has a minimum tier that follows its topic. ----
+
+    [Fact]
+    public void Every_dimension_has_a_tier_and_closed_topics_are_above_tier_1()
+    {
+        var catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+        var tiers = catalogue.Dimensions.ToDictionary(d => d.Id, d => d.MinTier);
+        // The closed topics the issue names: disability, work status, desil (and its grouping).
+        foreach (var id in new[] { "disability", "work_status", "desil", "welfare_group" })
+            Assert.True(tiers[id] >= Tier.Disaggregated, $"{id} is tier {(int)tiers[id]}");
+        Assert.Equal(Tier.Public, tiers["region"]);
+        Assert.Equal(Tier.Public, tiers["sex"]);
+        Assert.Equal(Tier.Public, tiers["age_group_5y"]);
+    }
+
+    [Fact]
+    public void No_tier_1_dimension_reads_a_variable_of_a_closed_indicator_without_a_reason()
+    {
+        // The loader's rule, re-derived here from the loaded catalogue (not from the loader's code path).
+        var catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+        var numerics = catalogue.Numerics.ToDictionary(n => n.Id);
+        foreach (var dim in catalogue.Dimensions.Where(d => !d.IsRegion && d.TierReason is null))
+        {
+            var cols = CatalogueLoader.DimensionColumns(dim, numerics);
+            Assert.NotEmpty(cols);
+            foreach (var indicator in catalogue.Indicators)
+            {
+                var icols = new HashSet<string>();
+                Collect(indicator.Numerator, icols);   // the topic: what is measured, not the population
+                if (icols.Overlaps(cols))
+                    Assert.True(dim.MinTier >= indicator.Visibility.MinTier,
+                        $"dimension {dim.Id} (tier {(int)dim.MinTier}) reads what indicator {indicator.Id} (tier {(int)indicator.Visibility.MinTier}) reads");
+            }
+        }
+    }
+
+    private static void Collect(Condition c, HashSet<string> cols)
+    {
+        switch (c)
+        {
+            case TestCondition { Operand: VariableOperand v }: cols.Add(v.Column); break;
+            case FlagCondition f: cols.Add(f.Column); break;
+            case AllCondition a: foreach (var p in a.Parts) Collect(p, cols); break;
+            case AnyCondition a: foreach (var p in a.Parts) Collect(p, cols); break;
+            case NotCondition n: Collect(n.Inner, cols); break;
+        }
+    }
+
+    [Fact]
+    public void A_dimension_without_min_tier_is_refused()
+    {
+        var e = Fails(Indicators, Replace(Dimensions, "    units: [persons]\n    min_tier: 2\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\"",
+            "    units: [persons]\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\""));
+        Assert.StartsWith("dimensions.yaml: dimension 'disability'", e.Message);
+        Assert.Contains("'min_tier' is missing", e.Message);
+    }
+
+    [Fact]
+    public void A_closed_topic_dimension_lowered_to_tier_1_is_refused_naming_the_indicator_it_would_rebuild()
+    {
+        var e = Fails(Indicators, Replace(Dimensions, "    units: [persons]\n    min_tier: 2\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\"",
+            "    units: [persons]\n    min_tier: 1\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\""));
+        Assert.StartsWith("dimensions.yaml: dimension 'disability'", e.Message);
+        Assert.Contains("below tier 2 of indicator 'disability_", e.Message);
+        Assert.Contains("tier_reason", e.Message);
+    }
+
+    [Fact]
+    public void A_tier_reason_on_a_dimension_not_below_its_topic_is_refused()
+    {
+        var e = Fails(Indicators, Replace(Dimensions, "    units: [persons]\n    min_tier: 2\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\"",
+            "    units: [persons]\n    min_tier: 2\n    tier_reason: because\n    cases:\n      - {code: 1, name_id: \"Penyandang disabilitas\""));
+        Assert.Contains("'tier_reason'", e.Message);
+        Assert.Contains("remove it", e.Message);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("5")]
+    [InlineData("two")]
+    public void A_dimension_tier_outside_1_to_4_is_refused(string tier)
+    {
+        var e = Fails(Indicators, Replace(Dimensions, "    units: [persons]\n    min_tier: 2\n    column: r408", $"    units: [persons]\n    min_tier: {tier}\n    column: r408"));
+        Assert.Contains("dimension 'marital_status'", e.Message);
+        Assert.Contains("min_tier must be 1, 2, 3 or 4", e.Message);
     }
 }

@@ -215,8 +215,110 @@ public class AccessPolicyTests
          from indicators in Gen.ListOf(IndicatorGen).Select(l => l.Take(3).ToList())
          from filters in Gen.ListOf(RegionGen).Select(l => l.Take(3).ToList())
          from whole in Gen.Frequency((1, Gen.Constant(true)), (3, Gen.Constant(false)))
+         from dims in Gen.ListOf(DimensionGen).Select(l => l.Take(3).ToList())
+         from vars in Gen.ListOf(VariableGen).Select(l => l.Take(2).ToList())
          select new AggregateAccessRequest(caller, region, hasBreakdown ? (RegionLevel)breakdown : null,
-             indicators, filters, ["sex"], whole)).ToArbitrary();
+             indicators, filters, dims.Where(d => d.Use == DimensionUse.GroupBy).Select(d => d.Id).ToList(), whole, dims, vars)).ToArbitrary();
+
+    private static Gen<DimensionAccess> DimensionGen =>
+        from min in Gen.Frequency((3, Gen.Constant(1)), (2, Gen.Choose(2, 4)))
+        from filter in Gen.Elements(true, false)
+        select new DimensionAccess("d" + min, (Tier)min, filter ? DimensionUse.Filter : DimensionUse.GroupBy);
+
+    private static Gen<VariableAccess> VariableGen =>
+        from min in Gen.Frequency((3, Gen.Constant(1)), (2, Gen.Choose(2, 4)))
+        select new VariableAccess("v" + min, (Tier)min);
+
+    // ---- Issue 11, class 1: closed topics cannot be rebuilt from open counts. ----
+
+    /// <summary>For any tier-1 request that is answered, no dimension (group-by or filter) and no variable above
+    /// tier 1 took part.</summary>
+    [Fact]
+    public void No_allowed_tier1_request_uses_a_dimension_or_variable_above_tier_1() =>
+        PropertyRunner.ForAll(Requests, r =>
+            AccessPolicy.DecideAggregate(r, Now) is not Allowed { Tier: Tier.Public }
+            || (r.DimensionTiers!.All(d => d.MinTier == Tier.Public) && r.Variables!.All(v => v.MinTier == Tier.Public)), maxTest: 3000);
+
+    /// <summary>For any caller, an allowed request uses no dimension or variable above the caller's tier.</summary>
+    [Fact]
+    public void No_allowed_request_uses_a_dimension_or_variable_above_the_callers_tier() =>
+        PropertyRunner.ForAll(Requests, r =>
+            AccessPolicy.DecideAggregate(r, Now) is not Allowed a
+            || (r.DimensionTiers!.All(d => a.Tier >= d.MinTier) && r.Variables!.All(v => a.Tier >= v.MinTier)), maxTest: 3000);
+
+    /// <summary>Attacker's side: the public rebuilds disability_prevalence (tier 2) as "population by disability"
+    /// (an open count grouped by a closed dimension), or by filtering on it, and DesilDistribution (group by desil).
+    /// Each is refused with the dimension named.</summary>
+    [Theory]
+    [InlineData("disability", DimensionUse.GroupBy)]
+    [InlineData("disability", DimensionUse.Filter)]
+    [InlineData("work_status", DimensionUse.GroupBy)]
+    [InlineData("desil", DimensionUse.GroupBy)]
+    public void The_public_cannot_break_an_open_count_down_by_a_closed_dimension(string dimension, DimensionUse use)
+    {
+        var request = new AggregateAccessRequest(Caller.Public, RegionCode.Parse("32"), null,
+            [new IndicatorAccess("population", true, Tier.Public, RegionLevel.Village)], [], use == DimensionUse.GroupBy ? [dimension] : [], false,
+            [new DimensionAccess("sex", Tier.Public, DimensionUse.GroupBy), new DimensionAccess(dimension, Tier.Disaggregated, use)]);
+        var d = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(request, Now));
+        Assert.Equal(AccessRules.TierDimension, d.Rule);
+        Assert.Contains($"dimension {dimension} needs tier 2", d.Message);
+        Assert.Contains(use == DimensionUse.GroupBy ? "breakdown" : "filter", d.Message);
+        // The same request with a tier-2 grant is answered.
+        var granted = request with { Caller = new Caller(MakeGrant(Tier.Disaggregated, "32")) };
+        Assert.IsType<Allowed>(AccessPolicy.DecideAggregate(granted, Now));
+    }
+
+    [Fact]
+    public void The_public_cannot_ask_percentiles_of_a_closed_variable()
+    {
+        var request = new AggregateAccessRequest(Caller.Public, RegionCode.Parse("32"), null,
+            [new IndicatorAccess("hours_worked:p50", true, Tier.Public, RegionLevel.Village)], [], [], false,
+            null, [new VariableAccess("hours_worked", Tier.Disaggregated)]);
+        var d = Assert.IsType<Denied>(AccessPolicy.DecideAggregate(request, Now));
+        Assert.Equal(AccessRules.TierVariable, d.Rule);
+        Assert.Contains("variable hours_worked need tier 2", d.Message);
+    }
+
+    // ---- Issue 11, class 5: tier-3 aggregates below regency/city get the tier-2 disclosure rules. ----
+
+    [Theory]
+    [InlineData(Tier.Disaggregated, "3201", null, Tier.Disaggregated)]
+    [InlineData(Tier.Microdata, "3201", null, Tier.Microdata)]               // regency: the extract holds this geography
+    [InlineData(Tier.Microdata, "32", RegionLevel.Regency, Tier.Microdata)]
+    [InlineData(Tier.Microdata, "3201", RegionLevel.District, Tier.Disaggregated)]
+    [InlineData(Tier.Microdata, "3201", RegionLevel.Village, Tier.Disaggregated)]
+    [InlineData(Tier.Microdata, "320101", null, Tier.Disaggregated)]
+    [InlineData(Tier.Microdata, "3201012001", null, Tier.Disaggregated)]
+    [InlineData(Tier.Bnba, "3201", RegionLevel.Village, Tier.Bnba)]          // tier 4 sees villages and addresses anyway
+    public void Tier_3_aggregates_below_the_regency_get_tier_2_rules(Tier tier, string region, RegionLevel? breakdown, Tier disclosure)
+    {
+        var request = new AggregateAccessRequest(new Caller(MakeGrant(tier, "32")), RegionCode.Parse(region), breakdown,
+            [new IndicatorAccess("population", true, Tier.Public, RegionLevel.Village)], [], [], false);
+        var a = Assert.IsType<Allowed>(AccessPolicy.DecideAggregate(request, Now));
+        Assert.Equal(tier, a.Tier);
+        Assert.Equal(disclosure, a.DisclosureTier);
+    }
+
+    [Fact]
+    public void A_tier_3_region_filter_below_the_regency_also_gets_tier_2_rules()
+    {
+        var request = new AggregateAccessRequest(new Caller(MakeGrant(Tier.Microdata, "32")), RegionCode.Parse("3201"), null,
+            [new IndicatorAccess("population", true, Tier.Public, RegionLevel.Village)], [RegionCode.Parse("3201012001")], [], false);
+        Assert.Equal(Tier.Disaggregated, Assert.IsType<Allowed>(AccessPolicy.DecideAggregate(request, Now)).DisclosureTier);
+    }
+
+    /// <summary>Property: no allowed decision gives exact (unprotected) rules below regency/city to anyone but tier 4,
+    /// and the disclosure tier is never above the caller's.</summary>
+    [Fact]
+    public void Exact_figures_below_the_regency_go_to_tier_4_only() =>
+        PropertyRunner.ForAll(Requests, r =>
+        {
+            if (AccessPolicy.DecideAggregate(r, Now) is not Allowed a) return true;
+            var finest = new[] { a.EffectiveRegion.Level, r.Breakdown ?? RegionLevel.National }
+                .Concat(r.RegionFilters.Select(f => f.Level)).Max();
+            bool exact = a.DisclosureTier >= Tier.Microdata;
+            return a.DisclosureTier <= a.Tier && (!exact || finest <= RegionLevel.Regency || a.DisclosureTier == Tier.Bnba);
+        }, maxTest: 3000);
 
     [Fact]
     public void No_allowed_tier1_decision_reaches_below_province() =>

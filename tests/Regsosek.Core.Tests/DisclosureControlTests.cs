@@ -68,12 +68,20 @@ public class DisclosureControlTests
     [InlineData(StatisticKind.Mean, Tier.Public, 19, true)]
     [InlineData(StatisticKind.Mean, Tier.Public, 20, false)]
     [InlineData(StatisticKind.Percentile, Tier.Disaggregated, 9, true)]
-    [InlineData(StatisticKind.Percentile, Tier.Disaggregated, 10, false)]
-    public void Group_statistics_of_small_groups_are_withheld_others_shown_exactly(StatisticKind kind, Tier tier, long group, bool withheld)
+    [InlineData(StatisticKind.Percentile, Tier.Disaggregated, 21, false)]   // a median needs ≥ 10 records each side (issue 11, class 2)
+    public void Group_statistics_of_small_groups_are_withheld_others_released_with_magnitude_noise(StatisticKind kind, Tier tier, long group, bool withheld)
     {
-        var v = Release(new ExactValue { Kind = kind, Statistic = 12.5, GroupSize = group, Probability = kind == StatisticKind.Percentile ? 0.5 : null }, tier);
+        // Issue 11, class 4: means and percentiles are no longer shown exactly but perturbed (a mean by at most
+        // MagnitudeNoise × largest / n, a percentile by at most PercentileNoise × |value|).
+        var v = Release(new ExactValue { Kind = kind, Statistic = 12.5, GroupSize = group, Largest = 40, Numerator = new KeyedCount(group, 1234),
+            Probability = kind == StatisticKind.Percentile ? 0.5 : null }, tier);
         if (withheld) Assert.Equal((CellStatus.Suppressed, DisclosureRules.GroupSize), (v.Status, v.Rule));
-        else Assert.Equal(new ReleasedValue(12.5, CellStatus.Shown, null), v);
+        else
+        {
+            Assert.Equal((CellStatus.Perturbed, DisclosureRules.MagnitudeCellKey), (v.Status, v.Rule));
+            double bound = kind == StatisticKind.Mean ? 0.5 * 40 / group : 0.05 * 12.5;
+            Assert.InRange(Math.Abs(v.Value!.Value - 12.5), bound / 2, bound);
+        }
     }
 
     [Theory]
@@ -85,7 +93,7 @@ public class DisclosureControlTests
     {
         var v = Release(new ExactValue { Kind = StatisticKind.Sum, Statistic = 100, GroupSize = 40, Largest = largest, SecondLargest = second }, Tier.Disaggregated);
         if (withheld) Assert.Equal((CellStatus.Suppressed, DisclosureRules.Dominance), (v.Status, v.Rule));
-        else Assert.Equal(100, v.Value);
+        else Assert.InRange(Math.Abs(v.Value!.Value - 100), 0.25 * largest, 0.5 * largest);   // issue 11, class 4: perturbed
     }
 
     [Theory]
@@ -162,7 +170,8 @@ public class DisclosureControlTests
         Assert.Equal(DisclosureRules.Secondary, released.Rows[3].Values[0].Rule);   // the smallest other regency (200)
         var withheld = released.Rows.Select(r => r.Values[0].Status == CellStatus.Suppressed).ToArray();
         Assert.Empty(Derivability.DerivableCells(TableStructure.Build(1, table.Rows.Select(r => r.Keys).ToList()), withheld));
-        Assert.Equal(new ReleasedValue(1800, CellStatus.Shown, null), released.Rows[0].Values[0]);
+        Assert.Equal((CellStatus.Perturbed, DisclosureRules.MagnitudeCellKey), (released.Rows[0].Values[0].Status, released.Rows[0].Values[0].Rule));
+        Assert.InRange(Math.Abs(released.Rows[0].Values[0].Value!.Value - 1800), 0.25 * 290, 0.5 * 290);
     }
 
     [Fact]

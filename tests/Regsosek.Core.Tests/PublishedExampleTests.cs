@@ -43,7 +43,9 @@ public class PublishedExampleTests
 
         var options = new DisclosureOptions
         {
-            Tier2 = new TierDisclosureOptions { CountThreshold = 2, ReleaseZeroCounts = false, Perturb = false },
+            // The vignette's method has no dominant-category rule (issue 11, class 3), which would also withhold
+            // old/Portugal (4 of Portugal's 4): reproduce the published method with its own settings.
+            Tier2 = new TierDisclosureOptions { CountThreshold = 2, ReleaseZeroCounts = false, Perturb = false, ProtectDominantCategories = false },
         };
         var released = new DisclosureControl(options).Apply(table, Tier.Disaggregated);
 

@@ -30,11 +30,17 @@ public sealed record ExactValue
     /// <summary>Number of records the statistic was computed over (group-size rule).</summary>
     public long GroupSize { get; init; }
 
-    /// <summary>Sum: the largest single contribution, for the (n, k) dominance rule.</summary>
+    /// <summary>Sum: the largest single contribution, for the (n, k) dominance rule. Sum and Mean: the scale of the
+    /// magnitude perturbation (issue 11, class 4); a mean without it is withheld at tiers that perturb magnitudes.</summary>
     public double? Largest { get; init; }
 
     /// <summary>Sum: the second largest single contribution, for the (n, k) dominance rule.</summary>
     public double? SecondLargest { get; init; }
+
+    /// <summary>Percentile (optional, issue 11 class 4): the local spread around the percentile, e.g. the
+    /// difference between the values at ranks k + T and k − T (T the tier's group-size threshold). When given, the
+    /// percentile's noise is scaled to it; otherwise to the percentile's own magnitude.</summary>
+    public double? LocalSpread { get; init; }
 
     /// <summary>A count cell.</summary>
     public static ExactValue OfCount(long count, long keySum) =>
@@ -53,7 +59,12 @@ public sealed record ExactRow(IReadOnlyList<long?> Keys, IReadOnlyList<ExactValu
 
 /// <summary>A measure of a table: its catalogue id, its statistic and its unit.</summary>
 /// <param name="Unit">"persons", "families", or the unit of the variable.</param>
-public sealed record MeasureInfo(string Id, StatisticKind Kind, string Unit);
+public sealed record MeasureInfo(string Id, StatisticKind Kind, string Unit)
+{
+    /// <summary>The catalogue numeric a mean/sum/percentile summarises ("age"), which keys its magnitude noise
+    /// (issue 11, class 4); when null the measure id up to its ':' is used.</summary>
+    public string? Variable { get; init; }
+}
 
 /// <summary>
 /// The shape of a table. Dimensions are named by catalogue id ("region", "sex", "age_group", "desil", ...).

@@ -35,12 +35,48 @@ public sealed class DisclosureControl : IDisclosureControl
     public PerturbationTable? PerturbationTableFor(Tier tier) => _ptables[(int)tier];
 
     /// <inheritdoc />
-    public ReleasedTable Apply(ExactTable table, Tier tier)
+    public ReleasedTable Apply(ExactTable table, Tier tier) => Apply(table, tier, CancellationToken.None);
+
+    /// <summary>
+    /// Issue 11, class 6: null when a table of <paramref name="rows"/> rows (margins included) and
+    /// <paramref name="measures"/> measures is within <see cref="DisclosureOptions.MaxCells"/>; otherwise the
+    /// RESOURCE_EXHAUSTED text naming the limit and how to narrow the request. The pipeline calls it before running
+    /// the query, with the complete table's row count (<see cref="TableCompletion.CompleteRowCount"/>).
+    /// </summary>
+    public string? CheckTableSize(long rows, int measures)
+    {
+        long cells = rows * Math.Max(measures, 1);
+        if (rows >= 0 && cells / Math.Max(measures, 1) == rows && cells <= _options.MaxCells) return null;
+        return $"the table would have {rows.ToString(CultureInfo.InvariantCulture)} rows × {measures} measures, more than the limit of " +
+               $"{_options.MaxCells.ToString(CultureInfo.InvariantCulture)} cells: narrow the request — a smaller region, a coarser breakdown, " +
+               "fewer group_by dimensions or fewer measures";
+    }
+
+    /// <summary>
+    /// Issue 11, class 2: null when probability <paramref name="p"/> can be released for some group of at most
+    /// <paramref name="largestGroup"/> records under the rules of <paramref name="tier"/> (pass the number of records
+    /// of the effective region, or any upper bound on a cell's group); otherwise the INVALID_ARGUMENT text naming the
+    /// limit ("p1 is below the smallest releasable percentile p1.2 for at most … records at tier 1 …"), to which the
+    /// pipeline prefixes the field. Always null at tiers that get exact aggregates.
+    /// </summary>
+    public string? CheckPercentile(double p, long largestGroup, Tier tier)
+    {
+        var o = _options.For(tier);
+        return o.Protect ? PercentileRule.Check(p, largestGroup, o.GroupSizeThreshold, tier) : null;
+    }
+
+    /// <summary>As <see cref="Apply(ExactTable, Tier)"/>; stops with <see cref="OperationCanceledException"/> soon after
+    /// <paramref name="cancellationToken"/> is cancelled (checked per row block, per primary cell of secondary
+    /// suppression and every few thousand search steps), and throws <see cref="TableTooLargeException"/> above
+    /// <see cref="DisclosureOptions.MaxCells"/>.</summary>
+    public ReleasedTable Apply(ExactTable table, Tier tier, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(table);
+        cancellationToken.ThrowIfCancellationRequested();
         var o = _options.For(tier);
         var shape = table.Shape;
         int n = table.Rows.Count, m = shape.Measures.Count, dims = shape.Dimensions.Count;
+        if (CheckTableSize(n, m) is { } tooLarge) throw new TableTooLargeException(tooLarge);
         for (int r = 0; r < n; r++)
             if (table.Rows[r].Values.Count != m)
                 throw new ArgumentException($"row {r} has {table.Rows[r].Values.Count} values but the table has {m} measures");
@@ -49,7 +85,7 @@ public sealed class DisclosureControl : IDisclosureControl
         var cells = new ReleasedValue[n, m];
         var rules = new List<AppliedRule>();
         if (!o.Protect) ApplyExact(table, o, cells, rules);
-        else ApplyProtected(table, structure, o, _ptables[(int)tier], cells, rules);
+        else ApplyProtected(table, structure, o, _ptables[(int)tier], cells, rules, cancellationToken);
 
         var rows = new ReleasedRow[n];
         for (int r = 0; r < n; r++)
@@ -88,7 +124,7 @@ public sealed class DisclosureControl : IDisclosureControl
     }
 
     private static void ApplyProtected(ExactTable table, TableStructure structure, TierDisclosureOptions o,
-        PerturbationTable? ptable, ReleasedValue[,] cells, List<AppliedRule> rules)
+        PerturbationTable? ptable, ReleasedValue[,] cells, List<AppliedRule> rules, CancellationToken ct)
     {
         var measures = table.Shape.Measures;
         int n = table.Rows.Count, m = measures.Count;
@@ -97,6 +133,8 @@ public sealed class DisclosureControl : IDisclosureControl
 
         // 1. Primary rules, cell by cell.
         for (int r = 0; r < n; r++)
+        {
+            if ((r & 0x3FF) == 0) ct.ThrowIfCancellationRequested();
             for (int j = 0; j < m; j++)
             {
                 var v = table.Rows[r].Values[j];
@@ -105,6 +143,18 @@ public sealed class DisclosureControl : IDisclosureControl
                 reason[r, j] = PrimaryRule(v, o, r, j, measures[j].Id);
                 if (reason[r, j] is { } rule) used.Add(rule);
             }
+        }
+
+        // 1b. Lines dominated by one category (issue 11, class 3), counts only: a line is additive in counts.
+        if (o.ProtectDominantCategories && structure.Dimensions > 0)
+        {
+            var lines = structure.Lines();
+            for (int j = 0; j < m; j++)
+            {
+                if (measures[j].Kind != StatisticKind.Count) continue;
+                if (ProtectDominantCategories(table, lines, j, o.CountThreshold, reason, ct)) used.Add(DisclosureRules.DominantCategory);
+            }
+        }
 
         // 2. Secondary suppression per additive measure; counts first, so that percentages of the same
         //    population can inherit their withheld cells (a released percentage with a released denominator
@@ -126,7 +176,7 @@ public sealed class DisclosureControl : IDisclosureControl
                     size[r] = Size(table.Rows[r].Values[j]);
                 }
                 if (!any) continue;
-                foreach (int r in HypercubeSuppression.Protect(structure, withheld, size))
+                foreach (int r in HypercubeSuppression.Protect(structure, withheld, size, ct))
                 {
                     reason[r, j] = DisclosureRules.Secondary;
                     secondaryCount++;
@@ -134,7 +184,8 @@ public sealed class DisclosureControl : IDisclosureControl
             }
 
         // 3. Release: perturb counts, compute percentages from perturbed counts, show the other statistics.
-        bool perturbed = false;
+        bool perturbed = false, magnitudesPerturbed = false;
+        var variables = measures.Select(MagnitudePerturbation.VariableOf).ToArray();
         for (int r = 0; r < n; r++)
             for (int j = 0; j < m; j++)
             {
@@ -165,6 +216,16 @@ public sealed class DisclosureControl : IDisclosureControl
                             cells[r, j] = new ReleasedValue(Math.Min(100.0, Percent(pn, pd)!.Value), CellStatus.Perturbed, DisclosureRules.CellKey);
                             perturbed = true;
                         }
+                        break;
+                    case StatisticKind.Sum or StatisticKind.Mean or StatisticKind.Percentile when o.PerturbMagnitudes && v.Statistic is { } x:
+                        double released = v.Kind switch
+                        {
+                            StatisticKind.Sum => MagnitudePerturbation.Sum(x, v.Largest!.Value, v.Numerator.KeySum, variables[j], o.MagnitudeNoise),
+                            StatisticKind.Mean => MagnitudePerturbation.Mean(x, v.GroupSize, v.Largest!.Value, v.Numerator.KeySum, variables[j], o.MagnitudeNoise),
+                            _ => MagnitudePerturbation.Percentile(x, v.LocalSpread, v.Numerator.KeySum, variables[j], o.PercentileNoise),
+                        };
+                        cells[r, j] = new ReleasedValue(released, CellStatus.Perturbed, DisclosureRules.MagnitudeCellKey);
+                        magnitudesPerturbed = true;
                         break;
                     default:
                         cells[r, j] = new ReleasedValue(v.Statistic, CellStatus.Shown, null);
@@ -198,6 +259,26 @@ public sealed class DisclosureControl : IDisclosureControl
         if (hasStats)
             rules.Add(new AppliedRule(DisclosureRules.GroupSize, $"means, percentiles and sums of a group of fewer than {o.GroupSizeThreshold} records are withheld",
                 new Dictionary<string, string> { ["group_size_threshold"] = o.GroupSizeThreshold.ToString(CultureInfo.InvariantCulture) }));
+        if (measures.Any(x => x.Kind == StatisticKind.Percentile))
+            rules.Add(new AppliedRule(DisclosureRules.PercentileTail,
+                $"a percentile is withheld unless at least {o.GroupSizeThreshold} records lie strictly below and above the values it is interpolated from",
+                new Dictionary<string, string> { ["records_each_side"] = o.GroupSizeThreshold.ToString(CultureInfo.InvariantCulture) }));
+        if (used.Contains(DisclosureRules.DominantCategory))
+            rules.Add(new AppliedRule(DisclosureRules.DominantCategory,
+                $"where all units of a line, or all but fewer than {t}, fall into one category, that category's count and the line's zero counts are withheld",
+                new Dictionary<string, string> { ["threshold"] = t }));
+        if (used.Contains(DisclosureRules.MagnitudeScaleUnknown))
+            rules.Add(new AppliedRule(DisclosureRules.MagnitudeScaleUnknown, "a mean whose largest contribution is unknown cannot be perturbed and is withheld",
+                new Dictionary<string, string>()));
+        if (o.PerturbMagnitudes && hasStats)
+            rules.Add(new AppliedRule(DisclosureRules.MagnitudeCellKey,
+                "sums and means carry consistent noise from the cell key scaled to the largest contribution, percentiles noise scaled to their local spread or value; the same records always get the same value",
+                new Dictionary<string, string>
+                {
+                    ["magnitude_noise"] = o.MagnitudeNoise.ToString(CultureInfo.InvariantCulture),
+                    ["percentile_noise"] = o.PercentileNoise.ToString(CultureInfo.InvariantCulture),
+                    ["applied"] = Bool(magnitudesPerturbed),
+                }));
         if (hasSums)
             rules.Add(new AppliedRule(DisclosureRules.Dominance, $"a sum is withheld when its {o.DominanceN} largest contributions exceed {o.DominanceK.ToString(CultureInfo.InvariantCulture)} % of it",
                 new Dictionary<string, string> { ["n"] = o.DominanceN.ToString(CultureInfo.InvariantCulture), ["k"] = o.DominanceK.ToString(CultureInfo.InvariantCulture) }));
@@ -237,6 +318,12 @@ public sealed class DisclosureControl : IDisclosureControl
             case StatisticKind.Sum:
                 if (GroupRule(v, o) is { } g) return g;
                 return Dominated(v, o) ? DisclosureRules.Dominance : null;
+            case StatisticKind.Percentile:
+                if (GroupRule(v, o) is { } gp) return gp;
+                return v.Probability is { } p && PercentileRule.Releasable(p, v.GroupSize, o.GroupSizeThreshold) ? null : DisclosureRules.PercentileTail;
+            case StatisticKind.Mean:
+                if (GroupRule(v, o) is { } gm) return gm;
+                return o.PerturbMagnitudes && v.Largest is null ? DisclosureRules.MagnitudeScaleUnknown : null;
             default:
                 return GroupRule(v, o);
         }
@@ -282,6 +369,44 @@ public sealed class DisclosureControl : IDisclosureControl
                     reason[r, pct] = DisclosureRules.PercentageOfWithheldCount;
                     changed = true;
                 }
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// Issue 11, class 3 (attribute disclosure, "group disclosure" in the SDC handbook): in every line of count
+    /// measure <paramref name="j"/> whose total is above 0 and that has at least two categories, if the largest child
+    /// holds all units or all but fewer than <paramref name="threshold"/>, withhold that child and every zero child.
+    /// The zeros are what state "nobody here is in another category" (tau-ARGUS treats such zeros as unsafe when asked);
+    /// the dominant cell with the total would give the same by subtraction. The small non-zero children are already
+    /// withheld by the threshold rule. Secondary suppression then protects the withheld cells as any others.
+    /// </summary>
+    private static bool ProtectDominantCategories(ExactTable table, IReadOnlyList<AdditiveLine> lines, int j, int threshold,
+        string?[,] reason, CancellationToken ct)
+    {
+        bool changed = false;
+        int count = 0;
+        foreach (var line in lines)
+        {
+            if ((++count & 0x3FF) == 0) ct.ThrowIfCancellationRequested();
+            if (line.Children.Count < 2) continue;
+            long total = table.Rows[line.Total].Values[j].Numerator.Count;
+            if (total <= 0) continue;
+            int dominant = -1;
+            long max = -1;
+            foreach (int c in line.Children)
+            {
+                long x = table.Rows[c].Values[j].Numerator.Count;
+                if (x > max) { max = x; dominant = c; }
+            }
+            if (total - max >= threshold) continue;
+            foreach (int c in line.Children)
+                if (c == dominant || table.Rows[c].Values[j].Numerator.Count == 0)
+                    if (reason[c, j] is null)
+                    {
+                        reason[c, j] = DisclosureRules.DominantCategory;
+                        changed = true;
+                    }
         }
         return changed;
     }

@@ -37,6 +37,23 @@ public sealed record TierDisclosureOptions
     /// <summary>Run secondary suppression so no withheld cell is derivable from the released cells by additivity.</summary>
     public bool SecondarySuppression { get; init; } = true;
 
+    /// <summary>Perturb magnitudes (issue 11, class 4): sums and means by the cell key, scaled to the largest
+    /// contribution; percentiles scaled to their local spread or value. See <see cref="MagnitudePerturbation"/>.</summary>
+    public bool PerturbMagnitudes { get; init; } = true;
+
+    /// <summary>Sums and means: the noise on a sum is between half of this and this times the largest contribution
+    /// (a mean gets the sum's noise divided by the group size). 0.5: a record's value cannot be got back by
+    /// differencing two sums closer than ±25–50 % of the largest contribution.</summary>
+    public double MagnitudeNoise { get; init; } = 0.5;
+
+    /// <summary>Percentiles: the noise is between half of this and this times the local spread (or, when the
+    /// engine gives none, the percentile's own absolute value).</summary>
+    public double PercentileNoise { get; init; } = 0.05;
+
+    /// <summary>Withhold the dominant category cell and the zero cells of a count line where all units, or all but
+    /// fewer than <see cref="CountThreshold"/>, fall into one category (issue 11, class 3).</summary>
+    public bool ProtectDominantCategories { get; init; } = true;
+
     /// <summary>Cell-key perturbation parameters (maximum noise D, variance V).</summary>
     public CellKeyOptions CellKey { get; init; } = new();
 
@@ -51,6 +68,10 @@ public sealed record TierDisclosureOptions
             throw new ArgumentException($"{tierName}: DominanceN must be 1 or 2 (got {DominanceN}); the engine reports the two largest contributions only");
         if (DominanceK is <= 0 or > 100)
             throw new ArgumentException($"{tierName}: DominanceK must be in (0, 100] percent (got {DominanceK})");
+        if (!(MagnitudeNoise > 0) || MagnitudeNoise > 10)
+            throw new ArgumentException($"{tierName}: MagnitudeNoise must be above 0 and at most 10 (got {MagnitudeNoise})");
+        if (!(PercentileNoise > 0) || PercentileNoise > 10)
+            throw new ArgumentException($"{tierName}: PercentileNoise must be above 0 and at most 10 (got {PercentileNoise})");
         CellKey.Validate(tierName);
     }
 }
@@ -98,6 +119,17 @@ public sealed record DisclosureOptions
     /// <summary>Tier 4 (BNBA grantees): exact aggregates, minimum and maximum released.</summary>
     public TierDisclosureOptions Tier4 { get; init; } = new() { Protect = false, ReleaseMinMax = true };
 
+    /// <summary>The largest table disclosure control accepts, in cells (rows, margins included, × measures); issue
+    /// 11, class 6. 50,000 cells: a regency by village (≈ 300 villages) × 16 age groups × sex, or a province by district
+    /// × 10 desil × 2 measures, fit; a national table by village (83,762 rows per measure) does not. Secondary
+    /// suppression on the largest allowed table stays under one second (benchmarks/…/DisclosureBenchmarks.cs).
+    /// The pipeline refuses larger requests up front (<see cref="DisclosureControl.CheckTableSize"/>, RESOURCE_EXHAUSTED);
+    /// <see cref="DisclosureControl.Apply(Aggregates.ExactTable, Tier)"/> throws <see cref="TableTooLargeException"/>.</summary>
+    public const long DefaultMaxCells = 50_000;
+
+    /// <summary>The largest table accepted, in cells (rows × measures). See <see cref="DefaultMaxCells"/>.</summary>
+    public long MaxCells { get; init; } = DefaultMaxCells;
+
     /// <summary>The defaults of DESIGN.md.</summary>
     public static DisclosureOptions Default { get; } = new();
 
@@ -114,6 +146,7 @@ public sealed record DisclosureOptions
     /// <summary>Validates every tier; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public void Validate()
     {
+        if (MaxCells < 1) throw new ArgumentException($"MaxCells must be at least 1 (got {MaxCells})");
         Tier1.Validate("Tier1");
         Tier2.Validate("Tier2");
         Tier3.Validate("Tier3");

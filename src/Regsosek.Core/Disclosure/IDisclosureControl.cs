@@ -11,4 +11,18 @@ public interface IDisclosureControl
 {
     /// <summary>Applies every disclosure-control rule of <paramref name="tier"/> to <paramref name="table"/>.</summary>
     ReleasedTable Apply(ExactTable table, Tier tier);
+
+    /// <summary>As <see cref="Apply(ExactTable, Tier)"/>, stopping with <see cref="OperationCanceledException"/> soon after
+    /// <paramref name="cancellationToken"/> is cancelled (issue 11, class 6). Pass <c>Allowed.DisclosureTier</c> as the tier.</summary>
+    ReleasedTable Apply(ExactTable table, Tier tier, CancellationToken cancellationToken) => Apply(table, tier);
+
+    /// <summary>Issue 11, class 2: null when percentile probability <paramref name="p"/> can pass for some group of at
+    /// most <paramref name="largestGroup"/> records at <paramref name="tier"/>; otherwise the INVALID_ARGUMENT text
+    /// naming the limit. The default (for stand-ins) accepts everything.</summary>
+    string? CheckPercentile(double p, long largestGroup, Tier tier) => null;
+
+    /// <summary>Issue 11, class 6: null when a table of <paramref name="rows"/> rows and <paramref name="measures"/>
+    /// measures is within the size limit; otherwise the RESOURCE_EXHAUSTED text naming the limit and how to narrow
+    /// the request. The default (for stand-ins) accepts everything.</summary>
+    string? CheckTableSize(long rows, int measures) => null;
 }

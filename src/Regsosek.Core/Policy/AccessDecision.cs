@@ -3,8 +3,18 @@ namespace Regsosek.Core.Policy;
 /// <summary>The access policy's decision.</summary>
 public abstract record AccessDecision;
 
-/// <summary>The request may run, over <paramref name="EffectiveRegion"/>, with the disclosure rules of <paramref name="Tier"/>.</summary>
-public sealed record Allowed(RegionCode EffectiveRegion, Tier Tier) : AccessDecision;
+/// <summary>The request may run, over <paramref name="EffectiveRegion"/>, for a caller of <paramref name="Tier"/>.</summary>
+/// <remarks>The disclosure rules to apply are those of <see cref="DisclosureTier"/>, which may be lower than the
+/// caller's tier (issue 11, class 5): pass it, not <see cref="Tier"/>, to <c>IDisclosureControl.Apply</c>.</remarks>
+public sealed record Allowed(RegionCode EffectiveRegion, Tier Tier) : AccessDecision
+{
+    private readonly Tier? _disclosureTier;
+
+    /// <summary>The tier whose disclosure-control rules the response gets: the caller's tier, except tier-3
+    /// aggregates whose finest region level is below regency/city, which get the tier-2 rules
+    /// (<see cref="AccessRules.ExactBelowExtractGeography"/>).</summary>
+    public Tier DisclosureTier { get => _disclosureTier ?? Tier; init => _disclosureTier = value; }
+}
 
 /// <summary>The request is refused.</summary>
 /// <param name="Rule">Stable machine id, one of <see cref="AccessRules"/>.</param>
@@ -30,6 +40,14 @@ public static class AccessRules
     public const string ExtractGeography = "extract.geography";
     /// <summary>Identity variables (BNBA) need tier 4.</summary>
     public const string ExtractIdentity = "extract.identity";
+    /// <summary>A group-by or filter dimension needs a higher tier than the caller's (issue 11, class 1).</summary>
+    public const string TierDimension = "tier.dimension";
+    /// <summary>A numeric variable a measure summarises needs a higher tier than the caller's (issue 11, class 1).</summary>
+    public const string TierVariable = "tier.variable";
+    /// <summary>Not a refusal: tier-3 aggregates below regency/city get the tier-2 disclosure rules, since tier-3
+    /// extracts stop at regency/city and exact village figures would place their records (issue 11, class 5).
+    /// Reported as the reason of <see cref="Allowed.DisclosureTier"/> being lower than the caller's tier.</summary>
+    public const string ExactBelowExtractGeography = "tier.exact-below-extract-geography";
     /// <summary>The grant's validity ended.</summary>
     public const string GrantExpired = "grant.expired";
     /// <summary>The data owner closed the grant.</summary>

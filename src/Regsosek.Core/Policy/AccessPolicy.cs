@@ -2,8 +2,10 @@ namespace Regsosek.Core.Policy;
 
 /// <summary>
 /// The access policy of DESIGN.md as pure functions: tier × region level × administrative scope, plus each
-/// indicator's own minimum tier and lowest region level. Checks run in a fixed order (grant validity, scope,
-/// breakdown shape, tier-1 limits, indicator limits) and the first failing rule is reported.
+/// indicator's own minimum tier and lowest region level, and (issue 11) each dimension's and numeric's minimum tier.
+/// Checks run in a fixed order (grant validity, scope, breakdown shape, tier-1 limits, dimension and variable tiers,
+/// indicator limits) and the first failing rule is reported. An allowed aggregate carries the tier whose disclosure
+/// rules apply (<see cref="Allowed.DisclosureTier"/>).
 /// </summary>
 public static class AccessPolicy
 {
@@ -53,6 +55,18 @@ public static class AccessPolicy
                     $"{(closed.Count == 1 ? "is" : "are")} not open: remove {(closed.Count == 1 ? "it" : "them")} or use a tier-2 grant");
         }
 
+        foreach (var dimension in r.DimensionTiers ?? [])
+            if (!tier.Includes(dimension.MinTier))
+                return new Denied(AccessRules.TierDimension,
+                    $"{(dimension.Use == DimensionUse.GroupBy ? "a breakdown" : "a filter")} by dimension {dimension.Id} needs tier " +
+                    $"{(int)dimension.MinTier} or above; your access is tier {(int)tier}: " +
+                    $"remove {(dimension.Use == DimensionUse.GroupBy ? "it from group_by" : "the filter")} or apply for a tier-{(int)dimension.MinTier} grant");
+        foreach (var variable in r.Variables ?? [])
+            if (!tier.Includes(variable.MinTier))
+                return new Denied(AccessRules.TierVariable,
+                    $"statistics of variable {variable.Id} need tier {(int)variable.MinTier} or above; your access is tier {(int)tier}: " +
+                    $"remove them or apply for a tier-{(int)variable.MinTier} grant");
+
         var finest = Finest(region, r.Breakdown, r.RegionFilters);
         foreach (var indicator in r.Indicators ?? [])
         {
@@ -66,8 +80,19 @@ public static class AccessPolicy
                     $"reaches {Name(finest)} level: ask for {Name(indicator.LowestLevel)} level or above");
         }
 
-        return new Allowed(region, tier);
+        return new Allowed(region, tier) { DisclosureTier = DisclosureTierFor(tier, finest) };
     }
+
+    /// <summary>
+    /// The tier whose disclosure rules an aggregate gets (issue 11, class 5). Tier-3 grantees hold extracts whose
+    /// geography stops at regency/city; exact aggregates below that level (district, village) let them match
+    /// extract records to cells of a few records and so place them in a village. Such aggregates get the tier-2
+    /// rules (threshold, suppression, perturbation); only tier 4, which sees village and address anyway, gets exact
+    /// figures below regency/city. At regency/city level and above the extract itself already holds every record
+    /// with that geography, so exact aggregates there reveal nothing the extract does not.
+    /// </summary>
+    public static Tier DisclosureTierFor(Tier callerTier, RegionLevel finestLevel) =>
+        callerTier == Tier.Microdata && finestLevel > RegionLevel.Regency ? Tier.Disaggregated : callerTier;
 
     /// <summary>
     /// Decides a record-level extract (microdata or BNBA) at time <paramref name="now"/>: tier 3 or above is
