@@ -23,25 +23,25 @@ public sealed class AggregateApi(
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapAggregate(request, scope), scope, "indicators", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapAggregate(request, scope), scope, "indicators", caller, outcome, context, ct);
         });
 
     public override Task<AggregateResponse> DesilDistribution(DesilDistributionRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapDesil(request, scope), scope, "unit", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapDesil(request, scope), scope, "unit", caller, outcome, context, ct);
         });
 
     public override Task<AggregateResponse> Percentiles(PercentilesRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapPercentiles(request, scope), scope, "variable", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapPercentiles(request, scope), scope, "variable", caller, outcome, context, ct);
         });
 
     private async Task<AggregateResponse> RunAsync(CatalogueRequest request, RequestMapping.ScopeRequest scope,
-        string measuresField, Caller caller, CallOutcome outcome, CancellationToken ct)
+        string measuresField, Caller caller, CallOutcome outcome, ServerCallContext context, CancellationToken ct)
     {
         var access = new List<IndicatorAccess>(request.Measures.Count);
         for (int i = 0; i < request.Measures.Count; i++)
@@ -78,6 +78,7 @@ public sealed class AggregateApi(
         outcome.Cells = (long)released.Rows.Count * released.Shape.Measures.Count;
 
         var metadata = ResponseMapping.Metadata(dataset, allowed.Tier, allowed.EffectiveRegion, released.Rules);
+        metadata.RequestId = RequestInfo.Of(context)?.RequestId ?? "";
         return ResponseMapping.ToResponse(released, catalogue, regions, scope.Breakdown, metadata);
     }
 

@@ -50,7 +50,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
                     outcome.ExtractSha256 = s.Sha256;
                     await commit();
                 }, ct);
-            await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary) }, ct);
+            await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary, RequestInfo.Of(context)?.RequestId) }, ct);
         });
 
     private static LibRequest Map(V1.ExtractRequest r)
@@ -103,7 +103,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
         };
     }
 
-    private V1.ExtractSummary ToWire(Extracts.ExtractSummary s)
+    private V1.ExtractSummary ToWire(Extracts.ExtractSummary s, string? requestId)
     {
         var wire = new V1.ExtractSummary
         {
@@ -117,6 +117,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
                 Licence = s.Licence,
                 Tier = (V1.Tier)(int)s.Tier,
                 EffectiveRegion = s.EffectiveRegion.Value,
+                RequestId = requestId ?? "",
             },
         };
         if (s.KAnonymity is { } k)

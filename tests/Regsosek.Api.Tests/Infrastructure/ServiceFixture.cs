@@ -44,6 +44,9 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>"127.0.0.1:port" of the running server's HTTP/1.1 endpoint (HTTP/JSON, gRPC-Web).</summary>
     public string HttpAddress { get; private set; } = "";
 
+    /// <summary>Everything the server logged.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     /// <summary>The running server's services.</summary>
     public IServiceProvider Services => _app!.Services;
 
@@ -104,7 +107,7 @@ public sealed class ServiceFixture : IAsyncLifetime
         Regions = new GatedRegionNames(new RegionDirectoryNames(Regsosek.Engine.RegionDirectory.Load(Dataset)));
         _app = ServiceHost.Build(Options, services =>
         {
-            services.AddLogging(logging => logging.ClearProviders());
+            services.AddLogging(logging => logging.ClearProviders().AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
             services.AddSingleton<IAuditLog>(Audit);
             services.AddSingleton<IRegionNames>(Regions);
         });
