@@ -1,3 +1,4 @@
+using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server;
 using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Builder;
@@ -40,7 +41,9 @@ public static class ApiExtensions
             o.EnableDetailedErrors = false;
             o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.MaxSendMessageSize = null;
-        }).AddJsonTranscoding();
+        }).AddJsonTranscoding(o =>
+            // a refusal's JSON body is its google.rpc.Status, whose details (ErrorInfo, BadRequest, ...) are Any
+            o.TypeRegistry = TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor));
         services.AddGrpcReflection();
         services.AddHealthChecks()
             .AddCheck<DatasetHealthCheck>("dataset")
