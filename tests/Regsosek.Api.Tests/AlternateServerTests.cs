@@ -6,6 +6,8 @@ using System.Text;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Regsosek.Api.Tests.Infrastructure;
@@ -150,5 +152,32 @@ public sealed class AlternateServerTests(ServiceFixture service)
         public const string Secret = "disclosure control exploded at /internal/path/secret.cs:42";
 
         public ReleasedTable Apply(ExactTable table, Core.Tier tier) => throw new InvalidOperationException(Secret);
+    }
+}
+
+/// <summary>
+/// Why cleartext needs two ports (README, "Ports"): Kestrel's cleartext endpoint offering HTTP/1.1 and HTTP/2
+/// speaks HTTP/1.1 only, refusing a prior-knowledge HTTP/2 client. If a Kestrel release learns to tell the two
+/// apart (dotnet/aspnetcore#56984), this fails, and one cleartext port could serve gRPC and HTTP/1.1 alike.
+/// </summary>
+public sealed class KestrelCleartextTests
+{
+    [Fact]
+    public async Task A_cleartext_Http1AndHttp2_endpoint_does_not_accept_prior_knowledge_HTTP_2()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0,
+            l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2));
+        await using var app = builder.Build();
+        app.MapGet("/", () => "hello");
+        await app.StartAsync();
+        var address = app.Urls.Single();
+
+        using var http2 = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        await Assert.ThrowsAsync<HttpRequestException>(() => http2.GetStringAsync(address));
+        using var http11 = new HttpClient { DefaultRequestVersion = HttpVersion.Version11, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        Assert.Equal("hello", await http11.GetStringAsync(address));
+        await app.StopAsync();
     }
 }
