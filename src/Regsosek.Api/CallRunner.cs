@@ -236,6 +236,7 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
             Context = context;
             Request = request;
             Info = RequestInfo.Of(context);
+            Info?.Method = context.Method;
             Outcome.Scope = RegionCode.National;
         }
 

@@ -22,6 +22,9 @@ public sealed class RequestInfo
     /// <summary>The client's <c>x-request-id</c> when it is a sane short token, else one made here.</summary>
     public string RequestId { get; }
 
+    /// <summary>The gRPC method ("/regsosek.v1.AggregateService/Aggregate"), also of an HTTP/JSON call, once the pipeline saw it.</summary>
+    public string? Method { get; set; }
+
     /// <summary>The grant the call ran under, when it named one.</summary>
     public string? GrantId { get; set; }
 

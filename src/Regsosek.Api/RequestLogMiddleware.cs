@@ -28,7 +28,7 @@ public sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<R
         }
         finally
         {
-            LogCall(logger, info.RequestId, info.GrantId ?? "-", http.Request.Path.Value ?? "", StatusOf(http, info),
+            LogCall(logger, info.RequestId, info.GrantId ?? "-", info.Method ?? http.Request.Path.Value ?? "", StatusOf(http, info),
                 clock.Elapsed.TotalMilliseconds);
         }
     }
