@@ -37,7 +37,7 @@ ServiceOptions LoadOptions(ParseResult parse)
 var portOption = new Option<int?>("--port") { Description = "Port for gRPC (default 50051)" };
 var httpPortOption = new Option<int?>("--http-port") { Description = "Port for HTTP/1.1: HTTP/JSON and gRPC-Web (default 50052; -1: none)" };
 var hostOption = new Option<string?>("--listen") { Description = "Address to listen on (default 127.0.0.1)" };
-var start = new Command("start", "Start the gRPC service; generates the sample dataset first if there is none.")
+var start = new Command("start", "Start the service (gRPC, gRPC-Web, HTTP/JSON); generates the sample dataset first if there is none.")
 {
     homeOption, datasetOption, postgresOption, portOption, httpPortOption, hostOption,
 };

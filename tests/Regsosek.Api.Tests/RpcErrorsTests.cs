@@ -41,7 +41,7 @@ public sealed class RpcErrorsTests
         var info = e.GetRpcStatus()!.GetDetail<ResourceInfo>()!;
         Assert.Equal(("region", "3299"), (info.ResourceType, info.ResourceName));
         Assert.Null(RpcErrors.RuleOf(e));
-        Assert.Null(RpcErrors.RuleOf(new RpcException(new Status(StatusCode.Internal, "x"))));
+        Assert.Null(RpcErrors.RuleOf(new RpcException(new Grpc.Core.Status(StatusCode.Internal, "x"))));
     }
 
     [Theory]

@@ -50,6 +50,7 @@ public sealed class TransportTests(ServiceFixture service)
         const string body = """
             {"indicators": ["population", "jkn_coverage"], "scope": {"region": "3201", "breakdown": "REGION_LEVEL_DISTRICT"}, "groupBy": ["sex"]}
             """;
+        var head = await service.AuditHeadAsync();
         using var http = Http11();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/aggregate") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -65,6 +66,11 @@ public sealed class TransportTests(ServiceFixture service)
         Assert.Equal("TIER_DISAGGREGATED", JsonDocument.Parse(json).RootElement.GetProperty("metadata").GetProperty("tier").GetString());
         Assert.Equal(WithoutRequestId(viaGrpc), WithoutRequestId(viaJson)); // every row, cell, flag and rule
         Assert.Equal(response.Headers.GetValues("x-request-id").Single(), viaJson.Metadata.RequestId);
+
+        var audited = (await service.AuditRecordsAfterAsync(head)).First(); // the JSON call, audited like the gRPC one
+        Assert.Equal("/regsosek.v1.AggregateService/Aggregate", audited.Entry.Method);
+        Assert.Equal(service.Regency3201.Grant.Id, audited.Entry.GrantId);
+        Assert.True(audited.Entry.Cells > 0);
     }
 
     [Fact]
