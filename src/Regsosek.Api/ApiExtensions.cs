@@ -47,7 +47,8 @@ public static class ApiExtensions
         services.AddGrpcReflection();
         services.AddHealthChecks()
             .AddCheck<DatasetHealthCheck>("dataset")
-            .AddCheck<StoreHealthCheck>("stores");
+            .AddCheck<StoreHealthCheck>("stores")
+            .AddCheck<ShutdownHealthCheck>("shutdown");
         services.AddGrpcHealthChecks(o =>
         {
             // Every service, and the server as a whole (""), is SERVING exactly while every check passes.

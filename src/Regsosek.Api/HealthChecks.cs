@@ -34,3 +34,12 @@ public sealed class DatasetHealthCheck(DatasetInfo dataset) : IHealthCheck
             : HealthCheckResult.Unhealthy($"the dataset's manifest {manifest} is gone"));
     }
 }
+
+/// <summary>Unhealthy from the moment the server begins to stop, so that load balancers drain it while calls in flight finish.</summary>
+public sealed class ShutdownHealthCheck(Microsoft.Extensions.Hosting.IHostApplicationLifetime lifetime) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(lifetime.ApplicationStopping.IsCancellationRequested
+            ? HealthCheckResult.Unhealthy("the server is stopping")
+            : HealthCheckResult.Healthy());
+}

@@ -4,8 +4,8 @@ using Regsosek.Api;
 
 namespace Regsosek.Api.Tests;
 
-/// <summary>The refusals' rich status, as Grpc.StatusProto puts it in grpc-status-details-bin; and which request ids are taken from clients.</summary>
-public sealed class RpcErrorsTests
+/// <summary>Unit tests of the pipeline's parts: the refusals' rich status (Grpc.StatusProto), which client request ids are taken, the shutdown health check.</summary>
+public sealed class PipelineUnitTests
 {
     [Fact]
     public void InvalidArgument_names_the_field_in_a_BadRequest_and_in_the_message()
@@ -61,5 +61,25 @@ public sealed class RpcErrorsTests
     {
         Assert.True(RequestInfo.IsSane(new string('a', RequestInfo.MaxClientIdLength)));
         Assert.False(RequestInfo.IsSane(new string('a', RequestInfo.MaxClientIdLength + 1)));
+    }
+
+    [Fact]
+    public async Task The_shutdown_health_check_fails_once_the_server_begins_to_stop()
+    {
+        var lifetime = new Lifetime();
+        var check = new ShutdownHealthCheck(lifetime);
+        var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext();
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, (await check.CheckHealthAsync(context)).Status);
+        lifetime.StopApplication();
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(context)).Status);
+    }
+
+    private sealed class Lifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _stopping = new();
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+        public CancellationToken ApplicationStopping => _stopping.Token;
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+        public void StopApplication() => _stopping.Cancel();
     }
 }
