@@ -81,4 +81,26 @@ public sealed class ExtractTests(ServiceFixture service)
         r[4].AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked");
         Assert.True(r[5].Ok, r[5].ToString());
     }
+
+    [Fact]
+    public async Task When_the_audit_log_cannot_be_written_an_extract_fails_UNAVAILABLE_before_its_first_byte()
+    {
+        var head = await service.AuditHeadAsync();
+        CallResult r;
+        service.Audit.FailAppends = true;
+        try
+        {
+            r = await ApiClient.CallAsync(service.Address, ApiCall.Extract(
+                new { columns = new[] { "regency_code", "r405" }, region = "3201", format = "EXTRACT_FORMAT_CSV" }, service.Microdata.Token));
+        }
+        finally
+        {
+            service.Audit.FailAppends = false;
+        }
+
+        Assert.Contains("audit", r.AssertStatus(GrpcStatusCode.Unavailable).Message);
+        Assert.Empty(r.Json.GetProperty("messages").EnumerateArray());
+        Assert.Equal(0, r.Json.GetProperty("dataBytes").GetInt64());
+        Assert.Equal(head, await service.AuditHeadAsync());
+    }
 }
