@@ -51,7 +51,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     {
         var home = Path.Combine(Path.GetTempPath(), $"regsosek-loadbench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(home);
-        var options = new ServiceOptions { Home = home, Dataset = dataset, Host = "127.0.0.1", Port = 0 };
+        var options = new ServiceOptions { Home = home, Dataset = dataset, Host = "127.0.0.1", Port = 0, HttpPort = -1 };
         var app = ServiceHost.Build(options, services =>
         {
             // The host's appsettings.json levels: no per-request hosting logs.

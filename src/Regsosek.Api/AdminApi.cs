@@ -1,7 +1,7 @@
 using Google.Protobuf.WellKnownTypes;
 using Regsosek.Api.V1;
 using Regsosek.Core;
-using Regsosek.Grpc;
+using Grpc.Core;
 using Regsosek.Stores.Grants;
 using Tier = Regsosek.Core.Tier;
 
@@ -9,17 +9,17 @@ namespace Regsosek.Api;
 
 /// <summary>regsosek.v1.AdminService: the data owner's operators issue, revoke and list grants. Every call is audited.</summary>
 public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider time)
+    : V1.AdminService.AdminServiceBase
 {
-    public const string Service = "regsosek.v1.AdminService";
 
-    public Task<IssueGrantResponse> IssueGrantAsync(IssueGrantRequest request, GrpcCallContext context) =>
+    public override Task<IssueGrantResponse> IssueGrant(IssueGrantRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, async (caller, _, ct) =>
     {
         RequireOperator(caller);
         if (request.Tier is V1.Tier.Unspecified || !TierExtensions.IsDefined((int)request.Tier))
-            throw GrpcException.InvalidArgument("tier", "choose a tier: TIER_PUBLIC, TIER_DISAGGREGATED, TIER_MICRODATA or TIER_BNBA");
+            throw RpcErrors.InvalidArgument("tier", "choose a tier: TIER_PUBLIC, TIER_DISAGGREGATED, TIER_MICRODATA or TIER_BNBA");
         if (!RegionCode.TryParse(request.Region, out var region, out var error))
-            throw GrpcException.InvalidArgument("region", error);
+            throw RpcErrors.InvalidArgument("region", error);
         IssuedGrant issued;
         try
         {
@@ -37,19 +37,19 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
         }
         catch (InvalidGrantRequestException e)
         {
-            throw new GrpcException(GrpcStatusCode.InvalidArgument, e.Message);
+            throw RpcErrors.InvalidArgument(e.Message);
         }
         return new IssueGrantResponse { Grant = ToWire(issued.Grant), Token = issued.Token };
     });
 
-    public Task<RevokeGrantResponse> RevokeGrantAsync(RevokeGrantRequest request, GrpcCallContext context) =>
+    public override Task<RevokeGrantResponse> RevokeGrant(RevokeGrantRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, async (caller, _, ct) =>
     {
         RequireOperator(caller);
         if (string.IsNullOrWhiteSpace(request.GrantId))
-            throw GrpcException.InvalidArgument("grant_id", "name the grant to revoke");
+            throw RpcErrors.InvalidArgument("grant_id", "name the grant to revoke");
         if (string.IsNullOrWhiteSpace(request.Reason))
-            throw GrpcException.InvalidArgument("reason", "say why the grant is closed; the reason is kept with the grant");
+            throw RpcErrors.InvalidArgument("reason", "say why the grant is closed; the reason is kept with the grant");
         GrantRecord record;
         try
         {
@@ -57,16 +57,16 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
         }
         catch (GrantNotFoundException e)
         {
-            throw GrpcException.NotFound("grant", e.GrantId, e.Message);
+            throw RpcErrors.NotFound("grant", e.GrantId, e.Message);
         }
         catch (GrantStateException e)
         {
-            throw GrpcException.FailedPrecondition("grant.state", request.GrantId, e.Message);
+            throw RpcErrors.FailedPrecondition("grant.state", request.GrantId, e.Message);
         }
         return new RevokeGrantResponse { Grant = ToWire(record.Grant) };
     });
 
-    public Task<ListGrantsResponse> ListGrantsAsync(ListGrantsRequest request, GrpcCallContext context) =>
+    public override Task<ListGrantsResponse> ListGrants(ListGrantsRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, async (caller, outcome, ct) =>
     {
         RequireOperator(caller);
@@ -82,10 +82,10 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
     private static void RequireOperator(Regsosek.Core.Policy.Caller caller)
     {
         if (caller.Grant is null)
-            throw GrpcException.Unauthenticated("admin.operator-only", CallRunner.ErrorDomain,
+            throw RpcErrors.Unauthenticated("admin.operator-only",
                 "AdminService needs an operator token: send authorization: Bearer <token>");
         if (caller.Grant is not { IsOperator: true })
-            throw GrpcException.PermissionDenied("admin.operator-only", CallRunner.ErrorDomain, null,
+            throw RpcErrors.PermissionDenied("admin.operator-only",
                 "only operators of the data owner may call AdminService; use an operator token");
     }
 
@@ -106,9 +106,4 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
         if (g.RevokedAt is { } revoked) info.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
         return info;
     }
-
-    public void Register(GrpcServiceBuilder builder) => builder
-        .Unary<IssueGrantRequest, IssueGrantResponse>(Service, "IssueGrant", IssueGrantRequest.Parser, IssueGrantAsync)
-        .Unary<RevokeGrantRequest, RevokeGrantResponse>(Service, "RevokeGrant", RevokeGrantRequest.Parser, RevokeGrantAsync)
-        .Unary<ListGrantsRequest, ListGrantsResponse>(Service, "ListGrants", ListGrantsRequest.Parser, ListGrantsAsync);
 }

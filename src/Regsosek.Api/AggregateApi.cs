@@ -4,7 +4,7 @@ using Regsosek.Core;
 using Regsosek.Core.Disclosure;
 using Regsosek.Core.Policy;
 using Regsosek.Engine;
-using Regsosek.Grpc;
+using Grpc.Core;
 using CatalogueRequest = Regsosek.Catalogue.AggregateRequest;
 
 namespace Regsosek.Api;
@@ -16,38 +16,38 @@ namespace Regsosek.Api;
 public sealed class AggregateApi(
     CallRunner runner, IndicatorCatalogue catalogue, QueryPlanner planner, AggregateEngine engine,
     IDisclosureControl disclosure, IRegionNames regions, DatasetInfo dataset, TimeProvider time)
+    : V1.AggregateService.AggregateServiceBase
 {
-    public const string Service = "regsosek.v1.AggregateService";
 
-    public Task<AggregateResponse> AggregateAsync(V1.AggregateRequest request, GrpcCallContext context) =>
+    public override Task<AggregateResponse> Aggregate(V1.AggregateRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapAggregate(request, scope), scope, "indicators", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapAggregate(request, scope), scope, "indicators", caller, outcome, context, ct);
         });
 
-    public Task<AggregateResponse> DesilDistributionAsync(DesilDistributionRequest request, GrpcCallContext context) =>
+    public override Task<AggregateResponse> DesilDistribution(DesilDistributionRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapDesil(request, scope), scope, "unit", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapDesil(request, scope), scope, "unit", caller, outcome, context, ct);
         });
 
-    public Task<AggregateResponse> PercentilesAsync(PercentilesRequest request, GrpcCallContext context) =>
+    public override Task<AggregateResponse> Percentiles(PercentilesRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (caller, outcome, ct) =>
         {
             var scope = RequestMapping.MapScope(request.Scope, regions);
-            return RunAsync(RequestMapping.MapPercentiles(request, scope), scope, "variable", caller, outcome, ct);
+            return RunAsync(RequestMapping.MapPercentiles(request, scope), scope, "variable", caller, outcome, context, ct);
         });
 
     private async Task<AggregateResponse> RunAsync(CatalogueRequest request, RequestMapping.ScopeRequest scope,
-        string measuresField, Caller caller, CallOutcome outcome, CancellationToken ct)
+        string measuresField, Caller caller, CallOutcome outcome, ServerCallContext context, CancellationToken ct)
     {
         var access = new List<IndicatorAccess>(request.Measures.Count);
         for (int i = 0; i < request.Measures.Count; i++)
         {
             if (!catalogue.TryResolveMeasure(request.Measures[i], out var measure, out var error))
-                throw GrpcException.InvalidArgument(WireField($"measures[{i}]", measuresField), error);
+                throw RpcErrors.InvalidArgument(WireField($"measures[{i}]", measuresField), error);
             access.Add(IndicatorCatalogue.AccessOf(measure));
         }
         var regionFilters = RequestMapping.RegionFilterCodes(request.Filters, regions);
@@ -57,7 +57,7 @@ public sealed class AggregateApi(
         if (decision is Denied denied)
         {
             outcome.Scope = scope.Region;
-            throw GrpcException.PermissionDenied(denied.Rule, CallRunner.ErrorDomain, null, denied.Message);
+            throw RpcErrors.PermissionDenied(denied.Rule, denied.Message);
         }
         var allowed = (Allowed)decision;
         outcome.Scope = allowed.EffectiveRegion;
@@ -69,7 +69,7 @@ public sealed class AggregateApi(
         }
         catch (RequestValidationException e)
         {
-            throw GrpcException.InvalidArgument(WireField(e.Field, measuresField), WireText(e.Description, measuresField));
+            throw RpcErrors.InvalidArgument(WireField(e.Field, measuresField), WireText(e.Description, measuresField));
         }
 
         var exact = await engine.ExecuteAsync(plan, ct).ConfigureAwait(false);
@@ -78,6 +78,7 @@ public sealed class AggregateApi(
         outcome.Cells = (long)released.Rows.Count * released.Shape.Measures.Count;
 
         var metadata = ResponseMapping.Metadata(dataset, allowed.Tier, allowed.EffectiveRegion, released.Rules);
+        metadata.RequestId = RequestInfo.Of(context)?.RequestId ?? "";
         return ResponseMapping.ToResponse(released, catalogue, regions, scope.Breakdown, metadata);
     }
 
@@ -93,9 +94,4 @@ public sealed class AggregateApi(
 
     private static string WireText(string description, string measuresField) =>
         measuresField == "variable" ? description : description.Replace("measures[", measuresField + "[", StringComparison.Ordinal);
-
-    public void Register(GrpcServiceBuilder builder) => builder
-        .Unary<V1.AggregateRequest, AggregateResponse>(Service, "Aggregate", V1.AggregateRequest.Parser, AggregateAsync)
-        .Unary<DesilDistributionRequest, AggregateResponse>(Service, "DesilDistribution", DesilDistributionRequest.Parser, DesilDistributionAsync)
-        .Unary<PercentilesRequest, AggregateResponse>(Service, "Percentiles", PercentilesRequest.Parser, PercentilesAsync);
 }

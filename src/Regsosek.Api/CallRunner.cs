@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Google.Protobuf;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
-using Regsosek.Grpc;
 using Regsosek.Stores.Audit;
 using Regsosek.Stores.Tokens;
 
@@ -21,54 +22,48 @@ public sealed class CallOutcome
 }
 
 /// <summary>
-/// Runs every data call the same way: authenticate the bearer token, run the handler, and append
-/// the audit record — allowed or refused — before anything is returned. Security decisions fail
-/// closed: if the audit record cannot be written the call fails with UNAVAILABLE and no data leaves.
+/// The one pipeline every regsosek.v1 call runs through, whatever the transport (gRPC, gRPC-Web, HTTP/JSON):
+/// authenticate the bearer token, run the handler, and append the audit record — allowed or refused —
+/// before anything is returned. Security decisions fail closed: if the audit record cannot be written the
+/// call fails with UNAVAILABLE and no data leaves. Refusals are <see cref="RpcException"/>s with
+/// google.rpc details (<see cref="RpcErrors"/>); anything unexpected becomes INTERNAL with a generic message
+/// and is logged. The call's request id, grant and final status go to its <see cref="RequestInfo"/>, from
+/// which <see cref="RequestLogMiddleware"/> writes the one log line of the call.
 /// </summary>
 public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit, ILogger<CallRunner> logger)
 {
     /// <summary>Rule id of an authentication refusal in the audit trail.</summary>
     public const string AuthRulePrefix = "auth.";
 
+    /// <summary>The domain named in ErrorInfo details.</summary>
+    public const string ErrorDomain = RpcErrors.Domain;
+
+    /// <summary>The message of INTERNAL: nothing about the failure itself, which is logged.</summary>
+    public const string InternalErrorMessage =
+        "internal server error; the failure was logged: retry later or report it with the request id (x-request-id)";
+
     /// <summary>
     /// Authenticates the caller, runs <paramref name="handler"/>, audits, and returns its response.
     /// The response is returned only after its audit record is stored.
     /// </summary>
     public async Task<TResponse> RunAsync<TRequest, TResponse>(
-        GrpcCallContext context, TRequest request,
+        ServerCallContext context, TRequest request,
         Func<Caller, CallOutcome, CancellationToken, Task<TResponse>> handler)
         where TRequest : IMessage
     {
-        var clock = Stopwatch.StartNew();
-        var outcome = new CallOutcome();
-        var caller = await AuthenticateAsync(context, request, clock).ConfigureAwait(false);
-        outcome.Scope = caller.Scope;
-        TResponse response;
+        var call = new Call(context, request);
+        var caller = await AuthenticateAsync(call).ConfigureAwait(false);
         try
         {
-            response = await handler(caller, outcome, context.CancellationToken).ConfigureAwait(false);
+            var response = await handler(caller, call.Outcome, context.CancellationToken).ConfigureAwait(false);
+            await AppendOrFailClosedAsync(call, AllowedEntry(call, caller)).ConfigureAwait(false);
+            call.End(StatusCode.OK);
+            return response;
         }
-        catch (GrpcException e)
+        catch (Exception e)
         {
-            await AuditRefusalAsync(context, request, caller, outcome.Scope, e, clock).ConfigureAwait(false);
-            throw;
+            throw await RefuseAsync(call, caller, e).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
-        {
-            var (rule, status) = Interruption(context);
-            await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied,
-                rule, (int)status, clock)).ConfigureAwait(false);
-            throw;
-        }
-        await AppendOrFailClosedAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Allowed, null,
-            (int)GrpcStatusCode.OK, clock) with
-        {
-            Cells = outcome.Cells,
-            Rows = outcome.Rows,
-            Bytes = outcome.Bytes,
-            ExtractSha256 = outcome.ExtractSha256,
-        }).ConfigureAwait(false);
-        return response;
     }
 
     /// <summary>
@@ -76,47 +71,52 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
     /// the commit function it is given once it knows what it will send (rows, bytes, SHA-256) and
     /// before it sends the first byte. Commit appends the audit record or fails the call closed.
     /// Refusals before commit are audited as refusals; a call that breaks off after commit (cancelled,
-    /// disconnected) gets a second record saying so.
+    /// disconnected, failed) gets a second record saying so.
     /// </summary>
-    public async Task RunStreamingAsync<TRequest>(GrpcCallContext context, TRequest request,
+    public async Task RunStreamingAsync<TRequest>(ServerCallContext context, TRequest request,
         Func<Caller, CallOutcome, Func<Task>, CancellationToken, Task> handler)
         where TRequest : IMessage
     {
-        var clock = Stopwatch.StartNew();
-        var outcome = new CallOutcome();
-        var caller = await AuthenticateAsync(context, request, clock).ConfigureAwait(false);
-        outcome.Scope = caller.Scope;
-        bool committed = false;
-        Task Commit()
-        {
-            committed = true;
-            return AppendOrFailClosedAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Allowed, null,
-                (int)GrpcStatusCode.OK, clock) with
-            {
-                Cells = outcome.Cells,
-                Rows = outcome.Rows,
-                Bytes = outcome.Bytes,
-                ExtractSha256 = outcome.ExtractSha256,
-            });
-        }
+        var call = new Call(context, request);
+        var caller = await AuthenticateAsync(call).ConfigureAwait(false);
+        Task Commit() => AppendOrFailClosedAsync(call, AllowedEntry(call, caller));
         try
         {
-            await handler(caller, outcome, Commit, context.CancellationToken).ConfigureAwait(false);
+            await handler(caller, call.Outcome, Commit, context.CancellationToken).ConfigureAwait(false);
+            call.End(StatusCode.OK);
         }
-        catch (GrpcException e) when (!committed)
+        catch (Exception e)
         {
-            await AuditRefusalAsync(context, request, caller, outcome.Scope, e, clock).ConfigureAwait(false);
-            throw;
+            throw await RefuseAsync(call, caller, e).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not GrpcException || committed)
+    }
+
+    /// <summary>
+    /// Audits a call that did not end OK and returns the exception to throw: a refusal as it is; a call
+    /// interrupted by its deadline or its client as such; anything else as a generic INTERNAL.
+    /// </summary>
+    private async Task<Exception> RefuseAsync(Call call, Caller caller, Exception e)
+    {
+        var ct = call.Context.CancellationToken;
+        if (call.AuditFailed)
         {
-            var (rule, status) = context.CancellationToken.IsCancellationRequested
-                ? Interruption(context)
-                : ("call.failed", GrpcStatusCode.Internal);
-            await TryAuditAsync(Entry(context, request, caller, outcome.Scope, AuditDecision.Denied, rule, (int)status, clock))
-                .ConfigureAwait(false);
-            throw;
+            call.End(StatusCode.Unavailable); // failed closed; the audit trail cannot take a record of that either
+            return e;
         }
+        (string? Rule, StatusCode Status, Exception Thrown) outcome = e switch
+        {
+            RpcException rpc when !call.Committed => (RpcErrors.RuleOf(rpc) ?? rpc.StatusCode.ToString(), rpc.StatusCode, rpc),
+            _ when ct.IsCancellationRequested => Interruption(call.Context, e),
+            RpcException rpc => ("call.failed", rpc.StatusCode, rpc),
+            _ => ("call.failed", StatusCode.Internal, new RpcException(new Status(StatusCode.Internal, InternalErrorMessage))),
+        };
+        if (outcome.Status == StatusCode.Internal && e is not RpcException)
+            logger.LogError(e, "{Method} failed", call.Context.Method);
+        else if (e is RpcException rpc)
+            logger.LogDebug("{Method} refused: {Status} {Rule}: {Detail}", call.Context.Method, rpc.StatusCode, outcome.Rule, rpc.Status.Detail);
+        call.End(outcome.Status);
+        await TryAuditAsync(Entry(call, caller, AuditDecision.Denied, outcome.Rule, outcome.Status)).ConfigureAwait(false);
+        return outcome.Thrown;
     }
 
     /// <summary>
@@ -124,43 +124,41 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
     /// is a little later than the client's (it starts counting on arrival), so a client that gives up
     /// at its deadline resets the stream just before ours fires: allow for that.
     /// </summary>
-    private static (string Rule, GrpcStatusCode Status) Interruption(GrpcCallContext context) =>
-        context.Deadline is { } deadline && DateTimeOffset.UtcNow >= deadline - DeadlineSlack
-            ? ("call.deadline-exceeded", GrpcStatusCode.DeadlineExceeded)
-            : ("call.cancelled", GrpcStatusCode.Cancelled);
+    private static (string, StatusCode, Exception) Interruption(ServerCallContext context, Exception e) =>
+        context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline - DeadlineSlack
+            ? ("call.deadline-exceeded", StatusCode.DeadlineExceeded, e)
+            : ("call.cancelled", StatusCode.Cancelled, e);
 
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>The domain named in ErrorInfo details.</summary>
-    public const string ErrorDomain = "regsosek.v1";
-
-    private async Task<Caller> AuthenticateAsync(GrpcCallContext context, IMessage request, Stopwatch clock)
+    private async Task<Caller> AuthenticateAsync(Call call)
     {
         AuthenticationResult result;
         try
         {
-            result = await authenticator.AuthenticateAsync(context.Authorization, context.CancellationToken).ConfigureAwait(false);
+            result = await authenticator.AuthenticateAsync(call.Authorization, call.Context.CancellationToken).ConfigureAwait(false);
         }
         catch (Regsosek.Stores.Storage.StoreUnavailableException e)
         {
-            logger.LogError(e, "{Method}: the grant store is unavailable", context.Method);
-            throw new GrpcException(GrpcStatusCode.Unavailable, "the grant store is unavailable; try again later");
+            logger.LogError(e, "{Method}: the grant store is unavailable", call.Context.Method);
+            call.End(StatusCode.Unavailable);
+            throw RpcErrors.Unavailable("the grant store is unavailable; try again later");
         }
         switch (result.Outcome)
         {
             case AuthOutcome.Public:
                 return Caller.Public;
             case AuthOutcome.Authenticated:
+                call.Info?.GrantId = result.Grant!.Id;
                 return new Caller(result.Grant);
         }
         var rule = AuthRulePrefix + RuleName(result.Failure);
         var message = result.Message ?? "the bearer token was not accepted";
         var error = result.IsPermissionDenied
-            ? GrpcException.PermissionDenied(rule, ErrorDomain, null, message)
-            : GrpcException.Unauthenticated(rule, ErrorDomain, message);
-        var caller = new Caller(result.Grant);
-        await AuditRefusalAsync(context, request, caller, RegionCode.National, error, clock).ConfigureAwait(false);
-        throw error;
+            ? RpcErrors.PermissionDenied(rule, message)
+            : RpcErrors.Unauthenticated(rule, message);
+        call.Info?.GrantId = result.Grant?.Id;
+        throw await RefuseAsync(call, new Caller(result.Grant), error).ConfigureAwait(false);
     }
 
     private static string RuleName(AuthFailure? failure) => failure switch
@@ -178,18 +176,6 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         _ => "failed",
     };
 
-    private async Task AuditRefusalAsync(GrpcCallContext context, IMessage request, Caller caller, RegionCode scope,
-        GrpcException error, Stopwatch clock)
-    {
-        var rule = error.RichStatus?.Details
-            .Select(d => d.TryUnpack<Google.Rpc.ErrorInfo>(out var info) ? info.Reason : null)
-            .FirstOrDefault(r => r is not null)
-            ?? error.Status.ToString();
-        logger.LogInformation("{Method} refused: {Status} {Rule}: {Detail}", context.Method, error.Status, rule, error.Detail);
-        await TryAuditAsync(Entry(context, request, caller, scope, AuditDecision.Denied, rule, (int)error.Status, clock))
-            .ConfigureAwait(false);
-    }
-
     /// <summary>A refusal carries no data, so a failed audit append is logged and the refusal still returned.</summary>
     private async Task TryAuditAsync(AuditEntry entry)
     {
@@ -203,8 +189,9 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         }
     }
 
-    private async Task AppendOrFailClosedAsync(AuditEntry entry)
+    private async Task AppendOrFailClosedAsync(Call call, AuditEntry entry)
     {
+        call.Committed = true;
         try
         {
             await audit.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
@@ -212,23 +199,70 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         catch (Exception e)
         {
             logger.LogError(e, "{Method}: audit record could not be written; the response is withheld", entry.Method);
-            throw new GrpcException(GrpcStatusCode.Unavailable,
-                "the audit trail is unavailable, so no data can be released; try again later");
+            call.AuditFailed = true;
+            throw RpcErrors.Unavailable("the audit trail is unavailable, so no data can be released; try again later");
         }
     }
 
-    private static AuditEntry Entry(GrpcCallContext context, IMessage request, Caller caller, RegionCode scope,
-        AuditDecision decision, string? rule, int status, Stopwatch? clock) => new()
+    private static AuditEntry AllowedEntry(Call call, Caller caller) =>
+        Entry(call, caller, AuditDecision.Allowed, null, StatusCode.OK) with
+        {
+            Cells = call.Outcome.Cells,
+            Rows = call.Outcome.Rows,
+            Bytes = call.Outcome.Bytes,
+            ExtractSha256 = call.Outcome.ExtractSha256,
+        };
+
+    private static AuditEntry Entry(Call call, Caller caller, AuditDecision decision, string? rule, StatusCode status) => new()
     {
         GrantId = caller.Grant?.Id,
         Organisation = caller.Grant?.Organisation,
         Unit = caller.Grant?.Unit,
-        Method = context.Method,
-        Request = JsonFormatter.Default.Format(request),
-        Scope = scope,
+        Method = call.Context.Method,
+        Request = JsonFormatter.Default.Format(call.Request),
+        Scope = call.Outcome.Scope,
         Decision = decision,
         Rule = rule,
-        Latency = clock?.Elapsed ?? TimeSpan.Zero,
-        StatusCode = status,
+        Latency = call.Clock.Elapsed,
+        StatusCode = (int)status,
+        // TODO(lead, merge with the audit branch): RequestId = call.RequestId,
     };
+
+    /// <summary>One call in flight: its context, request, clock, outcome and request facts.</summary>
+    private sealed class Call
+    {
+        public Call(ServerCallContext context, IMessage request)
+        {
+            Context = context;
+            Request = request;
+            Info = RequestInfo.Of(context);
+            Info?.Method = context.Method;
+            Outcome.Scope = RegionCode.National;
+        }
+
+        public ServerCallContext Context { get; }
+        public IMessage Request { get; }
+        public RequestInfo? Info { get; }
+        public Stopwatch Clock { get; } = Stopwatch.StartNew();
+        public CallOutcome Outcome { get; } = new();
+
+        /// <summary>The allowed record was (being) appended: later failures are breaks, not refusals.</summary>
+        public bool Committed { get; set; }
+
+        /// <summary>The audit trail refused a write: the call fails closed without another record.</summary>
+        public bool AuditFailed { get; set; }
+
+        /// <summary>The request id of the call (see <see cref="RequestLogMiddleware"/>), or null outside HTTP.</summary>
+        public string? RequestId => Info?.RequestId;
+
+        public string? Authorization =>
+            Context.GetHttpContext() is { } http
+                ? (http.Request.Headers.Authorization is { Count: > 0 } value ? value.ToString() : null)
+                : Context.RequestHeaders.GetValue("authorization");
+
+        public void End(StatusCode status)
+        {
+            if (Info is not null) Info.Status = status;
+        }
+    }
 }

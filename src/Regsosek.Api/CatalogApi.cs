@@ -2,34 +2,34 @@ using Regsosek.Api.V1;
 using Regsosek.Catalogue;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
-using Regsosek.Grpc;
+using Grpc.Core;
 
 namespace Regsosek.Api;
 
 /// <summary>regsosek.v1.CatalogService: what can be asked for. Open to everyone (the catalogue holds no
 /// personal data), but audited like every call.</summary>
 public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, IRegionNames regions)
+    : V1.CatalogService.CatalogServiceBase
 {
-    public const string Service = "regsosek.v1.CatalogService";
 
     private readonly ListIndicatorsResponse _indicators = BuildIndicators(catalogue);
     private readonly ListDimensionsResponse _dimensions = BuildDimensions(catalogue);
 
-    public Task<ListIndicatorsResponse> ListIndicatorsAsync(ListIndicatorsRequest request, GrpcCallContext context) =>
+    public override Task<ListIndicatorsResponse> ListIndicators(ListIndicatorsRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (_, outcome, _) =>
         {
             outcome.Rows = _indicators.Indicators.Count;
             return Task.FromResult(_indicators);
         });
 
-    public Task<ListDimensionsResponse> ListDimensionsAsync(ListDimensionsRequest request, GrpcCallContext context) =>
+    public override Task<ListDimensionsResponse> ListDimensions(ListDimensionsRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (_, outcome, _) =>
         {
             outcome.Rows = _dimensions.Dimensions.Count;
             return Task.FromResult(_dimensions);
         });
 
-    public Task<ListRegionsResponse> ListRegionsAsync(ListRegionsRequest request, GrpcCallContext context) =>
+    public override Task<ListRegionsResponse> ListRegions(ListRegionsRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (_, outcome, _) =>
         {
             var response = ListRegions(request);
@@ -40,11 +40,11 @@ public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, 
     private ListRegionsResponse ListRegions(ListRegionsRequest request)
     {
         if (!RegionCode.TryParse(request.Parent, out var parent, out var error))
-            throw GrpcException.InvalidArgument("parent", error);
+            throw RpcErrors.InvalidArgument("parent", error);
         if (parent.Level == Core.RegionLevel.Village)
-            throw GrpcException.InvalidArgument("parent", $"{parent.Value} is a village, the lowest level: it has no subregions");
+            throw RpcErrors.InvalidArgument("parent", $"{parent.Value} is a village, the lowest level: it has no subregions");
         if (!regions.Exists(parent))
-            throw GrpcException.NotFound("region", parent.Value, $"region {parent.Value} does not exist; list the provinces with an empty parent");
+            throw RpcErrors.NotFound("region", parent.Value, $"region {parent.Value} does not exist; list the provinces with an empty parent");
         var response = new ListRegionsResponse();
         foreach (var (code, name) in regions.Children(parent))
             response.Regions.Add(new Region { Code = code.Value, Name = name, Level = (V1.RegionLevel)((int)code.Level + 1) });
@@ -83,9 +83,4 @@ public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, 
         }
         return response;
     }
-
-    public void Register(GrpcServiceBuilder builder) => builder
-        .Unary<ListIndicatorsRequest, ListIndicatorsResponse>(Service, "ListIndicators", ListIndicatorsRequest.Parser, ListIndicatorsAsync)
-        .Unary<ListDimensionsRequest, ListDimensionsResponse>(Service, "ListDimensions", ListDimensionsRequest.Parser, ListDimensionsAsync)
-        .Unary<ListRegionsRequest, ListRegionsResponse>(Service, "ListRegions", ListRegionsRequest.Parser, ListRegionsAsync);
 }

@@ -2,13 +2,14 @@ using Google.Protobuf;
 using Regsosek.Api.V1;
 using Regsosek.Core;
 using Regsosek.Extracts;
-using Regsosek.Grpc;
+using Grpc.Core;
 using ExtractFormat = Regsosek.Extracts.ExtractFormat;
 using ExtractTable = Regsosek.Extracts.ExtractTable;
 using AgeBanding = Regsosek.Extracts.AgeBanding;
 using LibRequest = Regsosek.Extracts.ExtractRequest;
 using LibFilter = Regsosek.Extracts.ExtractFilter;
 using LibKOptions = Regsosek.Extracts.KAnonymityOptions;
+using ExtractLibrary = Regsosek.Extracts.ExtractService;
 
 namespace Regsosek.Api;
 
@@ -17,11 +18,11 @@ namespace Regsosek.Api;
 /// The file is written and hashed first; its audit record (rows, bytes, SHA-256) is stored before
 /// the first byte is streamed; then chunks of at most 1 MiB and a final summary.
 /// </summary>
-public sealed class ExtractApi(CallRunner runner, ExtractService extracts, DatasetInfo dataset)
+public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, DatasetInfo dataset)
+    : V1.ExtractService.ExtractServiceBase
 {
-    public const string Service = "regsosek.v1.ExtractService";
 
-    public Task ExtractAsync(V1.ExtractRequest request, IGrpcStreamWriter<ExtractChunk> stream, GrpcCallContext context) =>
+    public override Task Extract(V1.ExtractRequest request, IServerStreamWriter<ExtractChunk> stream, ServerCallContext context) =>
         runner.RunStreamingAsync(context, request, async (caller, outcome, commit, ct) =>
         {
             var libRequest = Map(request);
@@ -32,16 +33,16 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
             }
             catch (ExtractValidationException e)
             {
-                throw GrpcException.InvalidArgument(e.Field, e.Description);
+                throw RpcErrors.InvalidArgument(e.Field, e.Description);
             }
             catch (ExtractAccessDeniedException e)
             {
-                throw GrpcException.PermissionDenied(e.Rule, CallRunner.ErrorDomain, null, e.Message);
+                throw RpcErrors.PermissionDenied(e.Rule, e.Message);
             }
             outcome.Scope = plan.EffectiveRegion;
 
             var summary = await extracts.RunAsync(plan,
-                async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }),
+                async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token),
                 async (s, token) =>
                 {
                     outcome.Rows = s.Rows;
@@ -49,7 +50,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
                     outcome.ExtractSha256 = s.Sha256;
                     await commit();
                 }, ct);
-            await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary) });
+            await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary, RequestInfo.Of(context)?.RequestId) }, ct);
         });
 
     private static LibRequest Map(V1.ExtractRequest r)
@@ -63,7 +64,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
                 V1.ExtractFilter.ConditionOneofCase.Codes when f.Codes.Values.Count > 0 => new LibFilter(f.Column, Codes: f.Codes.Values.ToArray()),
                 V1.ExtractFilter.ConditionOneofCase.Range when f.Range.HasMin || f.Range.HasMax =>
                     new LibFilter(f.Column, Min: f.Range.HasMin ? f.Range.Min : null, Max: f.Range.HasMax ? f.Range.Max : null),
-                _ => throw GrpcException.InvalidArgument($"filters[{i}]", "give codes (at least one) or a range with min and/or max"),
+                _ => throw RpcErrors.InvalidArgument($"filters[{i}]", "give codes (at least one) or a range with min and/or max"),
             });
         }
         var k = r.KAnonymity ?? new V1.KAnonymityOptions();
@@ -74,7 +75,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
                 V1.ExtractTable.Unspecified or V1.ExtractTable.Individu => ExtractTable.Individu,
                 V1.ExtractTable.Keluarga => ExtractTable.Keluarga,
                 V1.ExtractTable.IndividuWithKeluarga => ExtractTable.IndividuWithKeluarga,
-                _ => throw GrpcException.InvalidArgument("table", $"unknown table {(int)r.Table}"),
+                _ => throw RpcErrors.InvalidArgument("table", $"unknown table {(int)r.Table}"),
             },
             Columns = r.Columns.ToArray(),
             Filters = filters,
@@ -84,7 +85,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
             {
                 V1.ExtractFormat.Unspecified or V1.ExtractFormat.Parquet => ExtractFormat.Parquet,
                 V1.ExtractFormat.Csv => ExtractFormat.Csv,
-                _ => throw GrpcException.InvalidArgument("format", $"unknown format {(int)r.Format}; use PARQUET or CSV"),
+                _ => throw RpcErrors.InvalidArgument("format", $"unknown format {(int)r.Format}; use PARQUET or CSV"),
             },
             KAnonymity = new LibKOptions
             {
@@ -94,7 +95,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
                     V1.AgeBanding.Unspecified or V1.AgeBanding.None => AgeBanding.None,
                     V1.AgeBanding._5Years => AgeBanding.FiveYears,
                     V1.AgeBanding._10Years => AgeBanding.TenYears,
-                    _ => throw GrpcException.InvalidArgument("k_anonymity.age_bands", $"unknown banding {(int)k.AgeBands}"),
+                    _ => throw RpcErrors.InvalidArgument("k_anonymity.age_bands", $"unknown banding {(int)k.AgeBands}"),
                 },
                 LocalSuppression = k.LocalSuppression,
                 TopCombinations = k.TopCombinations == 0 ? LibKOptions.Default.TopCombinations : (int)Math.Min(k.TopCombinations, 1000),
@@ -102,7 +103,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
         };
     }
 
-    private V1.ExtractSummary ToWire(Extracts.ExtractSummary s)
+    private V1.ExtractSummary ToWire(Extracts.ExtractSummary s, string? requestId)
     {
         var wire = new V1.ExtractSummary
         {
@@ -116,6 +117,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
                 Licence = s.Licence,
                 Tier = (V1.Tier)(int)s.Tier,
                 EffectiveRegion = s.EffectiveRegion.Value,
+                RequestId = requestId ?? "",
             },
         };
         if (s.KAnonymity is { } k)
@@ -151,7 +153,4 @@ public sealed class ExtractApi(CallRunner runner, ExtractService extracts, Datas
         }
         return wire;
     }
-
-    public void Register(GrpcServiceBuilder builder) => builder
-        .ServerStreaming<V1.ExtractRequest, ExtractChunk>(Service, "Extract", V1.ExtractRequest.Parser, ExtractAsync);
 }

@@ -1,7 +1,6 @@
 using Regsosek.Api.V1;
 using Regsosek.Catalogue;
 using Regsosek.Core;
-using Regsosek.Grpc;
 using CatalogueRequest = Regsosek.Catalogue.AggregateRequest;
 using RegionLevel = Regsosek.Core.RegionLevel;
 
@@ -24,23 +23,23 @@ public static class RequestMapping
     {
         scope ??= new Scope();
         if (!RegionCode.TryParse(scope.Region, out var region, out var error))
-            throw GrpcException.InvalidArgument($"{field}.region", error);
+            throw RpcErrors.InvalidArgument($"{field}.region", error);
         if (scope.WholeScope && region.Level != RegionLevel.National)
-            throw GrpcException.InvalidArgument($"{field}.region",
+            throw RpcErrors.InvalidArgument($"{field}.region",
                 "leave the region empty when asking for your whole scope (whole_scope = true)");
         if (!regions.Exists(region))
-            throw GrpcException.NotFound("region", region.Value,
+            throw RpcErrors.NotFound("region", region.Value,
                 $"region {region.Value} does not exist; see CatalogService.ListRegions for valid codes");
         RegionLevel? breakdown = scope.Breakdown switch
         {
             V1.RegionLevel.Unspecified => null,
-            V1.RegionLevel.National => throw GrpcException.InvalidArgument($"{field}.breakdown",
+            V1.RegionLevel.National => throw RpcErrors.InvalidArgument($"{field}.breakdown",
                 "the nation cannot be a breakdown; use PROVINCE, REGENCY, DISTRICT or VILLAGE"),
             V1.RegionLevel.Province => RegionLevel.Province,
             V1.RegionLevel.Regency => RegionLevel.Regency,
             V1.RegionLevel.District => RegionLevel.District,
             V1.RegionLevel.Village => RegionLevel.Village,
-            _ => throw GrpcException.InvalidArgument($"{field}.breakdown", $"unknown region level {(int)scope.Breakdown}"),
+            _ => throw RpcErrors.InvalidArgument($"{field}.breakdown", $"unknown region level {(int)scope.Breakdown}"),
         };
         return new ScopeRequest(region, breakdown, scope.WholeScope);
     }
@@ -48,15 +47,15 @@ public static class RequestMapping
     public static IReadOnlyList<DimensionFilter> MapFilters(IList<Filter> filters, string field = "filters")
     {
         if (filters.Count > MaxFilters)
-            throw GrpcException.InvalidArgument(field, $"at most {MaxFilters} filters; this request has {filters.Count}");
+            throw RpcErrors.InvalidArgument(field, $"at most {MaxFilters} filters; this request has {filters.Count}");
         var result = new List<DimensionFilter>(filters.Count);
         for (int i = 0; i < filters.Count; i++)
         {
             var f = filters[i];
             if (string.IsNullOrWhiteSpace(f.Dimension))
-                throw GrpcException.InvalidArgument($"{field}[{i}].dimension", "name a dimension (see CatalogService.ListDimensions)");
+                throw RpcErrors.InvalidArgument($"{field}[{i}].dimension", "name a dimension (see CatalogService.ListDimensions)");
             if (f.Values.Count == 0)
-                throw GrpcException.InvalidArgument($"{field}[{i}].values", "give at least one value to keep");
+                throw RpcErrors.InvalidArgument($"{field}[{i}].values", "give at least one value to keep");
             result.Add(new DimensionFilter(f.Dimension, f.Values.ToArray()));
         }
         return result;
@@ -74,9 +73,9 @@ public static class RequestMapping
                 var value = filters[i].Values[j];
                 var text = value.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 if (value <= 0 || !RegionCode.TryParse(text, out var code, out var error))
-                    throw GrpcException.InvalidArgument($"filters[{i}].values[{j}]", $"{value} is not a region code: a code has 2, 4, 6 or 10 digits");
+                    throw RpcErrors.InvalidArgument($"filters[{i}].values[{j}]", $"{value} is not a region code: a code has 2, 4, 6 or 10 digits");
                 if (!regions.Exists(code))
-                    throw GrpcException.NotFound("region", code.Value, $"region {code.Value} (filters[{i}].values[{j}]) does not exist");
+                    throw RpcErrors.NotFound("region", code.Value, $"region {code.Value} (filters[{i}].values[{j}]) does not exist");
                 codes.Add(code);
             }
         }
@@ -86,7 +85,7 @@ public static class RequestMapping
     public static CatalogueRequest MapAggregate(V1.AggregateRequest request, ScopeRequest scope)
     {
         if (request.Indicators.Count == 0)
-            throw GrpcException.InvalidArgument("indicators", "name at least one indicator (see CatalogService.ListIndicators)");
+            throw RpcErrors.InvalidArgument("indicators", "name at least one indicator (see CatalogService.ListIndicators)");
         return new CatalogueRequest(request.Indicators.ToArray(), scope.Region, scope.Breakdown,
             request.GroupBy.ToArray(), MapFilters(request.Filters));
     }
@@ -97,7 +96,7 @@ public static class RequestMapping
         {
             "" or "families" => Unit.Families,
             "persons" => Unit.Persons,
-            _ => throw GrpcException.InvalidArgument("unit", $"unit must be \"families\" (default) or \"persons\", not \"{Clip(request.Unit)}\""),
+            _ => throw RpcErrors.InvalidArgument("unit", $"unit must be \"families\" (default) or \"persons\", not \"{Clip(request.Unit)}\""),
         };
         return CatalogueRequest.DesilDistribution(unit, scope.Region, scope.Breakdown, request.GroupBy.ToArray(),
             MapFilters(request.Filters));
@@ -106,14 +105,14 @@ public static class RequestMapping
     public static CatalogueRequest MapPercentiles(PercentilesRequest request, ScopeRequest scope)
     {
         if (string.IsNullOrWhiteSpace(request.Variable))
-            throw GrpcException.InvalidArgument("variable", "name a numeric variable, e.g. \"age\" or \"floor_area_per_capita\"");
+            throw RpcErrors.InvalidArgument("variable", "name a numeric variable, e.g. \"age\" or \"floor_area_per_capita\"");
         if (request.Percentiles.Count == 0)
-            throw GrpcException.InvalidArgument("percentiles", "ask for at least one percentile, e.g. 25, 50, 75");
+            throw RpcErrors.InvalidArgument("percentiles", "ask for at least one percentile, e.g. 25, 50, 75");
         for (int i = 0; i < request.Percentiles.Count; i++)
         {
             var p = request.Percentiles[i];
             if (!(p > 0 && p < 100))
-                throw GrpcException.InvalidArgument($"percentiles[{i}]", $"{p} is not a percentile: give a number between 0 and 100, exclusive");
+                throw RpcErrors.InvalidArgument($"percentiles[{i}]", $"{p} is not a percentile: give a number between 0 and 100, exclusive");
         }
         return CatalogueRequest.Percentiles(request.Variable, request.Percentiles.Select(p => p / 100.0).ToArray(),
             scope.Region, scope.Breakdown, request.GroupBy.ToArray(), MapFilters(request.Filters));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Regsosek.Core;
 using Regsosek.Generator;
@@ -34,22 +35,30 @@ ServiceOptions LoadOptions(ParseResult parse)
 
 // start
 var portOption = new Option<int?>("--port") { Description = "Port for gRPC (default 50051)" };
+var httpPortOption = new Option<int?>("--http-port") { Description = "Port for HTTP/1.1: HTTP/JSON and gRPC-Web (default 50052; -1: none)" };
 var hostOption = new Option<string?>("--listen") { Description = "Address to listen on (default 127.0.0.1)" };
-var start = new Command("start", "Start the gRPC service; generates the sample dataset first if there is none.")
+var start = new Command("start", "Start the service (gRPC, gRPC-Web, HTTP/JSON); generates the sample dataset first if there is none.")
 {
-    homeOption, datasetOption, postgresOption, portOption, hostOption,
+    homeOption, datasetOption, postgresOption, portOption, httpPortOption, hostOption,
 };
 start.SetAction(async (parse, ct) =>
 {
     var options = LoadOptions(parse);
     if (parse.GetValue(portOption) is { } port) options.Port = port;
+    if (parse.GetValue(httpPortOption) is { } httpPort) options.HttpPort = httpPort;
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
     await EnsureDatasetAsync(options, ct);
     var app = ServiceHost.Build(options);
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     await app.StartAsync(ct);
-    AnsiConsole.MarkupLine($"Serving gRPC (HTTP/2{(options.CertificatePath is null ? ", cleartext" : ", TLS")}) on [bold]{options.Host}:{options.Port}[/]; Ctrl+C stops.");
+    var endpoints = app.Services.GetRequiredService<Endpoints>();
+    AnsiConsole.MarkupLine(options.CertificatePath is null
+        ? $"Serving gRPC (HTTP/2, cleartext) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]"
+        : $"Serving gRPC and HTTP/JSON (TLS, HTTP/2 or HTTP/1.1) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]");
+    if (endpoints.Http is { } http)
+        AnsiConsole.MarkupLine($"Serving HTTP/JSON and gRPC-Web (HTTP/1.1) on [bold]{options.Host}:{http.Port}[/]");
+    AnsiConsole.MarkupLine("Ctrl+C stops.");
     await app.WaitForShutdownAsync(ct);
     return 0;
 });

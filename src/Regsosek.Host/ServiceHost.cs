@@ -9,18 +9,15 @@ using Regsosek.Engine;
 using Regsosek.Extracts;
 using Regsosek.Extracts.Pseudonyms;
 using Regsosek.Generator;
-using Regsosek.Grpc;
-using Regsosek.Grpc.Health;
 using Regsosek.Schema;
 using Regsosek.Stores;
 using Regsosek.Stores.Audit;
 using Regsosek.Stores.Grants;
 using Regsosek.Stores.Tokens;
-using Grpc.Health.V1;
 
 namespace Regsosek.Host;
 
-/// <summary>The composition root: builds the gRPC server over the dataset and the stores.</summary>
+/// <summary>The composition root: builds the server (gRPC, gRPC-Web, HTTP/JSON) over the dataset and the stores.</summary>
 public static class ServiceHost
 {
     /// <summary>Store settings of the embedded default (SQLite under Home) or PostgreSQL.</summary>
@@ -43,8 +40,6 @@ public static class ServiceHost
             $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons");
     }
 
-    /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults
-    /// are registered (tests use it to inject a failing audit log or a fixed clock).</summary>
     /// <summary>JWT validation when an issuer is configured; opaque tokens only otherwise.</summary>
     public static TokenAuthenticatorOptions? TokenOptions(ServiceOptions options)
     {
@@ -63,21 +58,18 @@ public static class ServiceHost
         };
     }
 
+    /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults
+    /// are registered (tests use it to inject a failing audit log or a fixed clock).</summary>
     public static WebApplication Build(ServiceOptions options, Action<IServiceCollection>? configure = null)
     {
         // appsettings.json (log levels) sits beside the executable, whatever the working directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        var endpoints = new Endpoints();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.ListenGrpc(new GrpcListenSettings
-            {
-                Host = options.Host,
-                Port = options.Port,
-                CertificatePath = options.CertificatePath,
-                CertificatePassword = options.CertificatePassword,
-            });
+            endpoints.Configure(k, options);
         });
 
         var dataset = Dataset(options.DatasetPath);
@@ -101,32 +93,18 @@ public static class ServiceHost
         services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),
             sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<CallRunner>();
-        services.AddSingleton<AggregateApi>();
-        services.AddSingleton<CatalogApi>();
-        services.AddSingleton<AdminApi>();
         var masterKey = PseudonymMasterKey.Resolve(options);
         services.AddSingleton(_ => new ExtractService(dataset.Partitions,
             // Extracts keep their own per-extract DuckDB defaults (1 thread, 96 MB: nearly flat peak memory, docs/extracts.md),
             // not the aggregate engine's thread count.
             new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),
             dictionary));
-        services.AddSingleton<ExtractApi>();
-        services.AddSingleton<HealthStatusRegistry>();
+        services.AddSingleton(endpoints);
+        services.AddRegsosekApi(options.Cors);
         configure?.Invoke(services);
 
         var app = builder.Build();
-        var grpc = new GrpcServiceBuilder();
-        app.Services.GetRequiredService<AggregateApi>().Register(grpc);
-        app.Services.GetRequiredService<CatalogApi>().Register(grpc);
-        app.Services.GetRequiredService<AdminApi>().Register(grpc);
-        app.Services.GetRequiredService<ExtractApi>().Register(grpc);
-        var health = app.Services.GetRequiredService<HealthStatusRegistry>();
-        grpc.AddHealthService(health);
-        foreach (var service in grpc.ServiceNames)
-            health.SetStatus(service, HealthCheckResponse.Types.ServingStatus.Serving);
-        app.MapGrpc(grpc);
-        app.Lifetime.ApplicationStopping.Register(health.SetAllNotServing);
+        app.MapRegsosekApi();
         return app;
     }
 }

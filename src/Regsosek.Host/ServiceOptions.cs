@@ -22,10 +22,19 @@ public sealed class ServiceOptions
     /// <summary>Address to listen on; loopback by default.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
-    /// <summary>Port for gRPC (HTTP/2).</summary>
+    /// <summary>Port for gRPC: cleartext HTTP/2 (prior knowledge) or, with a certificate, HTTP/1.1 and HTTP/2 over TLS (ALPN).</summary>
     public int Port { get; set; } = 50051;
 
-    /// <summary>PFX certificate for TLS; cleartext HTTP/2 (prior knowledge) when unset.</summary>
+    /// <summary>
+    /// Port for HTTP/1.1 clients — HTTP/JSON routes, gRPC-Web, browsers — because a cleartext port cannot offer
+    /// both HTTP/1.1 and HTTP/2 (Kestrel has no ALPN without TLS). TLS like <see cref="Port"/>; -1: not opened.
+    /// </summary>
+    public int HttpPort { get; set; } = 50052;
+
+    /// <summary>Web origins allowed to call from a browser (Regsosek:Cors:AllowedOrigins); none by default.</summary>
+    public Regsosek.Api.CorsSettings Cors { get; set; } = new();
+
+    /// <summary>PFX certificate for TLS; cleartext when unset.</summary>
     public string? CertificatePath { get; set; }
     public string? CertificatePassword { get; set; }
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Regsosek.Api.Tests.Infrastructure;
-using Regsosek.Grpc;
 
 namespace Regsosek.Api.Tests;
 
@@ -30,14 +29,14 @@ public sealed class AccessTests(ServiceFixture service)
     [Fact]
     public async Task The_public_sees_national_and_province_figures_of_open_indicators_only()
     {
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population()),
-            NodeCall.Aggregate(Population("", "REGION_LEVEL_PROVINCE")),
-            NodeCall.Aggregate(Population("32")),
-            NodeCall.Aggregate(Population("3201")),
-            NodeCall.Aggregate(Population("32", "REGION_LEVEL_REGENCY")),
-            NodeCall.Aggregate(new { indicators = new[] { "population", "pkh_receipt" }, scope = new { region = "32" } }),
-            NodeCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "32" }, filters = new[] { new { dimension = "region", values = new[] { 3201L } } } }));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population()),
+            ApiCall.Aggregate(Population("", "REGION_LEVEL_PROVINCE")),
+            ApiCall.Aggregate(Population("32")),
+            ApiCall.Aggregate(Population("3201")),
+            ApiCall.Aggregate(Population("32", "REGION_LEVEL_REGENCY")),
+            ApiCall.Aggregate(new { indicators = new[] { "population", "pkh_receipt" }, scope = new { region = "32" } }),
+            ApiCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "32" }, filters = new[] { new { dimension = "region", values = new[] { 3201L } } } }));
 
         Assert.Equal("TIER_PUBLIC", Metadata(r[0]).GetProperty("tier").GetString());
         Assert.Equal("", Metadata(r[0]).GetProperty("effective_region").GetString());
@@ -56,14 +55,14 @@ public sealed class AccessTests(ServiceFixture service)
     public async Task A_regency_grant_works_inside_its_regency_and_is_refused_outside_it()
     {
         var token = service.Regency3201.Token;
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), token),
-            NodeCall.Aggregate(new { indicators = new[] { "pkh_receipt" }, scope = new { region = "3201" } }, token),
-            NodeCall.Aggregate(Population("3273"), token),
-            NodeCall.Aggregate(Population("32"), token),
-            NodeCall.Aggregate(Population(""), token),
-            NodeCall.Aggregate(Population("320101"), token),
-            NodeCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "3201" }, filters = new[] { new { dimension = "region", values = new[] { 3273L } } } }, token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), token),
+            ApiCall.Aggregate(new { indicators = new[] { "pkh_receipt" }, scope = new { region = "3201" } }, token),
+            ApiCall.Aggregate(Population("3273"), token),
+            ApiCall.Aggregate(Population("32"), token),
+            ApiCall.Aggregate(Population(""), token),
+            ApiCall.Aggregate(Population("320101"), token),
+            ApiCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "3201" }, filters = new[] { new { dimension = "region", values = new[] { 3273L } } } }, token));
 
         Assert.Equal("TIER_DISAGGREGATED", Metadata(r[0]).GetProperty("tier").GetString());
         var districts = RegionKeys(r[0].Reply).ToList();
@@ -81,9 +80,9 @@ public sealed class AccessTests(ServiceFixture service)
     [Fact]
     public async Task Whole_scope_answers_for_the_grants_own_region()
     {
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population("", "REGION_LEVEL_DISTRICT", wholeScope: true), service.Regency3201.Token),
-            NodeCall.Aggregate(Population("", "REGION_LEVEL_REGENCY", wholeScope: true), service.Province32.Token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population("", "REGION_LEVEL_DISTRICT", wholeScope: true), service.Regency3201.Token),
+            ApiCall.Aggregate(Population("", "REGION_LEVEL_REGENCY", wholeScope: true), service.Province32.Token));
 
         Assert.Equal("3201", Metadata(r[0]).GetProperty("effective_region").GetString());
         Assert.All(RegionKeys(r[0].Reply), code => Assert.StartsWith("3201", code));
@@ -97,10 +96,10 @@ public sealed class AccessTests(ServiceFixture service)
     public async Task A_province_grant_reaches_its_regencies_and_not_another_province()
     {
         var token = service.Province32.Token;
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population("3273", "REGION_LEVEL_DISTRICT"), token),
-            NodeCall.Aggregate(Population("3174"), token),
-            NodeCall.Aggregate(Population("", "REGION_LEVEL_PROVINCE"), token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population("3273", "REGION_LEVEL_DISTRICT"), token),
+            ApiCall.Aggregate(Population("3174"), token),
+            ApiCall.Aggregate(Population("", "REGION_LEVEL_PROVINCE"), token));
 
         Assert.All(RegionKeys(r[0].Reply), code => Assert.StartsWith("3273", code));
         r[1].AssertRefused(GrpcStatusCode.PermissionDenied, "scope.outside-grant");
@@ -118,9 +117,9 @@ public sealed class AccessTests(ServiceFixture service)
     [InlineData("rgs_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "auth.malformed-header")]
     public async Task Garbage_tokens_and_malformed_authorization_headers_are_UNAUTHENTICATED(string header, string reason)
     {
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population("32")) with { Authorization = header },
-            NodeCall.GoodPublicAggregate());
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population("32")) with { Authorization = header },
+            ApiCall.GoodPublicAggregate());
 
         Assert.False(string.IsNullOrWhiteSpace(r[0].AssertRefused(GrpcStatusCode.Unauthenticated, reason).Message));
         Assert.True(r[1].Ok, $"the server keeps serving: {r[1]}");
@@ -129,9 +128,9 @@ public sealed class AccessTests(ServiceFixture service)
     [Fact]
     public async Task Revoked_and_expired_grants_are_PERMISSION_DENIED()
     {
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(Population("3273"), service.Revoked.Token),
-            NodeCall.Aggregate(Population("3273"), service.Expired.Token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(Population("3273"), service.Revoked.Token),
+            ApiCall.Aggregate(Population("3273"), service.Expired.Token));
 
         Assert.Contains(service.Revoked.Grant.Id, r[0].AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked").Message);
         Assert.Contains("expired", r[1].AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-expired").Message);
@@ -141,8 +140,8 @@ public sealed class AccessTests(ServiceFixture service)
     public async Task A_grant_revoked_through_AdminService_stops_working_on_the_very_next_call()
     {
         var op = service.Operator.Token;
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Admin("IssueGrant", new
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Admin("IssueGrant", new
             {
                 organisation = "Pemerintah Kabupaten Bogor",
                 unit = "Dinas Sosial",
@@ -150,9 +149,9 @@ public sealed class AccessTests(ServiceFixture service)
                 region = "3201",
                 purpose = "Verifikasi penerima bantuan",
             }, op),
-            NodeCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), "${0.reply.token}"),
-            NodeCall.Admin("RevokeGrant", new { grant_id = "${0.reply.grant.id}", reason = "PKS closed by the data owner" }, op),
-            NodeCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), "${0.reply.token}"));
+            ApiCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), "${0.reply.token}"),
+            ApiCall.Admin("RevokeGrant", new { grant_id = "${0.reply.grant.id}", reason = "PKS closed by the data owner" }, op),
+            ApiCall.Aggregate(Population("3201", "REGION_LEVEL_DISTRICT"), "${0.reply.token}"));
 
         Assert.True(r[1].Ok, $"the new grant works before revocation: {r[1]}");
         Assert.True(r[2].Ok, r[2].ToString());
@@ -163,12 +162,12 @@ public sealed class AccessTests(ServiceFixture service)
     public async Task AdminService_refuses_callers_that_are_not_operators()
     {
         var request = new { organisation = "X", unit = "Y", tier = "TIER_BNBA", region = "", purpose = "self-service" };
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Admin("IssueGrant", request, service.Microdata.Token),
-            NodeCall.Admin("ListGrants", new { }, service.Province32.Token),
-            NodeCall.Admin("RevokeGrant", new { grant_id = service.Operator.Grant.Id, reason = "takeover" }, service.Regency3201.Token),
-            NodeCall.Admin("ListGrants", new { }, null),
-            NodeCall.Admin("ListGrants", new { }, service.Operator.Token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Admin("IssueGrant", request, service.Microdata.Token),
+            ApiCall.Admin("ListGrants", new { }, service.Province32.Token),
+            ApiCall.Admin("RevokeGrant", new { grant_id = service.Operator.Grant.Id, reason = "takeover" }, service.Regency3201.Token),
+            ApiCall.Admin("ListGrants", new { }, null),
+            ApiCall.Admin("ListGrants", new { }, service.Operator.Token));
 
         for (int i = 0; i < 3; i++)
             Assert.Contains("operator", r[i].AssertRefused(GrpcStatusCode.PermissionDenied, "admin.operator-only").Message);

@@ -1,5 +1,4 @@
 using Regsosek.Api.Tests.Infrastructure;
-using Regsosek.Grpc;
 using Regsosek.Stores.Audit;
 
 namespace Regsosek.Api.Tests;
@@ -22,35 +21,35 @@ public sealed class AuditTests(ServiceFixture service)
     {
         var head = await service.AuditHeadAsync();
         var bogor = service.Regency3201;
-        var calls = new (NodeCall Call, Expected Expected)[]
+        var calls = new (ApiCall Call, Expected Expected)[]
         {
-            (NodeCall.Aggregate(Population("32")), new(Aggregate, AuditDecision.Allowed, null, GrpcStatusCode.OK, null)),
-            (NodeCall.Aggregate(Population("3201")), new(Aggregate, AuditDecision.Denied, "tier1.region-level", GrpcStatusCode.PermissionDenied, null)),
-            (NodeCall.Aggregate(Population("3201"), bogor.Token), new(Aggregate, AuditDecision.Allowed, null, GrpcStatusCode.OK, bogor.Grant.Id)),
-            (NodeCall.Aggregate(Population("3273"), bogor.Token), new(Aggregate, AuditDecision.Denied, "scope.outside-grant", GrpcStatusCode.PermissionDenied, bogor.Grant.Id)),
-            (NodeCall.Aggregate(Population("32")) with { Authorization = "Bearer rgs_garbage" },
+            (ApiCall.Aggregate(Population("32")), new(Aggregate, AuditDecision.Allowed, null, GrpcStatusCode.OK, null)),
+            (ApiCall.Aggregate(Population("3201")), new(Aggregate, AuditDecision.Denied, "tier1.region-level", GrpcStatusCode.PermissionDenied, null)),
+            (ApiCall.Aggregate(Population("3201"), bogor.Token), new(Aggregate, AuditDecision.Allowed, null, GrpcStatusCode.OK, bogor.Grant.Id)),
+            (ApiCall.Aggregate(Population("3273"), bogor.Token), new(Aggregate, AuditDecision.Denied, "scope.outside-grant", GrpcStatusCode.PermissionDenied, bogor.Grant.Id)),
+            (ApiCall.Aggregate(Population("32")) with { Authorization = "Bearer rgs_garbage" },
                 new(Aggregate, AuditDecision.Denied, "auth.malformed-token", GrpcStatusCode.Unauthenticated, null)),
-            (NodeCall.Aggregate(Population("3273"), service.Revoked.Token),
+            (ApiCall.Aggregate(Population("3273"), service.Revoked.Token),
                 new(Aggregate, AuditDecision.Denied, "auth.grant-revoked", GrpcStatusCode.PermissionDenied, service.Revoked.Grant.Id)),
-            (NodeCall.Aggregate(new { indicators = new[] { "no_such_indicator" } }, bogor.Token),
+            (ApiCall.Aggregate(new { indicators = new[] { "no_such_indicator" } }, bogor.Token),
                 new(Aggregate, AuditDecision.Denied, null, GrpcStatusCode.InvalidArgument, bogor.Grant.Id)),
-            (NodeCall.Desil(new { scope = new { region = "3201" } }, bogor.Token),
+            (ApiCall.Desil(new { scope = new { region = "3201" } }, bogor.Token),
                 new("/regsosek.v1.AggregateService/DesilDistribution", AuditDecision.Allowed, null, GrpcStatusCode.OK, bogor.Grant.Id)),
-            (NodeCall.Percentiles(new { variable = "age", percentiles = new[] { 50.0 } }),
+            (ApiCall.Percentiles(new { variable = "age", percentiles = new[] { 50.0 } }),
                 new("/regsosek.v1.AggregateService/Percentiles", AuditDecision.Allowed, null, GrpcStatusCode.OK, null)),
-            (NodeCall.Admin("ListGrants", new { }, service.Operator.Token),
+            (ApiCall.Admin("ListGrants", new { }, service.Operator.Token),
                 new("/regsosek.v1.AdminService/ListGrants", AuditDecision.Allowed, null, GrpcStatusCode.OK, service.Operator.Grant.Id)),
-            (NodeCall.Admin("ListGrants", new { }, bogor.Token),
+            (ApiCall.Admin("ListGrants", new { }, bogor.Token),
                 new("/regsosek.v1.AdminService/ListGrants", AuditDecision.Denied, "admin.operator-only", GrpcStatusCode.PermissionDenied, bogor.Grant.Id)),
-            (NodeCall.Admin("ListGrants", new { }, null),
+            (ApiCall.Admin("ListGrants", new { }, null),
                 new("/regsosek.v1.AdminService/ListGrants", AuditDecision.Denied, "admin.operator-only", GrpcStatusCode.Unauthenticated, null)),
-            (NodeCall.Catalog("ListRegions", new { parent = "32" }),
+            (ApiCall.Catalog("ListRegions", new { parent = "32" }),
                 new("/regsosek.v1.CatalogService/ListRegions", AuditDecision.Allowed, null, GrpcStatusCode.OK, null)),
-            (NodeCall.Catalog("ListRegions", new { parent = "3299" }),
+            (ApiCall.Catalog("ListRegions", new { parent = "3299" }),
                 new("/regsosek.v1.CatalogService/ListRegions", AuditDecision.Denied, null, GrpcStatusCode.NotFound, null)),
         };
 
-        var results = await NodeClient.RunAsync(service.Address, calls.Select(c => c.Call).ToArray());
+        var results = await ApiClient.RunAsync(service.Address, calls.Select(c => c.Call).ToArray());
         for (int i = 0; i < calls.Length; i++)
             Assert.True(results[i].Code == calls[i].Expected.Status, $"call {i}: expected {calls[i].Expected.Status}, got {results[i]}");
 
@@ -91,13 +90,13 @@ public sealed class AuditTests(ServiceFixture service)
         service.Audit.FailAppends = true;
         try
         {
-            r = await NodeClient.RunAsync(service.Address,
-                NodeCall.Aggregate(Population("3201"), service.Regency3201.Token),
-                NodeCall.GoodPublicAggregate(),
-                NodeCall.Admin("ListGrants", new { }, service.Operator.Token),
-                NodeCall.Aggregate(Population("3201")),
-                NodeCall.Aggregate(Population("3273"), service.Regency3201.Token),
-                NodeCall.Aggregate(Population("32")) with { Authorization = "Basic x" });
+            r = await ApiClient.RunAsync(service.Address,
+                ApiCall.Aggregate(Population("3201"), service.Regency3201.Token),
+                ApiCall.GoodPublicAggregate(),
+                ApiCall.Admin("ListGrants", new { }, service.Operator.Token),
+                ApiCall.Aggregate(Population("3201")),
+                ApiCall.Aggregate(Population("3273"), service.Regency3201.Token),
+                ApiCall.Aggregate(Population("32")) with { Authorization = "Basic x" });
         }
         finally
         {
@@ -115,7 +114,7 @@ public sealed class AuditTests(ServiceFixture service)
         Assert.Equal(6, service.Audit.RefusedAppends - refusedBefore);
         Assert.Equal(head, await service.AuditHeadAsync());
 
-        var after = await NodeClient.CallAsync(service.Address, NodeCall.Aggregate(Population("3201"), service.Regency3201.Token));
+        var after = await ApiClient.CallAsync(service.Address, ApiCall.Aggregate(Population("3201"), service.Regency3201.Token));
         Assert.True(after.Ok, $"serving resumes once the audit log is back: {after}");
         Assert.True((await service.Audit.VerifyAsync()).IsIntact);
     }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Regsosek.Api.Tests.Infrastructure;
-using Regsosek.Grpc;
 
 namespace Regsosek.Api.Tests;
 
@@ -31,9 +30,9 @@ public sealed partial class CliTests(ServiceFixture service)
         Assert.Contains("tier 2, region 3273", issue.Stdout);
 
         var population = new { indicators = new[] { "population" }, scope = new { region = "3273", breakdown = "REGION_LEVEL_DISTRICT" } };
-        var before = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(population, token),
-            NodeCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "3201" } }, token));
+        var before = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(population, token),
+            ApiCall.Aggregate(new { indicators = new[] { "population" }, scope = new { region = "3201" } }, token));
         Assert.True(before[0].Ok, $"the CLI's token works against the server: {before[0]}");
         Assert.Equal("3273", before[0].Reply.GetProperty("metadata").GetProperty("effective_region").GetString());
         before[1].AssertRefused(GrpcStatusCode.PermissionDenied, "scope.outside-grant");
@@ -42,7 +41,7 @@ public sealed partial class CliTests(ServiceFixture service)
         Assert.True(revoke.ExitCode == 0, $"grants revoke failed: {revoke}");
         Assert.Contains("revoked", revoke.Stdout);
 
-        var after = await NodeClient.CallAsync(service.Address, NodeCall.Aggregate(population, token));
+        var after = await ApiClient.CallAsync(service.Address, ApiCall.Aggregate(population, token));
         after.AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked");
     }
 

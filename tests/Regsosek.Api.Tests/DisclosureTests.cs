@@ -57,7 +57,7 @@ public sealed class DisclosureTests(ServiceFixture service)
     [Fact]
     public async Task The_public_never_receives_a_count_under_10_and_withheld_cells_name_their_rule()
     {
-        var reply = (await NodeClient.CallAsync(service.Address, NodeCall.Aggregate(SmallCellsTable()))).Reply;
+        var reply = (await ApiClient.CallAsync(service.Address, ApiCall.Aggregate(SmallCellsTable()))).Reply;
 
         Assert.Equal("TIER_PUBLIC", reply.GetProperty("metadata").GetProperty("tier").GetString());
         Assert.Equal(4, reply.GetProperty("dimensions").GetArrayLength());
@@ -71,8 +71,8 @@ public sealed class DisclosureTests(ServiceFixture service)
     [Fact]
     public async Task A_tier_2_grant_never_receives_a_count_under_5()
     {
-        var reply = (await NodeClient.CallAsync(service.Address,
-            NodeCall.Aggregate(SmallCellsTable("3201", "REGION_LEVEL_DISTRICT"), service.Regency3201.Token))).Reply;
+        var reply = (await ApiClient.CallAsync(service.Address,
+            ApiCall.Aggregate(SmallCellsTable("3201", "REGION_LEVEL_DISTRICT"), service.Regency3201.Token))).Reply;
 
         Assert.Equal("TIER_DISAGGREGATED", reply.GetProperty("metadata").GetProperty("tier").GetString());
         Assert.True(AssertCountsProtected(reply, threshold: 5) > 0, "a district × age × desil × sex table of one regency has small cells");
@@ -83,7 +83,7 @@ public sealed class DisclosureTests(ServiceFixture service)
     [Fact]
     public async Task A_tier_3_grant_receives_exact_additive_counts()
     {
-        var reply = (await NodeClient.CallAsync(service.Address, NodeCall.Aggregate(new
+        var reply = (await ApiClient.CallAsync(service.Address, ApiCall.Aggregate(new
         {
             indicators = new[] { "population" },
             scope = new { region = "", breakdown = "REGION_LEVEL_PROVINCE" },
@@ -101,10 +101,10 @@ public sealed class DisclosureTests(ServiceFixture service)
     [Fact]
     public async Task Every_data_response_carries_attribution_licence_and_data_version()
     {
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Aggregate(new { indicators = new[] { "jkn_coverage" }, scope = new { region = "32" } }),
-            NodeCall.Desil(new { scope = new { region = "3201" } }, service.Regency3201.Token),
-            NodeCall.Percentiles(new { variable = "floor_area_per_capita", percentiles = new[] { 50.0 } }, service.Microdata.Token));
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Aggregate(new { indicators = new[] { "jkn_coverage" }, scope = new { region = "32" } }),
+            ApiCall.Desil(new { scope = new { region = "3201" } }, service.Regency3201.Token),
+            ApiCall.Percentiles(new { variable = "floor_area_per_capita", percentiles = new[] { 50.0 } }, service.Microdata.Token));
 
         var versions = new HashSet<string>();
         foreach (var result in r)
@@ -124,9 +124,9 @@ public sealed class DisclosureTests(ServiceFixture service)
     [Fact]
     public async Task The_same_request_twice_gets_identical_values_and_statuses()
     {
-        var first = NodeCall.Aggregate(SmallCellsTable());
-        var perGrant = NodeCall.Aggregate(SmallCellsTable("3201", "REGION_LEVEL_DISTRICT"), service.Regency3201.Token);
-        var r = await NodeClient.RunAsync(service.Address, first, perGrant, first, perGrant);
+        var first = ApiCall.Aggregate(SmallCellsTable());
+        var perGrant = ApiCall.Aggregate(SmallCellsTable("3201", "REGION_LEVEL_DISTRICT"), service.Regency3201.Token);
+        var r = await ApiClient.RunAsync(service.Address, first, perGrant, first, perGrant);
 
         Assert.Equal(r[0].Reply.GetProperty("rows").GetRawText(), r[2].Reply.GetProperty("rows").GetRawText());
         Assert.Equal(r[1].Reply.GetProperty("rows").GetRawText(), r[3].Reply.GetProperty("rows").GetRawText());

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Regsosek.Api.Tests.Infrastructure;
-using Regsosek.Grpc;
 using Regsosek.Stores.Audit;
 
 namespace Regsosek.Api.Tests;
@@ -19,7 +18,7 @@ public sealed class ExtractTests(ServiceFixture service)
     {
         var head = await service.AuditHeadAsync();
         var file = Path.Combine(service.Root, $"extract-{Guid.NewGuid():N}.csv");
-        var result = await NodeClient.CallAsync(service.Address, NodeCall.Extract(new
+        var result = await ApiClient.CallAsync(service.Address, ApiCall.Extract(new
         {
             table = "EXTRACT_TABLE_INDIVIDU",
             columns = new[] { "regency_code", "r405", "r407" },
@@ -64,13 +63,13 @@ public sealed class ExtractTests(ServiceFixture service)
     public async Task Extracts_are_refused_below_tier_3_for_identity_variables_and_for_unknown_columns()
     {
         var plain = new { columns = new[] { "r405", "r407" }, region = "3201", format = "EXTRACT_FORMAT_CSV" };
-        var r = await NodeClient.RunAsync(service.Address,
-            NodeCall.Extract(plain),
-            NodeCall.Extract(plain, service.Regency3201.Token),
-            NodeCall.Extract(new { columns = new[] { "r403", "r407" }, region = "3201" }, service.Microdata.Token),
-            NodeCall.Extract(new { columns = new[] { "r405", "golongan_darah" }, region = "3201" }, service.Microdata.Token),
-            NodeCall.Extract(plain, service.Revoked.Token),
-            NodeCall.GoodPublicAggregate());
+        var r = await ApiClient.RunAsync(service.Address,
+            ApiCall.Extract(plain),
+            ApiCall.Extract(plain, service.Regency3201.Token),
+            ApiCall.Extract(new { columns = new[] { "r403", "r407" }, region = "3201" }, service.Microdata.Token),
+            ApiCall.Extract(new { columns = new[] { "r405", "golongan_darah" }, region = "3201" }, service.Microdata.Token),
+            ApiCall.Extract(plain, service.Revoked.Token),
+            ApiCall.GoodPublicAggregate());
 
         foreach (var refused in r.Take(2))
         {
@@ -81,5 +80,27 @@ public sealed class ExtractTests(ServiceFixture service)
         Assert.Contains("golongan_darah", r[3].AssertFieldViolation("columns[1]"));
         r[4].AssertRefused(GrpcStatusCode.PermissionDenied, "auth.grant-revoked");
         Assert.True(r[5].Ok, r[5].ToString());
+    }
+
+    [Fact]
+    public async Task When_the_audit_log_cannot_be_written_an_extract_fails_UNAVAILABLE_before_its_first_byte()
+    {
+        var head = await service.AuditHeadAsync();
+        CallResult r;
+        service.Audit.FailAppends = true;
+        try
+        {
+            r = await ApiClient.CallAsync(service.Address, ApiCall.Extract(
+                new { columns = new[] { "regency_code", "r405" }, region = "3201", format = "EXTRACT_FORMAT_CSV" }, service.Microdata.Token));
+        }
+        finally
+        {
+            service.Audit.FailAppends = false;
+        }
+
+        Assert.Contains("audit", r.AssertStatus(GrpcStatusCode.Unavailable).Message);
+        Assert.Empty(r.Json.GetProperty("messages").EnumerateArray());
+        Assert.Equal(0, r.Json.GetProperty("dataBytes").GetInt64());
+        Assert.Equal(head, await service.AuditHeadAsync());
     }
 }

@@ -25,9 +25,9 @@ public sealed class StartCommandTests : IDisposable
     [Fact]
     public async Task Start_on_an_empty_home_generates_the_sample_serves_and_stops_on_ctrl_c_then_reuses_it()
     {
-        int port = FreePort();
+        int port = FreePort(), httpPort = FreePort();
         string first;
-        await using (var server = await RunningServer.StartAsync(_home, port))
+        await using (var server = await RunningServer.StartAsync(_home, port, httpPort))
         {
             first = server.Output;
             Assert.Contains("No dataset yet: generating the sample dataset", first);
@@ -36,10 +36,10 @@ public sealed class StartCommandTests : IDisposable
             Assert.True(File.Exists(Path.Combine(_home, "dataset", "manifest.json")), "the sample dataset has no manifest");
             Assert.True(File.Exists(Path.Combine(_home, "regsosek.db")), "the SQLite store was not created under the home");
 
-            var r = await NodeClient.RunAsync($"127.0.0.1:{port}",
-                new NodeCall { Service = "Health", Method = "Check", Request = new { service = "" } },
-                NodeCall.Catalog("ListRegions"),
-                NodeCall.GoodPublicAggregate());
+            var r = await ApiClient.RunAsync($"127.0.0.1:{port}",
+                new ApiCall { Service = "Health", Method = "Check", Request = new { service = "" } },
+                ApiCall.Catalog("ListRegions"),
+                ApiCall.GoodPublicAggregate());
             Assert.True(r[0].Ok && r[0].Reply.GetProperty("status").GetString() == "SERVING", r[0].ToString());
             Assert.True(r[1].Ok && r[1].Reply.GetProperty("regions").GetArrayLength() == 38, r[1].ToString());
             Assert.True(r[2].Ok && r[2].Reply.GetProperty("rows").GetArrayLength() > 0, r[2].ToString());
@@ -50,11 +50,11 @@ public sealed class StartCommandTests : IDisposable
         }
 
         var manifest = File.GetLastWriteTimeUtc(Path.Combine(_home, "dataset", "manifest.json"));
-        await using (var again = await RunningServer.StartAsync(_home, port))
+        await using (var again = await RunningServer.StartAsync(_home, port, httpPort))
         {
             Assert.DoesNotContain("generating the sample dataset", again.Output);
             Assert.Equal(manifest, File.GetLastWriteTimeUtc(Path.Combine(_home, "dataset", "manifest.json")));
-            var r = await NodeClient.CallAsync($"127.0.0.1:{port}", NodeCall.GoodPublicAggregate());
+            var r = await ApiClient.CallAsync($"127.0.0.1:{port}", ApiCall.GoodPublicAggregate());
             Assert.True(r.Ok, r.ToString());
             Assert.Equal(0, await again.InterruptAsync());
         }
@@ -81,7 +81,7 @@ public sealed class StartCommandTests : IDisposable
             get { lock (_output) return _output.ToString(); }
         }
 
-        public static async Task<RunningServer> StartAsync(string home, int port)
+        public static async Task<RunningServer> StartAsync(string home, int port, int httpPort)
         {
             var start = new ProcessStartInfo(CliRunner.DotnetHost())
             {
@@ -90,7 +90,8 @@ public sealed class StartCommandTests : IDisposable
                 UseShellExecute = false,
             };
             start.ArgumentList.Add(CliRunner.RegsosekDll());
-            foreach (var a in new[] { "start", "--home", home, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) })
+            foreach (var a in new[] { "start", "--home", home, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                         "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                 start.ArgumentList.Add(a);
             start.Environment["NO_COLOR"] = "1";
             start.Environment["REGSOSEK__SamplePersons"] = "20000"; // a small sample: the test checks the path, not the scale
@@ -113,7 +114,7 @@ public sealed class StartCommandTests : IDisposable
         {
             if (line is null) return;
             lock (_output) _output.AppendLine(line);
-            if (line.StartsWith("Serving gRPC", StringComparison.Ordinal)) _serving.TrySetResult();
+            if (line.StartsWith("Ctrl+C stops", StringComparison.Ordinal)) _serving.TrySetResult();
         }
 
         /// <summary>Sends SIGINT, as Ctrl+C does, and waits for the exit code.</summary>

@@ -1,16 +1,17 @@
 'use strict';
 // An independent gRPC client (@grpc/grpc-js + @grpc/proto-loader) for the regsosek.v1 API.
-// It loads proto/regsosek/v1/*.proto, proto/grpc/health/v1/health.proto and proto/google/rpc/*.proto
-// from the repository and calls a running server. The xunit tests in tests/Regsosek.Api.Tests launch it.
+// It loads proto/regsosek/v1/*.proto from the repository, and google/api and google/rpc/*.proto from the
+// folder named by $REGSOSEK_COMMON_PROTOS (the NuGet package Google.Api.CommonProtos' content/protos), and
+// calls a running server. The interop test in tests/Regsosek.Api.Tests launches it.
 //
-// Usage: node regsosek-client.js <host:port> <plan-json>
+// Usage: REGSOSEK_COMMON_PROTOS=<dir> node regsosek-client.js <host:port> <plan-json>
 //
 // The plan is {"calls": [call, ...]}; the calls run one after the other and the client prints one
 // JSON array on stdout: one result per call, in order. Exit code 0 when the plan ran (whatever the
 // calls' outcomes), 2 on a usage error, 1 on an unexpected client failure.
 //
 // A call:
-//   service        "CatalogService" | "AggregateService" | "AdminService" | "ExtractService" | "Health" (required)
+//   service        "CatalogService" | "AggregateService" | "AdminService" | "ExtractService" (required)
 //   method         e.g. "Aggregate", "ListRegions", "Check" (required)
 //   request        the request message as a plain object (field names as in the .proto files)
 //   token          sent as "authorization: Bearer <token>"
@@ -29,7 +30,7 @@
 // richStatus is the google.rpc.Status decoded from grpc-status-details-bin, each detail decoded by
 // its type (google.rpc.BadRequest, ErrorInfo, ResourceInfo, ...). Replies use the .proto field
 // names; int64 values are strings, enums are names, absent proto3 optional fields are absent.
-// A server-streaming call (ExtractService.Extract, Health.Watch) has {ok, messages, error?} instead of
+// A server-streaming call (ExtractService.Extract) has {ok, messages, error?} instead of
 // reply: each message as received, except that a `data` bytes field is replaced by its length
 // (dataLength); plus dataBytes and dataSha256 (hex) over all data bytes in order.
 
@@ -43,14 +44,18 @@ const protobuf = require('protobufjs');
 
 const repo = path.resolve(__dirname, '..', '..');
 const protoDir = path.join(repo, 'proto');
-const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir] };
+const commonProtos = process.env.REGSOSEK_COMMON_PROTOS;
+if (!commonProtos || !fs.existsSync(path.join(commonProtos, 'google', 'rpc', 'status.proto'))) {
+  process.stderr.write('set REGSOSEK_COMMON_PROTOS to the content/protos folder of the NuGet package Google.Api.CommonProtos\n');
+  process.exit(2);
+}
+const loaderOptions = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [protoDir, commonProtos] };
 
 const definition = protoLoader.loadSync([
   'regsosek/v1/catalog.proto',
   'regsosek/v1/aggregate.proto',
   'regsosek/v1/admin.proto',
   'regsosek/v1/extract.proto',
-  'grpc/health/v1/health.proto',
 ], loaderOptions);
 const loaded = grpc.loadPackageDefinition(definition);
 const serviceConstructors = {
@@ -58,20 +63,18 @@ const serviceConstructors = {
   AggregateService: loaded.regsosek.v1.AggregateService,
   AdminService: loaded.regsosek.v1.AdminService,
   ExtractService: loaded.regsosek.v1.ExtractService,
-  Health: loaded.grpc.health.v1.Health,
 };
 const servicePaths = {
   CatalogService: 'regsosek.v1.CatalogService',
   AggregateService: 'regsosek.v1.AggregateService',
   AdminService: 'regsosek.v1.AdminService',
   ExtractService: 'regsosek.v1.ExtractService',
-  Health: 'grpc.health.v1.Health',
 };
 
-// google.rpc.Status and its details, decoded with protobufjs from the repository's own .proto files.
+// google.rpc.Status and its details, decoded with protobufjs from Google.Api.CommonProtos' .proto files.
 const rpcRoot = new protobuf.Root();
 rpcRoot.resolvePath = (origin, target) =>
-  target.startsWith('google/protobuf/') || path.isAbsolute(target) ? target : path.join(protoDir, target);
+  target.startsWith('google/protobuf/') || path.isAbsolute(target) ? target : path.join(commonProtos, target);
 rpcRoot.loadSync(['google/rpc/status.proto', 'google/rpc/error_details.proto'], { keepCase: true });
 const RpcStatus = rpcRoot.lookupType('google.rpc.Status');
 

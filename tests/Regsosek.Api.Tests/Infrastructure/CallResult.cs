@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Regsosek.Grpc;
 
 namespace Regsosek.Api.Tests.Infrastructure;
 

@@ -8,6 +8,7 @@ namespace Regsosek.Api.Tests.Infrastructure;
 /// <summary>
 /// Runs tests/interop/regsosek-client.js (Node, @grpc/grpc-js, the regsosek.v1 .proto files loaded by
 /// @grpc/proto-loader) against a running server: an independent gRPC implementation on the other end of the wire.
+/// The google/api and google/rpc .proto files come from the NuGet package Google.Api.CommonProtos.
 /// </summary>
 public static class NodeClient
 {
@@ -17,17 +18,17 @@ public static class NodeClient
     public static readonly TimeSpan PlanTimeout = TimeSpan.FromSeconds(180);
 
     /// <summary>Runs the calls one after the other and returns one result per call.</summary>
-    public static async Task<IReadOnlyList<CallResult>> RunAsync(string address, params NodeCall[] calls)
+    public static async Task<IReadOnlyList<CallResult>> RunAsync(string address, params ApiCall[] calls)
     {
         await using var plan = Start(address, calls);
         return await plan.ResultsAsync();
     }
 
     /// <summary>Runs one call.</summary>
-    public static async Task<CallResult> CallAsync(string address, NodeCall call) => (await RunAsync(address, call)).Single();
+    public static async Task<CallResult> CallAsync(string address, ApiCall call) => (await RunAsync(address, call)).Single();
 
     /// <summary>Starts the calls without waiting, for tests that signal the client (see <see cref="NodePlan.CancelAsync"/>).</summary>
-    public static NodePlan Start(string address, params NodeCall[] calls)
+    public static NodePlan Start(string address, params ApiCall[] calls)
     {
         if (!Directory.Exists(Path.Combine(RepoPaths.Interop, "node_modules", "@grpc", "grpc-js")))
             Assert.Fail($"The interop client's npm packages are not installed: run `npm ci` in {RepoPaths.Interop} (scripts/bootstrap does it).");
@@ -40,6 +41,7 @@ public static class NodeClient
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
         };
+        start.Environment["REGSOSEK_COMMON_PROTOS"] = RepoPaths.CommonProtos;
         start.ArgumentList.Add(Path.Combine(RepoPaths.Interop, "regsosek-client.js"));
         start.ArgumentList.Add(address);
         start.ArgumentList.Add(JsonSerializer.Serialize(new { calls }, PlanJson));

@@ -12,6 +12,12 @@ public static class RepoPaths
     /// <summary>tests/interop, where the Node client and its npm packages live.</summary>
     public static string Interop => Path.Combine(Root, "tests", "interop");
 
+    /// <summary>The .proto files of Google.Api.CommonProtos (google/api, google/rpc) in the NuGet package folder.</summary>
+    public static string CommonProtos { get; } = typeof(RepoPaths).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .Cast<System.Reflection.AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "CommonProtos").Value!;
+
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

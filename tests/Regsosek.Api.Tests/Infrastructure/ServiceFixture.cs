@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Regsosek.Core;
@@ -16,7 +14,7 @@ namespace Regsosek.Api.Tests.Infrastructure;
 /// Everything the end-to-end tests share, made once per test run: a small dataset generated for three
 /// regencies (3201 Kabupaten Bogor and 3273 Kota Bandung in province 32, 3174 Jakarta Selatan in 31), a
 /// temporary home with the SQLite grant and audit stores, grants issued directly through the store, and the
-/// real server (<see cref="ServiceHost.Build"/>) on 127.0.0.1 at a free port.
+/// real server (<see cref="ServiceHost.Build"/>) on 127.0.0.1 at free ports (gRPC and HTTP/1.1).
 /// Two test seams are registered through ServiceHost's <c>configure</c> hook, both pass-through until a test
 /// arms them: the audit log is wrapped in a <see cref="FaultInjectingAuditLog"/>, and the region names in a
 /// <see cref="GatedRegionNames"/>.
@@ -40,8 +38,17 @@ public sealed class ServiceFixture : IAsyncLifetime
     /// <summary>The generated dataset.</summary>
     public string Dataset => Path.Combine(Root, "dataset");
 
-    /// <summary>"127.0.0.1:port" of the running server.</summary>
+    /// <summary>"127.0.0.1:port" of the running server's gRPC endpoint (cleartext HTTP/2).</summary>
     public string Address { get; private set; } = "";
+
+    /// <summary>"127.0.0.1:port" of the running server's HTTP/1.1 endpoint (HTTP/JSON, gRPC-Web).</summary>
+    public string HttpAddress { get; private set; } = "";
+
+    /// <summary>Everything the server logged.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>The running server's services.</summary>
+    public IServiceProvider Services => _app!.Services;
 
     /// <summary>The options the server runs with.</summary>
     public ServiceOptions Options { get; private set; } = null!;
@@ -88,6 +95,7 @@ public sealed class ServiceFixture : IAsyncLifetime
             Dataset = Dataset,
             Host = "127.0.0.1",
             Port = 0,
+            HttpPort = 0,
             EngineThreads = 2,
             EngineMemoryLimit = "1GB",
         };
@@ -99,14 +107,14 @@ public sealed class ServiceFixture : IAsyncLifetime
         Regions = new GatedRegionNames(new RegionDirectoryNames(Regsosek.Engine.RegionDirectory.Load(Dataset)));
         _app = ServiceHost.Build(Options, services =>
         {
-            services.AddLogging(logging => logging.ClearProviders());
+            services.AddLogging(logging => logging.ClearProviders().AddProvider(Logs).SetMinimumLevel(LogLevel.Debug));
             services.AddSingleton<IAuditLog>(Audit);
             services.AddSingleton<IRegionNames>(Regions);
         });
         await _app.StartAsync();
-        var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var uri = new Uri(address);
-        Address = $"{uri.Host}:{uri.Port}";
+        var endpoints = _app.Services.GetRequiredService<Endpoints>();
+        Address = $"127.0.0.1:{endpoints.Grpc!.Port}";
+        HttpAddress = $"127.0.0.1:{endpoints.Http!.Port}";
     }
 
     private async Task IssueGrantsAsync()

@@ -1,0 +1,94 @@
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Regsosek.Api;
+
+/// <summary>Which web origins may call the service from a browser (gRPC-Web and HTTP/JSON). Default: none.</summary>
+public sealed class CorsSettings
+{
+    /// <summary>The CORS policy's name.</summary>
+    public const string PolicyName = "regsosek";
+
+    /// <summary>Origins such as "https://sepakat.example.go.id"; "*" allows any origin. Empty: no cross-origin calls.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
+}
+
+/// <summary>Registers and maps the regsosek.v1 API on grpc-dotnet.</summary>
+public static class ApiExtensions
+{
+    /// <summary>The largest request message accepted (gRPC's usual 4 MiB); larger ones get RESOURCE_EXHAUSTED.</summary>
+    public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
+
+    /// <summary>The names of the regsosek.v1 services, each reported by the health service.</summary>
+    public static readonly string[] ServiceNames =
+    [
+        "regsosek.v1.CatalogService", "regsosek.v1.AggregateService", "regsosek.v1.AdminService", "regsosek.v1.ExtractService",
+    ];
+
+    /// <summary>
+    /// Adds gRPC (4 MiB receive limit, no exception details to clients), HTTP/JSON transcoding, server reflection,
+    /// the health service backed by the dataset and store health checks, the CORS policy, the call pipeline and
+    /// the services. The services' own dependencies (catalogue, engine, stores, ...) are registered by the host.
+    /// </summary>
+    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors)
+    {
+        services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = MaxReceiveMessageSize;
+            o.MaxSendMessageSize = null;
+        }).AddJsonTranscoding(o =>
+            // a refusal's JSON body is its google.rpc.Status, whose details (ErrorInfo, BadRequest, ...) are Any
+            o.TypeRegistry = TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor));
+        services.AddGrpcReflection();
+        services.AddHealthChecks()
+            .AddCheck<DatasetHealthCheck>("dataset")
+            .AddCheck<StoreHealthCheck>("stores")
+            .AddCheck<ShutdownHealthCheck>("shutdown");
+        services.AddGrpcHealthChecks(o =>
+        {
+            // Every service, and the server as a whole (""), is SERVING exactly while every check passes.
+            o.Services.Map("", _ => true);
+            foreach (var name in ServiceNames) o.Services.Map(name, _ => true);
+        });
+        services.AddCors(o => o.AddPolicy(CorsSettings.PolicyName, policy =>
+        {
+            if (cors.AllowedOrigins.Contains("*")) policy.AllowAnyOrigin();
+            else policy.WithOrigins(cors.AllowedOrigins);
+            policy.AllowAnyHeader().WithMethods("GET", "POST")
+                .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
+                    "grpc-accept-encoding", RequestInfo.HeaderName);
+        }));
+        services.AddSingleton<CallRunner>();
+        services.AddSingleton<CatalogApi>();
+        services.AddSingleton<AggregateApi>();
+        services.AddSingleton<AdminApi>();
+        services.AddSingleton<ExtractApi>();
+        return services;
+    }
+
+    /// <summary>
+    /// The request pipeline: request id and call log, CORS, gRPC-Web (for every service), then the regsosek.v1
+    /// services (gRPC and their HTTP/JSON routes), the health service and server reflection.
+    /// </summary>
+    public static WebApplication MapRegsosekApi(this WebApplication app)
+    {
+        app.UseMiddleware<RequestLogMiddleware>();
+        app.UseRouting();
+        app.UseCors();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        Map(app.MapGrpcService<CatalogApi>());
+        Map(app.MapGrpcService<AggregateApi>());
+        Map(app.MapGrpcService<AdminApi>());
+        Map(app.MapGrpcService<ExtractApi>());
+        Map(app.MapGrpcHealthChecksService());
+        Map(app.MapGrpcReflectionService());
+        return app;
+    }
+
+    private static void Map(IEndpointConventionBuilder endpoints) => endpoints.RequireCors(CorsSettings.PolicyName);
+}
