@@ -42,7 +42,11 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             outcome.Scope = plan.EffectiveRegion;
 
             var summary = await extracts.RunAsync(plan,
-                async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token),
+                async (chunk, token) =>
+                {
+                    await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token);
+                    outcome.SentBytes += chunk.Length;
+                },
                 async (s, token) =>
                 {
                     outcome.Rows = s.Rows;
@@ -51,6 +55,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
                     await commit();
                 }, ct);
             await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary, RequestInfo.Of(context)?.RequestId) }, ct);
+            outcome.SentRows = outcome.Rows;
         });
 
     private static LibRequest Map(V1.ExtractRequest r)
