@@ -42,6 +42,25 @@ public sealed record DuckDbSettings
         }
     }
 
+    /// <summary>Another open connection to the database of <paramref name="database"/> (in memory or a file).</summary>
+    public static DuckDBConnection Connect(DuckDBConnection database)
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var connection = string.Equals(database.DataSource, DuckDBConnectionStringBuilder.InMemoryDataSource, StringComparison.OrdinalIgnoreCase)
+            ? database.Duplicate()
+            : new DuckDBConnection(database.ConnectionString); // DuckDB.NET shares the open database of a path
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     private IEnumerable<KeyValuePair<string, string>> Pairs()
     {
         if (Threads is { } threads)

@@ -34,7 +34,7 @@ internal sealed class ConnectionPool : IDisposable
         if (_idle.TryTake(out var connection)) return connection;
         try
         {
-            connection = new PooledConnection(Duplicate(_database), _cacheSize);
+            connection = new PooledConnection(DuckDbSettings.Connect(_database), _cacheSize);
             _all.Add(connection);
             return connection;
         }
@@ -57,21 +57,6 @@ internal sealed class ConnectionPool : IDisposable
             _idle.Add(connection);
         }
         _slots.Release();
-    }
-
-    private static DuckDBConnection Duplicate(DuckDBConnection database)
-    {
-        var connection = database.Duplicate();
-        try
-        {
-            connection.Open();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
     }
 
     public void Dispose()

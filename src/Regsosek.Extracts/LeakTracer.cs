@@ -1,5 +1,6 @@
 using System.Text;
-using Regsosek.DuckDb;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
 using Regsosek.Extracts.Pseudonyms;
 
 namespace Regsosek.Extracts;
@@ -33,7 +34,7 @@ public static class LeakTracer
     /// <param name="masterKey">The service's pseudonym master key.</param>
     /// <param name="sample">At most this many distinct pseudonym-shaped values are examined.</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="DuckDbException">DuckDB cannot read the file as Parquet or CSV.</exception>
+    /// <exception cref="System.Data.Common.DbException">DuckDB cannot read the file as Parquet or CSV.</exception>
     public static LeakTraceResult Trace(string leakedFile, IEnumerable<string> candidateGrantIds, ReadOnlySpan<byte> masterKey, int sample = DefaultSample)
     {
         ArgumentException.ThrowIfNullOrEmpty(leakedFile);
@@ -58,19 +59,17 @@ public static class LeakTracer
     /// <summary>Distinct lower-cased 32-hex-digit values from any column of the file, at most <paramref name="sample"/>.</summary>
     internal static List<string> ReadPseudonyms(string file, int sample)
     {
-        using var database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 1 });
-        using var connection = database.Connect();
+        using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1 });
         var path = Path.GetFullPath(file).Replace("'", "''");
         var source = file.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? $"read_parquet('{path}')"
             : $"read_csv('{path}', all_varchar = true, header = false)";
         connection.Execute($"CREATE VIEW leaked AS SELECT * FROM {source}");
         var columns = new List<string>();
-        using (var describe = connection.Query("SELECT column_name FROM (DESCRIBE leaked)"))
-            while (describe.FetchChunk() is { } chunk)
-                using (chunk)
-                    for (int i = 0; i < chunk.RowCount; i++)
-                        columns.Add(chunk.GetVector(0).GetString(i));
+        using (var describe = Commands.Create(connection, "SELECT column_name FROM (DESCRIBE leaked)"))
+        using (var reader = describe.ExecuteReader())
+            while (reader.Read())
+                columns.Add(reader.GetString(0));
         if (columns.Count == 0) return [];
 
         var union = new StringBuilder();
@@ -81,14 +80,11 @@ public static class LeakTracer
             union.Append($"SELECT lower(trim(CAST({q} AS VARCHAR))) AS v FROM leaked");
         }
         var sql = $"SELECT DISTINCT v FROM ({union}) WHERE regexp_full_match(v, '[0-9a-f]{{32}}') LIMIT $1";
-        using var statement = connection.Prepare(sql);
-        statement.Bind(1, (long)Math.Max(1, sample));
-        using var result = statement.ExecuteStreaming();
+        using var statement = Commands.Create(connection, sql, [new Int64Parameter(Math.Max(1, sample))]);
+        using var result = statement.ExecuteReader();
         var values = new List<string>();
-        while (result.FetchChunk() is { } chunk)
-            using (chunk)
-                for (int i = 0; i < chunk.RowCount; i++)
-                    values.Add(chunk.GetVector(0).GetString(i));
+        while (result.Read())
+            values.Add(result.GetString(0));
         return values;
     }
 }

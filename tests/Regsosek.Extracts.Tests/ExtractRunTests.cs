@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
@@ -302,9 +304,8 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
         var received = h.Run(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3201" }, Grants.Caller("g", Tier.Microdata));
         var path = Path.Combine(h.Scratch, "licence.parquet");
         File.WriteAllBytes(path, received.Bytes);
-        using var db = DuckDb.DuckDbDatabase.Open();
-        using var c = db.Connect();
-        var licence = c.ExecuteScalar<string>($"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'licence'");
+        using var c = DuckDbSettings.Open(null);
+        var licence = c.Scalar<string>($"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'licence'");
         Assert.Equal(Licences.Microdata, licence);
         Assert.Equal(Licences.Microdata, received.Summary.Licence);
         Assert.Equal(Licences.Attribution, received.Summary.Attribution);
