@@ -19,6 +19,7 @@ public sealed unsafe class ChunkAppender : IDisposable
     private readonly DuckDBType[] _types;
     private readonly DuckDBDataChunk _chunk;
     private readonly IntPtr[] _vectors;
+    private readonly IntPtr[] _validity; // per column, null until a row of this chunk is set NULL
     private bool _closed;
 
     /// <summary>An appender to <paramref name="table"/> (main schema), its chunk typed as the table's columns.</summary>
@@ -44,6 +45,7 @@ public sealed unsafe class ChunkAppender : IDisposable
         }
         _chunk = NativeMethods.DataChunks.DuckDBCreateDataChunk(handles, (ulong)columns);
         _vectors = new IntPtr[columns];
+        _validity = new IntPtr[columns];
         for (int c = 0; c < columns; c++) _vectors[c] = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, c);
     }
 
@@ -70,9 +72,14 @@ public sealed unsafe class ChunkAppender : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void SetNull(int column, int row)
     {
-        var vector = _vectors[column];
-        NativeMethods.Vectors.DuckDBVectorEnsureValidityWritable(vector);
-        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
+        if ((uint)row >= (uint)Chunks.Capacity) throw new ArgumentOutOfRangeException(nameof(row));
+        var mask = (ulong*)_validity[column];
+        if (mask == null)
+        {
+            NativeMethods.Vectors.DuckDBVectorEnsureValidityWritable(_vectors[column]);
+            mask = NativeMethods.Vectors.DuckDBVectorGetValidity(_vectors[column]);
+            _validity[column] = (IntPtr)mask;
+        }
         mask[row >> 6] &= ~(1UL << (row & 63));
     }
 
@@ -100,6 +107,7 @@ public sealed unsafe class ChunkAppender : IDisposable
         NativeMethods.DataChunks.DuckDBDataChunkReset(_chunk);
         // Reset may give a vector new memory: look the vectors up again.
         for (int c = 0; c < _vectors.Length; c++) _vectors[c] = NativeMethods.DataChunks.DuckDBDataChunkGetVector(_chunk, c);
+        Array.Clear(_validity);
     }
 
     /// <summary>Flushes what was appended into the table and closes the appender.</summary>

@@ -20,7 +20,8 @@ public sealed unsafe class ChunkStream : IDisposable
     private readonly CancellationTokenRegistration _registration;
     private readonly DuckDBType[] _types;
     private DuckDBDataChunk? _chunk;
-    private readonly IntPtr[] _vectors;
+    private readonly IntPtr[] _data;     // per column of the current chunk: its values
+    private readonly IntPtr[] _validity; // per column of the current chunk: its validity mask, null when all valid
     private bool _disposed;
     private IDisposable? _owned;
 
@@ -31,7 +32,8 @@ public sealed unsafe class ChunkStream : IDisposable
         int columns = (int)NativeMethods.Query.DuckDBColumnCount(ref _result);
         _types = new DuckDBType[columns];
         for (int c = 0; c < columns; c++) _types[c] = NativeMethods.Query.DuckDBColumnType(ref _result, c);
-        _vectors = new IntPtr[columns];
+        _data = new IntPtr[columns];
+        _validity = new IntPtr[columns];
         _registration = ct.Register(static c => ((DuckDBNativeConnection)c!).Interrupt(), connection);
     }
 
@@ -105,7 +107,12 @@ public sealed unsafe class ChunkStream : IDisposable
         }
         _chunk = chunk;
         RowCount = (int)NativeMethods.DataChunks.DuckDBDataChunkGetSize(chunk);
-        for (int c = 0; c < _vectors.Length; c++) _vectors[c] = NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c);
+        for (int c = 0; c < _data.Length; c++)
+        {
+            var vector = NativeMethods.DataChunks.DuckDBDataChunkGetVector(chunk, c);
+            _data[c] = (IntPtr)NativeMethods.Vectors.DuckDBVectorGetData(vector);
+            _validity[c] = (IntPtr)NativeMethods.Vectors.DuckDBVectorGetValidity(vector);
+        }
         return true;
     }
 
@@ -117,17 +124,18 @@ public sealed unsafe class ChunkStream : IDisposable
     public ReadOnlySpan<T> Column<T>(int column) where T : unmanaged
     {
         Chunks.CheckWidth<T>(_types[column], column);
-        return new ReadOnlySpan<T>(NativeMethods.Vectors.DuckDBVectorGetData(Vector(column)), RowCount);
+        return new ReadOnlySpan<T>((void*)Data(column), RowCount);
     }
 
     /// <summary>True when no row of column <paramref name="column"/> is NULL in the current chunk.</summary>
-    public bool AllValid(int column) => NativeMethods.Vectors.DuckDBVectorGetValidity(Vector(column)) == null;
+    public bool AllValid(int column) => Validity(column) == null;
 
     /// <summary>True when row <paramref name="row"/> of column <paramref name="column"/> is not NULL.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool IsValid(int column, int row)
     {
-        var mask = NativeMethods.Vectors.DuckDBVectorGetValidity(Vector(column));
+        if ((uint)row >= (uint)RowCount) throw new ArgumentOutOfRangeException(nameof(row));
+        var mask = Validity(column);
         return mask == null || (mask[row >> 6] & (1UL << (row & 63))) != 0;
     }
 
@@ -137,7 +145,7 @@ public sealed unsafe class ChunkStream : IDisposable
         if (_types[column] != DuckDBType.Varchar) throw new InvalidOperationException($"column {column} is {_types[column]}, not VARCHAR");
         if ((uint)row >= (uint)RowCount) throw new ArgumentOutOfRangeException(nameof(row));
         // duckdb_string_t: uint32 length, then 12 inline bytes (length <= 12) or a 4-byte prefix and a pointer.
-        var value = (byte*)NativeMethods.Vectors.DuckDBVectorGetData(Vector(column)) + 16L * row;
+        var value = (byte*)Data(column) + 16L * row;
         int length = *(int*)value;
         return length <= 12 ? new ReadOnlySpan<byte>(value + 4, length) : new ReadOnlySpan<byte>(*(byte**)(value + 8), length);
     }
@@ -145,10 +153,16 @@ public sealed unsafe class ChunkStream : IDisposable
     /// <summary>A VARCHAR value as a string (allocates: not for hot paths).</summary>
     public string String(int column, int row) => System.Text.Encoding.UTF8.GetString(Utf8(column, row));
 
-    private IntPtr Vector(int column)
+    private IntPtr Data(int column)
     {
         if (_chunk is null) throw new InvalidOperationException("no current chunk: call Next() first");
-        return _vectors[column];
+        return _data[column];
+    }
+
+    private ulong* Validity(int column)
+    {
+        if (_chunk is null) throw new InvalidOperationException("no current chunk: call Next() first");
+        return (ulong*)_validity[column];
     }
 
     /// <summary>Closes the result.</summary>
