@@ -66,18 +66,6 @@ public class DataAccessTests
     }
 
     [Fact]
-    public void Parameters_compare_by_value_lists_element_by_element()
-    {
-        Assert.True(new Int64ListParameter(new List<long> { 1, 2 }).SameValue(new Int64ListParameter(new long[] { 1, 2 })));
-        Assert.False(new Int64ListParameter([1, 2]).SameValue(new Int64ListParameter([2, 1])));
-        Assert.True(new DoubleListParameter([0.1, 0.9]).SameValue(new DoubleListParameter(new List<double> { 0.1, 0.9 })));
-        Assert.False(new DoubleListParameter([0.1]).SameValue(new Int64ListParameter([0])));
-        Assert.False(new Int64Parameter(5).SameValue(new DoubleParameter(5)));
-        Assert.True(QueryParameter.SameValues([new Int64Parameter(5), new Int64ListParameter([1])], [new Int64Parameter(5), new Int64ListParameter(new List<long> { 1 })]));
-        Assert.False(QueryParameter.SameValues([new Int64Parameter(5)], [new Int64Parameter(5), new Int64Parameter(5)]));
-    }
-
-    [Fact]
     public void Cancelling_a_running_command_interrupts_it_and_the_connection_keeps_serving()
     {
         using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1 });
