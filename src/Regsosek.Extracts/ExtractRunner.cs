@@ -93,7 +93,7 @@ public sealed class ExtractRunner
         Directory.CreateDirectory(directory);
         try
         {
-            var file = Path.Combine(directory, plan.Format == ExtractFormat.Csv ? "extract.csv" : "extract.parquet");
+            var file = Path.Combine(directory, "extract" + Extension(plan.Format));
             var (rows, report) = await Task.Run(() => WriteFile(plan, directory, file, ct), ct).ConfigureAwait(false);
             string? preHash = null;
             if (beforeFirstChunk is not null)
@@ -318,6 +318,8 @@ public sealed class ExtractRunner
         Directory.CreateDirectory(runDirectory);
         var files = new List<string>();
         long written = 0;
+        using var arrowFile = plan.Format == ExtractFormat.ArrowStream ? new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16) : null;
+        using var arrow = arrowFile is null ? null : new ArrowIpcWriter(arrowFile, ArrowMetadata(plan));
         for (int part = 0; part < parts; part++)
         {
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
@@ -326,15 +328,23 @@ public sealed class ExtractRunner
             int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
             {
-                var run = Path.Combine(runDirectory, FileName(files.Count, plan.Format == ExtractFormat.Csv ? ".csv" : ".parquet"));
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
                 QueryParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                if (arrow is not null)
+                {
+                    // The runs' record batches follow each other in the one stream: nothing to join afterwards.
+                    written += arrow.Append(connection, select, bounds, ct);
+                    continue;
+                }
+                var run = Path.Combine(runDirectory, FileName(files.Count, Extension(plan.Format)));
                 written += Run(connection, $"COPY ({select}) TO {Literal(run)} ({CopyOptions(plan, header: files.Count == 0)})", bounds, ct);
                 files.Add(run);
             }
             connection.Execute($"DROP TABLE {Part}", ct);
         }
-        if (plan.Format == ExtractFormat.Csv)
+        if (arrow is not null)
+            arrow.Finish();
+        else if (plan.Format == ExtractFormat.Csv)
             JoinFiles(files, file, ct);
         else
             JoinParquet(files, file, directory, written, ct);
@@ -657,6 +667,11 @@ public sealed class ExtractRunner
     {
         if (plan.Format == ExtractFormat.Csv)
             return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
+        if (plan.Format == ExtractFormat.ArrowStream)
+        {
+            using var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            return ArrowIpcWriter.Write(connection, select, parameters, ArrowMetadata(plan), output, ct);
+        }
         var parts = Path.Combine(directory, "parts");
         var (rows, files) = CopyToParts(connection, select, parameters, parts, CopyOptions(plan), _options.ParquetRowGroupsPerPart, ct);
         if (files.Count == 1)
@@ -700,6 +715,21 @@ public sealed class ExtractRunner
             ? index
             : throw new InvalidOperationException($"unexpected Parquet part file name {name}");
     }
+
+    /// <summary>The file name extension of <paramref name="format"/>.</summary>
+    private static string Extension(ExtractFormat format) => format switch
+    {
+        ExtractFormat.Csv => ".csv",
+        ExtractFormat.ArrowStream => ".arrows",
+        _ => ".parquet",
+    };
+
+    /// <summary>The Arrow schema metadata of an extract: its licence and attribution (as the Parquet key-value metadata).</summary>
+    private static Dictionary<string, string> ArrowMetadata(ExtractPlan plan) => new(StringComparer.Ordinal)
+    {
+        [ArrowIpcWriter.LicenceKey] = Licences.ForExtract(plan.Tier),
+        [ArrowIpcWriter.AttributionKey] = Licences.Attribution,
+    };
 
     private string CopyOptions(ExtractPlan plan, bool header = true) => plan.Format switch
     {

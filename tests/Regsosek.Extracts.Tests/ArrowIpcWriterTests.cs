@@ -2,6 +2,7 @@ using Apache.Arrow;
 using Apache.Arrow.Ipc;
 using Regsosek.DataAccess;
 using Regsosek.Schema;
+using Regsosek.Core;
 
 namespace Regsosek.Extracts.Tests;
 
@@ -66,5 +67,62 @@ public class ArrowIpcWriterTests
         while (reader.ReadNextRecordBatch() is { } batch) using (batch) rows += batch.Length;
         Assert.Equal(0, rows);
         Assert.Equal(4, reader.Schema.FieldsList.Count);
+    }
+}
+
+/// <summary>Extracts in the Arrow IPC stream format hold the rows of the same extract in Parquet.</summary>
+public sealed class ArrowStreamExtractTests(LargeRegencyFixture data) : IClassFixture<LargeRegencyFixture>
+{
+    [Theory]
+    [InlineData(Tier.Microdata, 1_000_000)] // tier 3, one sort run
+    [InlineData(Tier.Microdata, 1_000)]     // tier 3, sorted in many runs appended to one stream
+    [InlineData(Tier.Bnba, 1_000_000)]      // tier 4, straight from the dataset
+    public void An_Arrow_extract_reads_back_as_the_Parquet_extract(Tier tier, int sortRunRows)
+    {
+        var caller = Grants.Caller("g-arrow", tier);
+        ExtractRequest Request(ExtractFormat format) => new()
+        {
+            Table = ExtractTable.Individu,
+            Region = "3201",
+            Format = format,
+            KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = tier == Tier.Microdata },
+        };
+        using var h = new Harness(data, sortRunRows: sortRunRows);
+        var parquet = h.Run(Request(ExtractFormat.Parquet), caller);
+        var arrow = h.Run(Request(ExtractFormat.ArrowStream), caller);
+        Assert.True(parquet.Summary.Rows > 2048, "the fixture must need several record batches");
+        Assert.Equal(parquet.Summary.Rows, arrow.Summary.Rows);
+        Assert.Equal(ExtractFormat.ArrowStream, arrow.Summary.Format);
+
+        var (columns, rows) = parquet.Read(h.Scratch, ExtractFormat.Parquet);
+        using var reader = new ArrowStreamReader(new MemoryStream(arrow.Bytes));
+        var arrowRows = new List<string?[]>();
+        while (reader.ReadNextRecordBatch() is { } batch)
+            using (batch)
+                for (int r = 0; r < batch.Length; r++)
+                    arrowRows.Add(Enumerable.Range(0, batch.ColumnCount).Select(c => Text(batch.Column(c), r)).ToArray());
+        Assert.Equal(columns, reader.Schema.FieldsList.Select(f => f.Name));
+        Assert.Equal(Licences.ForExtract(tier), reader.Schema.Metadata[ArrowIpcWriter.LicenceKey]);
+        Assert.Equal(rows, arrowRows);
+    }
+
+    /// <summary>A value as DuckDB's CAST(... AS VARCHAR) writes it (null for NULL).</summary>
+    private static string? Text(IArrowArray array, int row)
+    {
+        if (array.IsNull(row)) return null;
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        return array switch
+        {
+            StringArray a => a.GetString(row),
+            Int64Array a => a.GetValue(row)!.Value.ToString(culture),
+            Int32Array a => a.GetValue(row)!.Value.ToString(culture),
+            Int16Array a => a.GetValue(row)!.Value.ToString(culture),
+            Int8Array a => a.GetValue(row)!.Value.ToString(culture),
+            UInt64Array a => a.GetValue(row)!.Value.ToString(culture),
+            DoubleArray a => a.GetValue(row)!.Value.ToString("R", culture),
+            BooleanArray a => a.GetValue(row)!.Value ? "true" : "false",
+            Date32Array a => a.GetDateOnly(row)!.Value.ToString("yyyy-MM-dd", culture),
+            _ => throw new NotSupportedException(array.GetType().Name),
+        };
     }
 }
