@@ -101,10 +101,12 @@ public static class ServiceHost
             dictionary));
         services.AddSingleton(endpoints);
         services.AddRegsosekApi(options.Cors);
+        services.AddDashboard();
         configure?.Invoke(services);
 
         var app = builder.Build();
         app.MapRegsosekApi();
+        app.UseDashboard();
         return app;
     }
 }
