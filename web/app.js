@@ -70,7 +70,7 @@ function numberFormat(digits) {
 /** Formats a released cell of a statistic ("count", "percentage", ...); withheld cells have no number. */
 function formatCell(cell, statistic) {
   if (cell.status === "withheld") return t().withheld;
-  const digits = statistic === "count" ? 0 : 1;
+  const digits = statistic === "count" || statistic === "sum" ? 0 : 1;
   const text = numberFormat(digits).format(cell.value) + (statistic === "percentage" ? " %" : "");
   return cell.status === "perturbed" ? `${t().perturbed} ${text}` : text;
 }
@@ -95,7 +95,7 @@ function unitText(statistic, unit) {
   if (unit === "persons") return t().persons;
   if (unit === "families") return t().families;
   if (unit === "m2") return "m²";
-  return unit || "";
+  return t().units[unit] || unit || "";
 }
 
 function statusText(cell) {
@@ -430,7 +430,7 @@ function renderTiles() {
         return h("li", { class: "tile denied", "data-indicator": x.id, "data-status": "denied" },
           h("span", { class: "tile-name" }, label(ind)), h("span", { class: "needs-grant small" }, t().needsGrant));
       }
-      return h("li", { class: `tile ${x.cell.status}`, "data-indicator": x.id, "data-status": x.cell.status, "data-value": x.cell.value ?? undefined, title: ind.definition || undefined },
+      return h("li", { class: `tile status-${x.cell.status}`, "data-indicator": x.id, "data-status": x.cell.status, "data-value": x.cell.value ?? undefined, title: ind.definition || undefined },
         h("span", { class: "tile-name" }, label(ind)),
         h("span", { class: "tile-value" }, valueNode(x.cell, x.statistic, rules), " ", h("span", { class: "tile-unit" }, x.cell.status === "withheld" ? "" : unitText(x.statistic, x.unit))));
     })),

@@ -69,6 +69,7 @@ export const TEXT = {
     statusPerturbed: "diberi derau",
     statusWithheld: "ditahan",
     percentile: "Persentil",
+    units: { head: "ekor", hours: "jam", years: "tahun" },
     variables: { floor_area_per_capita: "Luas lantai per kapita (m²)", family_size: "Jumlah anggota keluarga", age: "Umur (tahun)" },
     rules: {
       "primary.threshold": "Ditahan: jumlah di bawah {threshold} tidak ditampilkan agar tidak ada orang yang dapat dikenali.",
@@ -147,6 +148,7 @@ export const TEXT = {
     statusPerturbed: "perturbed",
     statusWithheld: "withheld",
     percentile: "Percentile",
+    units: { head: "head", hours: "hours", years: "years" },
     variables: { floor_area_per_capita: "Floor area per capita (m²)", family_size: "Family size", age: "Age (years)" },
     rules: {
       "primary.threshold": "Withheld: counts under {threshold} are not shown, so that no one can be identified.",
