@@ -305,7 +305,7 @@ function valueNode(cell, statistic, rules) {
 /** An HTML table and its CSV from one model: columns, rows of strings or {cell, statistic}. */
 function tableOf(model, rules) {
   const table = h("table", { class: "data" },
-    h("thead", {}, h("tr", {}, model.columns.map((c) => h("th", { scope: "col" }, c)))),
+    h("thead", {}, h("tr", {}, model.columns.map((c, i) => h("th", { scope: "col", class: model.rows.some((r) => typeof r.cells[i] === "object" && r.cells[i] !== null) ? "num" : undefined }, c)))),
     h("tbody", {}, model.rows.map((row) => h("tr", { "data-key": row.key ?? "" }, row.cells.map((c, i) =>
       typeof c === "object" && c !== null
         ? h("td", { class: "num", "data-col": i, "data-status": c.cell.status, "data-value": c.cell.value ?? undefined }, valueNode(c.cell, c.statistic, rules))

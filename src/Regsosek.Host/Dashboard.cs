@@ -27,14 +27,16 @@ public static class Dashboard
     /// The HTTP/JSON error body carries the google.rpc details (ErrorInfo naming the rule of a PERMISSION_DENIED,
     /// BadRequest naming the field) as <c>Any</c>; JSON transcoding can write them only when their types are in
     /// its registry — without them every refused JSON call ended in HTTP 500 with an empty body, and the page
-    /// could not tell "needs a grant" from a failure. Belongs in AddRegsosekApi (wip/grpc); here until it is there.
+    /// could not tell "needs a grant" from a failure. wip/grpc registers the same file in AddRegsosekApi; once that
+    /// is merged this does nothing (it only fills an empty registry) and can be deleted.
     /// </summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
         services.PostConfigure<GrpcJsonTranscodingOptions>(o =>
-            o.TypeRegistry = TypeRegistry.FromMessages(
-                Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.BadRequest.Descriptor, Google.Rpc.ResourceInfo.Descriptor,
-                Google.Rpc.PreconditionFailure.Descriptor, Google.Rpc.RequestInfo.Descriptor));
+        {
+            if (o.TypeRegistry.Find(Google.Rpc.ErrorInfo.Descriptor.FullName) is null)
+                o.TypeRegistry = TypeRegistry.FromFiles(Google.Rpc.ErrorDetailsReflection.Descriptor);
+        });
         return services;
     }
 
