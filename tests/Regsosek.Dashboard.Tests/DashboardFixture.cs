@@ -43,6 +43,11 @@ public sealed class DashboardFixture : IAsyncLifetime
     public IssuedGrant Regency3201 { get; private set; } = null!;
     /// <summary>Tier 2, regency 3273, signed three years ago: expired.</summary>
     public IssuedGrant Expired { get; private set; } = null!;
+    /// <summary>Tier 2, province 32: a test revokes it while its page is open.</summary>
+    public IssuedGrant ToRevoke { get; private set; } = null!;
+
+    /// <summary>The options the server runs with (its stores).</summary>
+    public ServiceOptions Options { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
@@ -68,9 +73,11 @@ public sealed class DashboardFixture : IAsyncLifetime
         await using (var grants = StoreFactory.CreateGrantStore(ServiceHost.Stores(options)))
         {
             Regency3201 = await IssueAsync(grants, "Pemerintah Kabupaten Bogor", "3201");
+            ToRevoke = await IssueAsync(grants, "Pemerintah Provinsi Jawa Barat", "32");
             await using var past = StoreFactory.CreateGrantStore(ServiceHost.Stores(options), new PastTime(DateTimeOffset.UtcNow.AddYears(-3)));
             Expired = await IssueAsync(past, "Pemerintah Kota Bandung", "3273");
         }
+        Options = options;
         _app = ServiceHost.Build(options, services => services.AddLogging(l => l.ClearProviders()));
         await _app.StartAsync();
         var endpoints = _app.Services.GetRequiredService<Endpoints>();
@@ -85,6 +92,13 @@ public sealed class DashboardFixture : IAsyncLifetime
             // Running as root in CI containers needs no-sandbox; nothing but our loopback page is opened.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
         });
+    }
+
+    /// <summary>Revokes a grant through the store, as an operator would.</summary>
+    public async Task RevokeAsync(IssuedGrant grant)
+    {
+        await using var grants = StoreFactory.CreateGrantStore(ServiceHost.Stores(Options));
+        await grants.RevokeAsync(grant.Grant.Id, "PKS ended early (test)", DateTimeOffset.UtcNow);
     }
 
     private static Task<IssuedGrant> IssueAsync(IGrantStore store, string organisation, string region) =>

@@ -346,6 +346,55 @@ public sealed class DashboardTests(DashboardFixture service)
     }
 
     [Fact]
+    public async Task A_refusal_by_the_service_shows_needs_a_grant_in_each_view_and_breaks_nothing()
+    {
+        await using var page = await service.OpenAsync();
+        await page.PasteTokenAsync(service.ToRevoke.Token);
+        Assert.Equal("2", await page.Page.GetAttributeAsync("#grant", "data-tier"));
+        Assert.Equal("ok", await page.ViewStateAsync("breakdown")); // regencies of Jawa Barat
+
+        // The data owner closes the grant while the page is open: the next answers are PERMISSION_DENIED.
+        await service.RevokeAsync(service.ToRevoke);
+        await page.PickAsync(2, "3273");
+        foreach (var view in new[] { "pyramid", "breakdown", "desil", "percentiles" })
+        {
+            Assert.Equal("denied", await page.ViewStateAsync(view));
+            Assert.Contains("Perlu izin akses", await page.Page.TextContentAsync($"#view-{view}") ?? "");
+            Assert.Contains("closed by the data owner", await page.Page.TextContentAsync($"#view-{view} .needs-grant") ?? "");
+            Assert.Equal(0, await page.Page.Locator($"#view-{view} svg").CountAsync());
+        }
+        Assert.All(await page.DataOfAsync("#view-tiles li.tile"), t => Assert.Equal("denied", t["status"]));
+        // No script error: the only console errors are the browser's own lines for the refused fetches.
+        Assert.All(page.Errors, e => Assert.StartsWith("Failed to load resource: the server responded with a status of 40", e));
+        Assert.Contains(page.ApiResponses, r => r.Status is 401 or 403 && r.Body.Contains("closed by the data owner", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_dimension_the_catalogue_marks_above_tier_1_is_not_asked_for_by_the_public()
+    {
+        // As the disclosure-control change will do: desil with min_tier 2 in ListDimensions. The page must
+        // discover it from the catalogue, show "needs a grant" and not send the request.
+        var context = await service.Browser.NewContextAsync();
+        await context.RouteAsync("**/v1/dimensions", async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = System.Text.Json.Nodes.JsonNode.Parse(await response.TextAsync())!;
+            foreach (var d in body["dimensions"]!.AsArray())
+                if ((string?)d!["id"] == "desil") d["minTier"] = "TIER_DISAGGREGATED";
+            await route.FulfillAsync(new() { Response = response, Body = body.ToJsonString() });
+        });
+        var page = new DashboardPage(await context.NewPageAsync(), service);
+        await using var _ = page;
+        await page.Page.GotoAsync(service.BaseUrl + "/");
+        await page.WaitReadyAsync();
+
+        Assert.Equal("denied", await page.ViewStateAsync("desil"));
+        Assert.Contains("tier 2", await page.Page.TextContentAsync("#view-desil .needs-grant") ?? "");
+        Assert.DoesNotContain(page.Requests, url => url.Contains("/v1/desil-distribution", StringComparison.Ordinal));
+        Assert.Equal("ok", await page.ViewStateAsync("pyramid"));
+    }
+
+    [Fact]
     public async Task Labels_switch_to_English()
     {
         await using var page = await service.OpenAsync();
