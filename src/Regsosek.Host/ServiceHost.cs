@@ -110,6 +110,7 @@ public static class ServiceHost
 
         var app = builder.Build();
         app.MapRegsosekApi();
+        app.UseDashboard();
         return app;
     }
 }
