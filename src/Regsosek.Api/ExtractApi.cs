@@ -41,10 +41,12 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             }
             outcome.Scope = plan.EffectiveRegion;
 
+            using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare", context.Method);
             var summary = await extracts.RunAsync(plan,
                 async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token),
                 async (s, token) =>
                 {
+                    preparing.Dispose();
                     outcome.Rows = s.Rows;
                     outcome.Bytes = s.Bytes;
                     outcome.ExtractSha256 = s.Sha256;
