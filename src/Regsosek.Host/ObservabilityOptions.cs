@@ -60,7 +60,8 @@ public sealed class ObservabilityOptions
 
     /// <summary>The OTLP endpoint to export to, or null for none.</summary>
     public Uri? OtlpEndpoint =>
-        Uri.TryCreate(Telemetry.OtlpEndpoint ?? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"), UriKind.Absolute, out var uri)
+        Uri.TryCreate(string.IsNullOrWhiteSpace(Telemetry.OtlpEndpoint) ? Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") : Telemetry.OtlpEndpoint,
+            UriKind.Absolute, out var uri)
             ? uri
             : null;
 }
