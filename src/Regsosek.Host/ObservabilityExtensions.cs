@@ -88,7 +88,8 @@ public static class ObservabilityExtensions
     /// </summary>
     public static WebApplication UseRegsosekMetricsEndpoint(this WebApplication app)
     {
-        if (app.Services.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Metrics.PrometheusPort is null) return app;
+        // ServiceOptions, not IOptions<ObservabilityOptions>: bad settings must fail at start (ValidateOnStart), not here.
+        if (app.Services.GetRequiredService<ServiceOptions>().Metrics.PrometheusPort is null) return app;
         var endpoints = app.Services.GetRequiredService<Endpoints>();
         app.UseOpenTelemetryPrometheusScrapingEndpoint(http => endpoints.IsMetrics(http) && http.Request.Path == MetricsPath);
         app.Use((http, next) =>

@@ -48,6 +48,7 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(portOption) is { } port) options.Port = port;
     if (parse.GetValue(httpPortOption) is { } httpPort) options.HttpPort = httpPort;
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
+    if (options.Logging.IsJson) ConsoleOutput.ToStandardError(); // stdout: the JSON log alone
     await EnsureDatasetAsync(options, ct);
     var app = ServiceHost.Build(options);
     await StartCommand.CheckStoresAsync(app.Services, options, ct);

@@ -51,23 +51,30 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
             ["REGSOSEK__Metrics__PrometheusPort"] = "0",
         });
         var output = new StringBuilder();
+        var banner = new StringBuilder(); // the command line's own lines go to stderr in JSON mode
         var serving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         start.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is not null) lock (output) output.Append(e.Data).Append('\n');
+        };
+        start.ErrorDataReceived += (_, e) =>
+        {
             if (e.Data is null) return;
-            lock (output) output.Append(e.Data).Append('\n');
+            lock (banner) banner.Append(e.Data).Append('\n');
             if (e.Data.StartsWith("Ctrl+C stops", StringComparison.Ordinal)) serving.TrySetResult();
         };
-        var stderr = start.StandardError.ReadToEndAsync();
         start.BeginOutputReadLine();
+        start.BeginErrorReadLine();
         string Output() { lock (output) return output.ToString(); }
+        string Banner() { lock (banner) return banner.ToString(); }
         try
         {
             var done = await Task.WhenAny(serving.Task, start.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(120)));
-            Assert.True(done == serving.Task, $"`regsosek start` did not report serving:\n{Output()}\nstderr:\n{(start.HasExited ? await stderr : "")}");
-            var httpPort = int.Parse(HttpLine().Match(Output()).Groups[1].Value);
-            var metricsPort = int.Parse(MetricsLine().Match(Output()) is { Success: true } m
-                ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no Prometheus line:\n{Output()}"));
+            Assert.True(done == serving.Task, $"`regsosek start` did not report serving:\n{Output()}\nstderr:\n{Banner()}");
+            var httpPort = int.Parse(HttpLine().Match(Banner()) is { Success: true } h
+                ? h.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no HTTP line:\n{Banner()}"));
+            var metricsPort = int.Parse(MetricsLine().Match(Banner()) is { Success: true } m
+                ? m.Groups[1].Value : throw new Xunit.Sdk.XunitException($"no Prometheus line:\n{Banner()}"));
 
             using var http = new HttpClient();
             using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{httpPort}/v1/indicators");
@@ -89,8 +96,11 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
         await start.WaitForExitAsync();
         var stdout = Output();
         Assert.DoesNotContain(Escape, stdout);
+        Assert.DoesNotContain(Escape, Banner());
+        Assert.Contains("Tier 1 (public)", Banner());
 
-        var logLines = stdout.Split('\n').Where(l => l.StartsWith('{')).ToList();
+        // Standard output is the log alone: every line one JSON object.
+        var logLines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).ToList();
         Assert.NotEmpty(logLines);
         var entries = logLines.Select(l =>
         {
