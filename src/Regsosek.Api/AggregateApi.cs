@@ -72,8 +72,8 @@ public sealed class AggregateApi(
             throw RpcErrors.InvalidArgument(WireField(e.Field, measuresField), WireText(e.Description, measuresField));
         }
 
-        var exact = await Telemetry.TimeAsync(Telemetry.EngineDuration, "regsosek.engine", context.Method, () => engine.ExecuteAsync(plan, ct)).ConfigureAwait(false);
-        var released = Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", context.Method, () => disclosure.Apply(exact, allowed.Tier));
+        var exact = await Telemetry.TimeAsync(Telemetry.EngineDuration, "regsosek.engine", () => engine.ExecuteAsync(plan, ct)).ConfigureAwait(false);
+        var released = Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", () => disclosure.Apply(exact, allowed.Tier));
         outcome.Rows = released.Rows.Count;
         outcome.Cells = (long)released.Rows.Count * released.Shape.Measures.Count;
 

@@ -41,7 +41,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             }
             outcome.Scope = plan.EffectiveRegion;
 
-            using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare", context.Method);
+            using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare");
             var summary = await extracts.RunAsync(plan,
                 async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token),
                 async (s, token) =>

@@ -104,25 +104,41 @@ public static class Telemetry
     }
 
     /// <summary>
-    /// Times one stage of a call into <paramref name="histogram"/> (tagged with the call's service and method) and,
-    /// when traces are collected, as a child span named <paramref name="stage"/>. Disposing stops it; a second
-    /// dispose does nothing, so a stage may be stopped early and still sit in a <c>using</c>.
+    /// Times one stage of a call into <paramref name="histogram"/> and, when traces are collected, as a child span
+    /// named <paramref name="stage"/>. Both are tagged with the call's <c>rpc.service</c> and <c>rpc.method</c>: from
+    /// <paramref name="method"/> when given, else from the request's span (grpc-dotnet tags it <c>grpc.method</c>), so
+    /// transport-free code needs no ServerCallContext; outside a call (the start-up sample) the stage has no method.
+    /// Disposing stops it; a second dispose does nothing, so a stage may be stopped early and still sit in a <c>using</c>.
     /// </summary>
-    public static Stage Time(Histogram<double> histogram, string stage, string method) =>
-        new(histogram, Source.StartActivity(stage), method);
+    public static Stage Time(Histogram<double> histogram, string stage, string? method = null)
+    {
+        method ??= AmbientMethod();
+        return new(histogram, Source.StartActivity(stage), method);
+    }
 
     /// <summary>Runs <paramref name="work"/> as a timed stage (see <see cref="Time"/>).</summary>
-    public static async Task<T> TimeAsync<T>(Histogram<double> histogram, string stage, string method, Func<Task<T>> work)
+    public static async Task<T> TimeAsync<T>(Histogram<double> histogram, string stage, Func<Task<T>> work, string? method = null)
     {
         using var _ = Time(histogram, stage, method);
         return await work().ConfigureAwait(false);
     }
 
     /// <summary>Runs <paramref name="work"/> as a timed stage (see <see cref="Time"/>).</summary>
-    public static T Timed<T>(Histogram<double> histogram, string stage, string method, Func<T> work)
+    public static T Timed<T>(Histogram<double> histogram, string stage, Func<T> work, string? method = null)
     {
         using var _ = Time(histogram, stage, method);
         return work();
+    }
+
+    /// <summary>The tag grpc-dotnet puts on the request's span: the method path.</summary>
+    public const string GrpcMethodTag = "grpc.method";
+
+    /// <summary>The gRPC method of the request being served, from the current span or its ancestors.</summary>
+    public static string? AmbientMethod()
+    {
+        for (var span = Activity.Current; span is not null; span = span.Parent)
+            if (span.GetTagItem(GrpcMethodTag) is string method) return method;
+        return null;
     }
 
     /// <summary>Puts the request id on the current span (the server's request span).</summary>
@@ -144,29 +160,29 @@ public static class Telemetry
     {
         private readonly Histogram<double> _histogram;
         private readonly Activity? _span;
-        private readonly string _method;
+        private readonly string? _service;
+        private readonly string? _name;
         private readonly long _started = Stopwatch.GetTimestamp();
         private int _stopped;
 
-        internal Stage(Histogram<double> histogram, Activity? span, string method)
+        internal Stage(Histogram<double> histogram, Activity? span, string? method)
         {
             _histogram = histogram;
             _span = span;
-            _method = method;
-            if (span is not null)
-            {
-                var (service, name) = SplitMethod(method);
-                span.SetTag(RpcServiceTag, service);
-                span.SetTag(RpcMethodTag, name);
-            }
+            if (method is null) return;
+            (_service, _name) = SplitMethod(method);
+            span?.SetTag(RpcServiceTag, _service);
+            span?.SetTag(RpcMethodTag, _name);
         }
 
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
-            var (service, name) = SplitMethod(_method);
-            _histogram.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds,
-                new KeyValuePair<string, object?>(RpcServiceTag, service), new KeyValuePair<string, object?>(RpcMethodTag, name));
+            var elapsed = Stopwatch.GetElapsedTime(_started).TotalSeconds;
+            if (_name is null) _histogram.Record(elapsed);
+            else
+                _histogram.Record(elapsed,
+                    new KeyValuePair<string, object?>(RpcServiceTag, _service), new KeyValuePair<string, object?>(RpcMethodTag, _name));
             _span?.Dispose();
         }
     }

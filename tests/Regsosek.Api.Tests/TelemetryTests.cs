@@ -169,6 +169,51 @@ public sealed class TelemetryTests(ServiceFixture service)
         }).Succeeded);
     }
 
+    [Fact]
+    public void A_stage_takes_its_method_from_the_request_span_and_outside_a_call_has_none()
+    {
+        var seen = new List<(double Value, Dictionary<string, object?> Tags)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (ReferenceEquals(instrument, Telemetry.DisclosureDuration)) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var copy = new Dictionary<string, object?>();
+            foreach (var tag in tags) copy[tag.Key] = tag.Value;
+            lock (seen) seen.Add((value, copy));
+        });
+        listener.Start();
+
+        var previous = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            Assert.Equal(7, Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", () => 7));
+            using (var request = new Activity("Microsoft.AspNetCore.Hosting.HttpRequestIn").Start())
+            {
+                request.SetTag(Telemetry.GrpcMethodTag, "/regsosek.v1.AggregateService/Percentiles");
+                using var child = new Activity("inner").Start(); // a nested span: the method is found on an ancestor
+                Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", () => 0);
+                Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", () => 0, "/regsosek.v1.AggregateService/DesilDistribution");
+            }
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+
+        List<(double Value, Dictionary<string, object?> Tags)> measured;
+        lock (seen) measured = [.. seen];
+        Assert.Equal(3, measured.Count);
+        Assert.Empty(measured[0].Tags);
+        Assert.Equal("Percentiles", measured[1].Tags["rpc.method"]);
+        Assert.Equal("regsosek.v1.AggregateService", measured[1].Tags["rpc.service"]);
+        Assert.Equal("DesilDistribution", measured[2].Tags["rpc.method"]); // an explicit method wins
+        Assert.All(measured, m => Assert.True(m.Value >= 0));
+    }
+
     private static KeyValuePair<string, object?>[] Tags(string rpcService, string method, int? status = null, string? tier = null)
     {
         var tags = new List<KeyValuePair<string, object?>> { new("rpc.service", rpcService), new("rpc.method", method) };
