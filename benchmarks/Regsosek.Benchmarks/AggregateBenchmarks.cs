@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Regsosek.Catalogue;
 using Regsosek.Core;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using Regsosek.Engine;
 using Regsosek.Schema;
 
@@ -29,9 +30,8 @@ public class AggregateBenchmarks
     private AggregateEngine _engine = null!;
     private AggregateRequest _request = null!;
     private RegionCode _region;
-    private DuckDbDatabase _database = null!;
-    private DuckDbConnection _connection = null!;
-    private DuckDbPreparedStatement _statement = null!;
+    private DuckDBConnection _connection = null!;
+    private PreparedQuery _statement = null!;
     private QueryPlan _plan = null!;
 
     [GlobalSetup]
@@ -44,9 +44,8 @@ public class AggregateBenchmarks
         _request = new AggregateRequest(["jkn_coverage", "population"], _region, RegionLevel.Regency, ["sex"], []);
 
         _plan = _planner.PlanAggregate(_request, _region, _dataset);
-        _database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = Threads, PreserveInsertionOrder = false });
-        _connection = _database.Connect();
-        _statement = _connection.Prepare(_plan.Sql);
+        _connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = Threads, PreserveInsertionOrder = false });
+        _statement = PreparedQuery.Prepare(_connection, _plan.Sql);
         BindAll();
         var cells = Engine().GetAwaiter().GetResult();
         Console.WriteLine($"// dataset {_dataset}: {cells} cells, population {Direct()}");
@@ -57,7 +56,6 @@ public class AggregateBenchmarks
     {
         _statement.Dispose();
         _connection.Dispose();
-        _database.Dispose();
         _engine.Dispose();
         if (_syntheticDir is not null) Directory.Delete(_syntheticDir, recursive: true);
     }
@@ -67,15 +65,10 @@ public class AggregateBenchmarks
     public long Direct()
     {
         long sum = 0;
-        using var result = _statement.ExecuteStreaming();
+        using var result = _statement.Execute();
         int column = result.ColumnCount - 2; // population count
-        while (result.FetchChunk() is { } chunk)
-        {
-            using (chunk)
-            {
-                foreach (var v in chunk.GetVector(column).GetData<long>(chunk.RowCount)) sum += v;
-            }
-        }
+        while (result.Next())
+            foreach (var v in result.Column<long>(column)) sum += v;
         return sum;
     }
 
@@ -83,12 +76,23 @@ public class AggregateBenchmarks
     [Benchmark(Description = "DuckDB directly, same SQL, rebound")]
     public long DirectRebound()
     {
-        _statement.ClearBindings();
         BindAll();
         return Direct();
     }
 
-    private void BindAll() => DuckDbParameter.BindAll(_statement, _plan.Parameters);
+    /// <summary>The same SQL through DuckDB.NET's ADO.NET command, which prepares and binds on every execution.</summary>
+    [Benchmark(Description = "DuckDB.NET ADO.NET command, same SQL")]
+    public long DirectAdoNet()
+    {
+        long sum = 0;
+        using var command = Commands.Create(_connection, _plan.Sql, _plan.Parameters);
+        using var reader = command.ExecuteReader();
+        int column = reader.FieldCount - 2; // population count
+        while (reader.Read()) sum += reader.GetInt64(column);
+        return sum;
+    }
+
+    private void BindAll() => _statement.Bind(_plan.Parameters);
 
     /// <summary>Plan + engine: the service's path from request to exact table.</summary>
     [Benchmark(Description = "planner + AggregateEngine")]
@@ -130,8 +134,7 @@ public class AggregateBenchmarks
         var dir = Path.Combine(Path.GetTempPath(), "regsosek-bench-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         var target = Path.Combine(dir, TableNames.Individu).Replace("'", "''");
-        using var db = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = Threads });
-        using var connection = db.Connect();
+        using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = Threads });
         connection.Execute($"""
             COPY (
                 SELECT 32 AS prov_code, 3201 + CAST(i % 27 AS INTEGER) AS regency_code,

@@ -1,6 +1,7 @@
 using Regsosek.Catalogue;
 using Regsosek.Core.Aggregates;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 
 namespace Regsosek.LoadBenchmark;
 
@@ -12,44 +13,37 @@ namespace Regsosek.LoadBenchmark;
 public sealed record DirectRow(string Key, long[] Counts, long[] Denominators, double?[] Statistics);
 
 /// <summary>
-/// The same SQL as the service, run on DuckDB directly through our binding: a fresh in-memory database of
+/// The same SQL as the service, run on DuckDB directly through DuckDB.NET (prepared once, read as chunk spans): a fresh in-memory database of
 /// its own (not the service's engine), with the engine's settings (threads: DuckDB's default, all cores;
 /// preserve_insertion_order = false; Parquet metadata cache on), one connection, each request's statement prepared once, parameters
 /// bound per run, the result streamed and read minimally (row count and one column). Not thread-safe.
 /// </summary>
 public sealed class DirectDuckDb : IDisposable
 {
-    private readonly DuckDbDatabase _database;
-    private readonly DuckDbConnection _connection;
-    private readonly Dictionary<string, (DuckDbPreparedStatement Statement, QueryPlan Plan)> _statements = new(StringComparer.Ordinal);
+    private readonly DuckDBConnection _connection;
+    private readonly Dictionary<string, (PreparedQuery Statement, QueryPlan Plan)> _statements = new(StringComparer.Ordinal);
 
     /// <summary>Opens the database with the engine's settings, Parquet metadata cache included (AggregateEngineOptions).</summary>
     public DirectDuckDb()
     {
-        _database = DuckDbDatabase.Open(null, new DuckDbOptions { PreserveInsertionOrder = false });
-        _connection = _database.Connect();
+        _connection = DuckDbSettings.Open(null, new DuckDbSettings { PreserveInsertionOrder = false });
         _connection.Execute("LOAD parquet; SET parquet_metadata_cache = true;");
     }
 
     /// <summary>Prepares <paramref name="plan"/>'s SQL under <paramref name="id"/>.</summary>
-    public void Prepare(string id, QueryPlan plan) => _statements[id] = (_connection.Prepare(plan.Sql), plan);
+    public void Prepare(string id, QueryPlan plan) => _statements[id] = (PreparedQuery.Prepare(_connection, plan.Sql), plan);
 
     /// <summary>Runs <paramref name="id"/>'s query, reading minimally; returns the number of result rows.</summary>
     public long Run(string id)
     {
         var (statement, plan) = Bound(id);
-        using var result = statement.ExecuteStreaming();
+        using var result = statement.Execute();
         long rows = 0, sum = 0;
         int column = plan.Layout[0].FirstColumn;
-        while (result.FetchChunk() is { } chunk)
+        while (result.Next())
         {
-            using (chunk)
-            {
-                int n = chunk.RowCount;
-                rows += n;
-                var counts = chunk.GetVector(column).GetData<long>(n);
-                for (int i = 0; i < n; i++) sum += counts[i];
-            }
+            rows += result.RowCount;
+            foreach (var count in result.Column<long>(column)) sum += count;
         }
         GC.KeepAlive(sum);
         return rows;
@@ -61,38 +55,31 @@ public sealed class DirectDuckDb : IDisposable
         var (statement, plan) = Bound(id);
         int dims = plan.Shape.Dimensions.Count, measures = plan.Layout.Count;
         var rows = new List<DirectRow>();
-        using var result = statement.ExecuteStreaming();
+        using var chunk = statement.Execute();
         var keys = new long?[dims];
-        while (result.FetchChunk() is { } chunk)
+        while (chunk.Next())
         {
-            using (chunk)
+            int n = chunk.RowCount;
+            var gid = chunk.Column<long>(0);
+            for (int r = 0; r < n; r++)
             {
-                int n = chunk.RowCount;
-                var gid = chunk.GetVector(0).GetData<long>(n);
-                for (int r = 0; r < n; r++)
+                for (int d = 0; d < dims; d++)
                 {
-                    for (int d = 0; d < dims; d++)
-                    {
-                        bool margin = ((gid[r] >> (dims - 1 - d)) & 1) != 0;
-                        var v = chunk.GetVector(1 + d);
-                        keys[d] = margin ? null : v.IsValid(r) ? v.GetData<long>(n)[r] : Dimension.NotApplicableCode;
-                    }
-                    var counts = new long[measures];
-                    var denominators = new long[measures];
-                    var statistics = new double?[measures];
-                    for (int m = 0; m < measures; m++)
-                    {
-                        var layout = plan.Layout[m];
-                        counts[m] = Long(chunk, n, r, layout.FirstColumn);
-                        if (layout.Kind == StatisticKind.Percentage) denominators[m] = Long(chunk, n, r, layout.FirstColumn + 2);
-                        else if (layout.Kind != StatisticKind.Count)
-                        {
-                            var v = chunk.GetVector(layout.FirstColumn + 2);
-                            statistics[m] = v.IsValid(r) ? v.GetData<double>(n)[r] : null;
-                        }
-                    }
-                    rows.Add(new DirectRow(KeyOf(keys), counts, denominators, statistics));
+                    bool margin = ((gid[r] >> (dims - 1 - d)) & 1) != 0;
+                    keys[d] = margin ? null : chunk.IsValid(1 + d, r) ? chunk.Column<long>(1 + d)[r] : Dimension.NotApplicableCode;
                 }
+                var counts = new long[measures];
+                var denominators = new long[measures];
+                var statistics = new double?[measures];
+                for (int m = 0; m < measures; m++)
+                {
+                    var layout = plan.Layout[m];
+                    counts[m] = Long(chunk, r, layout.FirstColumn);
+                    if (layout.Kind == StatisticKind.Percentage) denominators[m] = Long(chunk, r, layout.FirstColumn + 2);
+                    else if (layout.Kind != StatisticKind.Count)
+                        statistics[m] = chunk.IsValid(layout.FirstColumn + 2, r) ? chunk.Column<double>(layout.FirstColumn + 2)[r] : null;
+                }
+                rows.Add(new DirectRow(KeyOf(keys), counts, denominators, statistics));
             }
         }
         return rows;
@@ -102,19 +89,15 @@ public sealed class DirectDuckDb : IDisposable
     public static string KeyOf(IReadOnlyList<long?> keys) =>
         string.Join('|', keys.Select(k => k is { } c ? c.ToString(System.Globalization.CultureInfo.InvariantCulture) : "*"));
 
-    private static long Long(DuckDbDataChunk chunk, int n, int row, int column)
-    {
-        var v = chunk.GetVector(column);
-        return v.IsValid(row) ? v.GetData<long>(n)[row] : 0;
-    }
+    private static long Long(ChunkStream chunk, int row, int column) =>
+        chunk.IsValid(column, row) ? chunk.Column<long>(column)[row] : 0;
 
-    private (DuckDbPreparedStatement Statement, QueryPlan Plan) Bound(string id)
+    private (PreparedQuery Statement, QueryPlan Plan) Bound(string id)
     {
         if (!_statements.TryGetValue(id, out var entry))
             throw new InvalidOperationException($"no statement prepared for {id}");
         var (statement, plan) = entry;
-        statement.ClearBindings();
-        DuckDbParameter.BindAll(statement, plan.Parameters);
+        statement.Bind(plan.Parameters);
         return entry;
     }
 
@@ -123,6 +106,5 @@ public sealed class DirectDuckDb : IDisposable
     {
         foreach (var (statement, _) in _statements.Values) statement.Dispose();
         _connection.Dispose();
-        _database.Dispose();
     }
 }

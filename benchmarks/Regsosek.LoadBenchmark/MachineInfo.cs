@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Regsosek.DuckDb;
+using DuckDB.NET.Native;
 using Regsosek.Generator;
 using Regsosek.Schema;
 
@@ -20,7 +20,7 @@ public sealed record MachineInfo(string Cpu, int Cores, string Memory, string Os
                 ? $"{k / 1048576.0:N1} GiB" : "unknown",
             $"{OsName()} (kernel {Environment.OSVersion.Version})",
             $"{RuntimeInformation.FrameworkDescription} ({RuntimeInformation.RuntimeIdentifier})",
-            DuckDbDatabase.LibraryVersion,
+            NativeMethods.Startup.DuckDBLibraryVersion(),
             manifest.Persons, manifest.Families, manifest.Files.Sum(f => f.Bytes), manifest.Files.Count, dataset);
     }
 

@@ -37,7 +37,7 @@ public sealed class AdminApi(CallRunner runner, IGrantStore grants, TimeProvider
         }
         catch (InvalidGrantRequestException e)
         {
-            throw RpcErrors.InvalidArgument(e.Message);
+            throw e.Field is { } field ? RpcErrors.InvalidArgument(field, e.Message) : RpcErrors.InvalidArgument(e.Message);
         }
         return new IssueGrantResponse { Grant = ToWire(issued.Grant), Token = issued.Token };
     });

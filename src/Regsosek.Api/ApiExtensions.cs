@@ -34,7 +34,7 @@ public static class ApiExtensions
     /// the health service backed by the dataset and store health checks, the CORS policy, the call pipeline and
     /// the services. The services' own dependencies (catalogue, engine, stores, ...) are registered by the host.
     /// </summary>
-    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors)
+    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors, TimeSpan shutdownGrace)
     {
         services.AddGrpc(o =>
         {
@@ -63,8 +63,11 @@ public static class ApiExtensions
                 .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
                     "grpc-accept-encoding", RequestInfo.HeaderName);
         }));
+        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), shutdownGrace));
+        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(shutdownGrace));
         services.AddSingleton<CallRunner>();
         services.AddSingleton<CatalogApi>();
+        services.AddSingleton<AggregatePipeline>();
         services.AddSingleton<AggregateApi>();
         services.AddSingleton<AdminApi>();
         services.AddSingleton<ExtractApi>();

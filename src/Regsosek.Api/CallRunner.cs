@@ -19,6 +19,11 @@ public sealed class CallOutcome
     public long Rows { get; set; }
     public long Bytes { get; set; }
     public string? ExtractSha256 { get; set; }
+
+    /// <summary>What a streaming call has actually sent so far (for the record of a call cut off part-way).</summary>
+    public long SentCells { get; set; }
+    public long SentRows { get; set; }
+    public long SentBytes { get; set; }
 }
 
 /// <summary>
@@ -30,7 +35,7 @@ public sealed class CallOutcome
 /// and is logged. The call's request id, grant and final status go to its <see cref="RequestInfo"/>, from
 /// which <see cref="RequestLogMiddleware"/> writes the one log line of the call.
 /// </summary>
-public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit, ILogger<CallRunner> logger)
+public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit, CallShutdown shutdown, ILogger<CallRunner> logger)
 {
     /// <summary>Rule id of an authentication refusal in the audit trail.</summary>
     public const string AuthRulePrefix = "auth.";
@@ -51,11 +56,11 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         Func<Caller, CallOutcome, CancellationToken, Task<TResponse>> handler)
         where TRequest : IMessage
     {
-        var call = new Call(context, request);
+        using var call = new Call(context, request, shutdown);
         var caller = await AuthenticateAsync(call).ConfigureAwait(false);
         try
         {
-            var response = await handler(caller, call.Outcome, context.CancellationToken).ConfigureAwait(false);
+            var response = await handler(caller, call.Outcome, call.CancellationToken).ConfigureAwait(false);
             await AppendOrFailClosedAsync(call, AllowedEntry(call, caller)).ConfigureAwait(false);
             call.End(StatusCode.OK);
             return response;
@@ -77,12 +82,12 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         Func<Caller, CallOutcome, Func<Task>, CancellationToken, Task> handler)
         where TRequest : IMessage
     {
-        var call = new Call(context, request);
+        using var call = new Call(context, request, shutdown);
         var caller = await AuthenticateAsync(call).ConfigureAwait(false);
         Task Commit() => AppendOrFailClosedAsync(call, AllowedEntry(call, caller));
         try
         {
-            await handler(caller, call.Outcome, Commit, context.CancellationToken).ConfigureAwait(false);
+            await handler(caller, call.Outcome, Commit, call.CancellationToken).ConfigureAwait(false);
             call.End(StatusCode.OK);
         }
         catch (Exception e)
@@ -97,46 +102,70 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
     /// </summary>
     private async Task<Exception> RefuseAsync(Call call, Caller caller, Exception e)
     {
-        var ct = call.Context.CancellationToken;
         if (call.AuditFailed)
         {
             call.End(StatusCode.Unavailable); // failed closed; the audit trail cannot take a record of that either
             return e;
         }
+        if (call.CancellationToken.IsCancellationRequested && (e is not RpcException || call.Committed))
+        {
+            // Cut off by its deadline, its client or the service's shutdown: recorded as such, with what was sent.
+            var why = Interruption(call);
+            var (rule, code) = AuditRules.Of(why);
+            call.End((StatusCode)code);
+            var o = call.Outcome;
+            await TryAuditAsync(Entry(call, caller, AuditDecision.Allowed, null, StatusCode.OK)
+                .AsInterrupted(why, o.SentCells, o.SentRows, o.SentBytes, call.Clock.Elapsed)).ConfigureAwait(false);
+            logger.LogDebug("{Method} interrupted: {Rule}", call.Context.Method, rule);
+            return why == CallInterruption.AbortedAtShutdown
+                ? RpcErrors.Unavailable("the service is shutting down; retry the call (it will reach another server or this one once restarted)")
+                : e as RpcException ?? new RpcException(new Status((StatusCode)code, rule));
+        }
         (string? Rule, StatusCode Status, Exception Thrown) outcome = e switch
         {
             RpcException rpc when !call.Committed => (RpcErrors.RuleOf(rpc) ?? rpc.StatusCode.ToString(), rpc.StatusCode, rpc),
-            _ when ct.IsCancellationRequested => Interruption(call.Context, e),
-            RpcException rpc => ("call.failed", rpc.StatusCode, rpc),
-            _ => ("call.failed", StatusCode.Internal, new RpcException(new Status(StatusCode.Internal, InternalErrorMessage))),
+            RpcException rpc => (AuditRules.Failed, rpc.StatusCode, rpc),
+            _ => (AuditRules.Failed, StatusCode.Internal, new RpcException(new Status(StatusCode.Internal, InternalErrorMessage))),
         };
         if (outcome.Status == StatusCode.Internal && e is not RpcException)
             logger.LogError(e, "{Method} failed", call.Context.Method);
         else if (e is RpcException rpc)
             logger.LogDebug("{Method} refused: {Status} {Rule}: {Detail}", call.Context.Method, rpc.StatusCode, outcome.Rule, rpc.Status.Detail);
         call.End(outcome.Status);
-        await TryAuditAsync(Entry(call, caller, AuditDecision.Denied, outcome.Rule, outcome.Status)).ConfigureAwait(false);
+        var entry = Entry(call, caller, AuditDecision.Denied, outcome.Rule, outcome.Status);
+        if (call.Committed)
+        {
+            var o = call.Outcome;
+            entry = entry.AsInterrupted(CallInterruption.Failed, o.SentCells, o.SentRows, o.SentBytes, call.Clock.Elapsed);
+        }
+        await TryAuditAsync(entry).ConfigureAwait(false);
         return outcome.Thrown;
     }
 
     /// <summary>
-    /// Why a call stopped early: its deadline passed, or the client went away. The server's deadline
-    /// is a little later than the client's (it starts counting on arrival), so a client that gives up
-    /// at its deadline resets the stream just before ours fires: allow for that.
+    /// Why a call stopped early: the service's shutdown grace ran out, its deadline passed, or the client went away.
+    /// The server's deadline is a little later than the client's (it starts counting on arrival), so a client that
+    /// gives up at its deadline resets the stream just before ours fires: allow for that.
     /// </summary>
-    private static (string, StatusCode, Exception) Interruption(ServerCallContext context, Exception e) =>
-        context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= context.Deadline - DeadlineSlack
-            ? ("call.deadline-exceeded", StatusCode.DeadlineExceeded, e)
-            : ("call.cancelled", StatusCode.Cancelled, e);
+    private static CallInterruption Interruption(Call call) =>
+        call.ShutdownAborted ? CallInterruption.AbortedAtShutdown
+        : call.Context.Deadline != DateTime.MaxValue && DateTime.UtcNow >= call.Context.Deadline - DeadlineSlack
+            ? CallInterruption.DeadlineExceeded
+            : CallInterruption.Cancelled;
 
     private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(500);
 
     private async Task<Caller> AuthenticateAsync(Call call)
     {
+        if (shutdown.IsStopping)
+        {
+            call.End(StatusCode.Unavailable);
+            throw RpcErrors.Unavailable("the service is shutting down; retry the call");
+        }
         AuthenticationResult result;
         try
         {
-            result = await authenticator.AuthenticateAsync(call.Authorization, call.Context.CancellationToken).ConfigureAwait(false);
+            result = await authenticator.AuthenticateAsync(call.Authorization, call.CancellationToken).ConfigureAwait(false);
         }
         catch (Regsosek.Stores.Storage.StoreUnavailableException e)
         {
@@ -221,25 +250,51 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         Organisation = caller.Grant?.Organisation,
         Unit = caller.Grant?.Unit,
         Method = call.Context.Method,
-        Request = JsonFormatter.Default.Format(call.Request),
+        Request = call.AuditRequest.Text,
+        RequestSha256 = call.AuditRequest.Sha256,
+        RequestId = call.RequestId,
         Scope = call.Outcome.Scope,
         Decision = decision,
         Rule = rule,
         Latency = call.Clock.Elapsed,
         StatusCode = (int)status,
-        // TODO(lead, merge with the audit branch): RequestId = call.RequestId,
     };
 
     /// <summary>One call in flight: its context, request, clock, outcome and request facts.</summary>
-    private sealed class Call
+    private sealed class Call : IDisposable
     {
-        public Call(ServerCallContext context, IMessage request)
+        private readonly CancellationTokenSource _linked;
+        private readonly CancellationToken _shutdown;
+
+        public Call(ServerCallContext context, IMessage request, CallShutdown shutdown)
         {
             Context = context;
             Request = request;
+            AuditRequest = Regsosek.Stores.Audit.AuditRequest.From(request.ToByteArray(), JsonFormatter.Default.Format(request));
             Info = RequestInfo.Of(context);
             Info?.Method = context.Method;
             Outcome.Scope = RegionCode.National;
+            _shutdown = shutdown.Aborted;
+            _linked = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _shutdown);
+            shutdown.Enter();
+            _exit = shutdown.Exit;
+        }
+
+        private readonly Action _exit;
+
+        /// <summary>Fires at the call's deadline, when its client goes away, or when the shutdown grace runs out.</summary>
+        public CancellationToken CancellationToken => _linked.Token;
+
+        /// <summary>The service's shutdown grace ran out while the call was still running.</summary>
+        public bool ShutdownAborted => _shutdown.IsCancellationRequested && !Context.CancellationToken.IsCancellationRequested;
+
+        /// <summary>The request as stored in the audit trail: clipped, with the SHA-256 of all of it.</summary>
+        public AuditRequestText AuditRequest { get; }
+
+        public void Dispose()
+        {
+            _linked.Dispose();
+            _exit();
         }
 
         public ServerCallContext Context { get; }

@@ -43,7 +43,11 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
 
             using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare");
             var summary = await extracts.RunAsync(plan,
-                async (chunk, token) => await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token),
+                async (chunk, token) =>
+                {
+                    await stream.WriteAsync(new ExtractChunk { Data = ByteString.CopyFrom(chunk.Span) }, token);
+                    outcome.SentBytes += chunk.Length;
+                },
                 async (s, token) =>
                 {
                     preparing.Dispose();
@@ -53,6 +57,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
                     await commit();
                 }, ct);
             await stream.WriteAsync(new ExtractChunk { Summary = ToWire(summary, RequestInfo.Of(context)?.RequestId) }, ct);
+            outcome.SentRows = outcome.Rows;
         });
 
     private static LibRequest Map(V1.ExtractRequest r)

@@ -13,7 +13,7 @@ namespace Regsosek.Api;
 public static class ResponseMapping
 {
     public static AggregateResponse ToResponse(ReleasedTable table, IndicatorCatalogue catalogue, IRegionNames regions,
-        RegionLevel? breakdown, ResponseMetadata metadata)
+        RegionLevel? breakdown, ResponseMetadata metadata, CancellationToken ct = default)
     {
         var response = new AggregateResponse { Metadata = metadata };
         response.Dimensions.Add(table.Shape.Dimensions);
@@ -23,8 +23,10 @@ public static class ResponseMapping
         var dimensions = table.Shape.Dimensions
             .Select(id => catalogue.TryGetDimension(id, out var d) ? d : null)
             .ToArray();
-        foreach (var row in table.Rows)
+        for (int r = 0; r < table.Rows.Count; r++)
         {
+            if ((r & 1023) == 0) ct.ThrowIfCancellationRequested();
+            var row = table.Rows[r];
             var wire = new Row();
             for (int i = 0; i < row.Keys.Count; i++)
                 wire.Keys.Add(Key(row.Keys[i], dimensions[i], regions, breakdown));

@@ -1,5 +1,5 @@
+using Regsosek.Schema;
 using Regsosek.Core.Aggregates;
-using Regsosek.DuckDb;
 
 namespace Regsosek.Catalogue;
 
@@ -31,4 +31,4 @@ public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? 
 /// when dimension i is totalled: a margin), columns 1..D the BIGINT dimension keys, then each
 /// measure's columns as <see cref="Layout"/> says. Parameters are numbered from $1 in list order.
 /// </summary>
-public sealed record QueryPlan(string Sql, IReadOnlyList<DuckDbParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);
+public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);

@@ -1,7 +1,6 @@
 using System.Text;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
-using Regsosek.DuckDb;
 using Regsosek.Schema;
 
 namespace Regsosek.Catalogue;
@@ -317,10 +316,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     /// <summary>Collects the numbered parameters of one query.</summary>
     private sealed class SqlText
     {
-        public List<DuckDbParameter> Parameters { get; } = [];
+        public List<QueryParameter> Parameters { get; } = [];
 
         /// <summary>Adds a parameter and returns its placeholder ("$3").</summary>
-        public string Add(DuckDbParameter parameter)
+        public string Add(QueryParameter parameter)
         {
             Parameters.Add(parameter);
             return "$" + Parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -1,6 +1,9 @@
 using Regsosek.Catalogue;
 using Regsosek.Core.Aggregates;
-using Regsosek.DuckDb;
+using System.Data.Common;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
 
 namespace Regsosek.Engine;
 
@@ -12,7 +15,7 @@ namespace Regsosek.Engine;
 /// </summary>
 public sealed class AggregateEngine : IDisposable
 {
-    private readonly DuckDbDatabase _database;
+    private readonly DuckDBConnection _database;
     private readonly ConnectionPool _pool;
 
     /// <summary>Opens the engine's database with <paramref name="options"/>.</summary>
@@ -21,7 +24,7 @@ public sealed class AggregateEngine : IDisposable
         options ??= new AggregateEngineOptions();
         if (options.MaxConcurrentQueries < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxConcurrentQueries, "MaxConcurrentQueries must be at least 1");
-        _database = DuckDbDatabase.Open(null, new DuckDbOptions
+        _database = DuckDbSettings.Open(null, new DuckDbSettings
         {
             Threads = options.Threads,
             MemoryLimit = options.MemoryLimit,
@@ -31,8 +34,7 @@ public sealed class AggregateEngine : IDisposable
         if (options.ParquetMetadataCache)
         {
             // Not accepted as an open-time option: the Parquet extension must be loaded first.
-            using var setup = _database.Connect();
-            setup.Execute("LOAD parquet; SET GLOBAL parquet_metadata_cache = true;");
+            _database.Execute("LOAD parquet; SET GLOBAL parquet_metadata_cache = true;");
         }
         _pool = new ConnectionPool(_database, options.MaxConcurrentQueries, options.PreparedStatementCacheSize);
     }
@@ -43,7 +45,7 @@ public sealed class AggregateEngine : IDisposable
     /// interrupts the running query.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
-    /// <exception cref="DuckDbException">DuckDB failed (e.g. a missing or corrupt file).</exception>
+    /// <exception cref="DbException">DuckDB failed (e.g. a missing or corrupt file).</exception>
     public async Task<ExactTable> ExecuteAsync(QueryPlan plan, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
@@ -53,11 +55,11 @@ public sealed class AggregateEngine : IDisposable
         {
             return await Task.Run(() => Execute(connection, plan, ct), ct).ConfigureAwait(false);
         }
-        catch (DuckDbException) when (ct.IsCancellationRequested)
+        catch (DbException) when (ct.IsCancellationRequested)
         {
             throw new OperationCanceledException("the query was cancelled", ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not DuckDbException)
+        catch (Exception e) when (e is not OperationCanceledException and not DbException)
         {
             broken = true;
             throw;
@@ -76,27 +78,19 @@ public sealed class AggregateEngine : IDisposable
         {
             // Rebinding makes DuckDB bind the statement again (list the files, read their metadata):
             // skip it when the same request comes again.
-            if (cached.Bound is null || !SameParameters(cached.Bound, plan.Parameters))
+            if (cached.Bound is null || !QueryParameter.SameValues(cached.Bound, plan.Parameters))
             {
                 cached.Bound = null;
-                DuckDbParameter.BindAll(cached.Statement, plan.Parameters);
+                cached.Statement.Bind(plan.Parameters);
                 cached.Bound = plan.Parameters;
             }
-            using var result = cached.Statement.ExecuteStreaming(ct);
+            using var result = cached.Statement.Execute(ct);
             return ResultReader.Read(result, plan);
         }
         finally
         {
             if (owned) cached.Statement.Dispose();
         }
-    }
-
-    private static bool SameParameters(IReadOnlyList<DuckDbParameter> a, IReadOnlyList<DuckDbParameter> b)
-    {
-        if (a.Count != b.Count) return false;
-        for (int i = 0; i < a.Count; i++)
-            if (!a[i].SameValue(b[i])) return false;
-        return true;
     }
 
     /// <summary>Closes the pool's connections and the database.</summary>

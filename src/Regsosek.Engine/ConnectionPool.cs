@@ -1,22 +1,24 @@
 using System.Collections.Concurrent;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
 
 namespace Regsosek.Engine;
 
 /// <summary>
-/// A bounded pool of DuckDB connections over one database. A connection serves one query at a
-/// time; each keeps a small cache of prepared statements keyed by SQL text.
+/// A bounded pool of DuckDB connections over one database (duplicates of its first connection). A
+/// connection serves one query at a time; each keeps a small cache of prepared statements keyed by SQL text.
 /// </summary>
 internal sealed class ConnectionPool : IDisposable
 {
-    private readonly DuckDbDatabase _database;
+    private readonly DuckDBConnection _database;
     private readonly SemaphoreSlim _slots;
     private readonly ConcurrentBag<PooledConnection> _idle = [];
     private readonly ConcurrentBag<PooledConnection> _all = [];
     private readonly int _cacheSize;
     private bool _disposed;
 
-    public ConnectionPool(DuckDbDatabase database, int size, int cacheSize)
+    public ConnectionPool(DuckDBConnection database, int size, int cacheSize)
     {
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), size, "the pool needs at least one connection");
         _database = database;
@@ -32,7 +34,7 @@ internal sealed class ConnectionPool : IDisposable
         if (_idle.TryTake(out var connection)) return connection;
         try
         {
-            connection = new PooledConnection(_database.Connect(), _cacheSize);
+            connection = new PooledConnection(DuckDbSettings.Connect(_database), _cacheSize);
             _all.Add(connection);
             return connection;
         }
@@ -66,22 +68,22 @@ internal sealed class ConnectionPool : IDisposable
 }
 
 /// <summary>A prepared statement with the parameters last bound to it.</summary>
-internal sealed class CachedStatement(string sql, DuckDbPreparedStatement statement)
+internal sealed class CachedStatement(string sql, PreparedQuery statement)
 {
     public string Sql { get; } = sql;
-    public DuckDbPreparedStatement Statement { get; } = statement;
+    public PreparedQuery Statement { get; } = statement;
     /// <summary>The parameters bound now (null: none yet); binding the same values again is skipped.</summary>
-    public IReadOnlyList<DuckDbParameter>? Bound { get; set; }
+    public IReadOnlyList<QueryParameter>? Bound { get; set; }
 }
 
 /// <summary>A pooled connection with its prepared-statement cache (least recently used evicted).</summary>
-internal sealed class PooledConnection(DuckDbConnection connection, int cacheSize) : IDisposable
+internal sealed class PooledConnection(DuckDBConnection connection, int cacheSize) : IDisposable
 {
     private readonly Dictionary<string, LinkedListNode<CachedStatement>> _cache = new(StringComparer.Ordinal);
     private readonly LinkedList<CachedStatement> _lru = new();
     private bool _disposed;
 
-    public DuckDbConnection Connection { get; } = connection;
+    public DuckDBConnection Connection { get; } = connection;
 
     /// <summary>A prepared statement for <paramref name="sql"/>, from the cache when possible.
     /// With the cache disabled, <paramref name="owned"/> is true and the caller disposes it.</summary>
@@ -90,7 +92,7 @@ internal sealed class PooledConnection(DuckDbConnection connection, int cacheSiz
         if (cacheSize <= 0)
         {
             owned = true;
-            return new CachedStatement(sql, Connection.Prepare(sql));
+            return new CachedStatement(sql, PreparedQuery.Prepare(Connection, sql));
         }
         owned = false;
         if (_cache.TryGetValue(sql, out var node))
@@ -99,7 +101,7 @@ internal sealed class PooledConnection(DuckDbConnection connection, int cacheSiz
             _lru.AddFirst(node);
             return node.Value;
         }
-        var cached = new CachedStatement(sql, Connection.Prepare(sql));
+        var cached = new CachedStatement(sql, PreparedQuery.Prepare(Connection, sql));
         _cache[sql] = _lru.AddFirst(cached);
         if (_cache.Count > cacheSize)
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using Regsosek.Core;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using Regsosek.Schema;
 
 namespace Regsosek.Engine;
@@ -55,8 +56,7 @@ public sealed class RegionDirectory
     /// <exception cref="FileNotFoundException">Neither source exists.</exception>
     public static RegionDirectory Load(string? datasetDirectory, string? csvDirectory = null)
     {
-        using var database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 1 });
-        using var connection = database.Connect();
+        using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1 });
         var regions = new List<RegionInfo>(100_000);
         if (datasetDirectory is not null && Levels.All(l => File.Exists(DatasetLayout.RegionTablePath(datasetDirectory, l))))
         {
@@ -77,25 +77,16 @@ public sealed class RegionDirectory
         return new RegionDirectory(regions);
     }
 
-    private static void Read(DuckDbConnection connection, string sql, string path, RegionLevel level, List<RegionInfo> into)
+    private static void Read(DuckDBConnection connection, string sql, string path, RegionLevel level, List<RegionInfo> into)
     {
-        using var statement = connection.Prepare(sql);
-        statement.Bind(1, Path.GetFullPath(path));
-        using var result = statement.ExecuteStreaming();
-        while (result.FetchChunk() is { } chunk)
+        using var command = Commands.Create(connection, sql, [new StringParameter(Path.GetFullPath(path))]);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            using (chunk)
-            {
-                var codes = chunk.GetVector(0);
-                var names = chunk.GetVector(1);
-                for (int row = 0; row < chunk.RowCount; row++)
-                {
-                    var text = codes.GetString(row);
-                    if (!RegionCode.TryParse(text, out var code, out var error) || code.Level != level)
-                        throw new InvalidDataException($"{path}: '{text}' is not a {level} code ({error ?? "wrong length"})");
-                    into.Add(new RegionInfo(code, names.IsValid(row) ? names.GetString(row) : "", level));
-                }
-            }
+            var text = reader.IsDBNull(0) ? "" : reader.GetString(0);
+            if (!RegionCode.TryParse(text, out var code, out var error) || code.Level != level)
+                throw new InvalidDataException($"{path}: '{text}' is not a {level} code ({error ?? "wrong length"})");
+            into.Add(new RegionInfo(code, reader.IsDBNull(1) ? "" : reader.GetString(1), level));
         }
     }
 

@@ -1,5 +1,5 @@
+using Regsosek.Schema;
 using Regsosek.Core;
-using Regsosek.DuckDb;
 using Regsosek.Extracts.Pseudonyms;
 
 namespace Regsosek.Extracts;
@@ -52,7 +52,7 @@ public sealed record ExtractPlan
     public required string SelectSql { get; init; }
 
     /// <summary>The values of the query's '$n' parameters, in order.</summary>
-    public required IReadOnlyList<DuckDbParameter> Parameters { get; init; }
+    public required IReadOnlyList<QueryParameter> Parameters { get; init; }
 
     /// <summary>True at tier 3: ids become pseudonyms, rows are ordered by pseudonym, and a k-anonymity report is made.</summary>
     public bool DeIdentify => Tier == Tier.Microdata;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
-using Regsosek.DuckDb;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Extracts.Pseudonyms;
 using Regsosek.Schema;
@@ -333,9 +332,9 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     /// <summary>Collects '$n' parameters in order.</summary>
     internal sealed class SqlBuilder
     {
-        public List<DuckDbParameter> Parameters { get; } = [];
+        public List<QueryParameter> Parameters { get; } = [];
 
-        public string Add(DuckDbParameter parameter)
+        public string Add(QueryParameter parameter)
         {
             Parameters.Add(parameter);
             return "$" + Parameters.Count.ToString(CultureInfo.InvariantCulture);

@@ -18,6 +18,8 @@ public enum ExtractFormat
     Parquet,
     /// <summary>CSV with a header row, comma-separated, UTF-8; NULL is the empty field.</summary>
     Csv,
+    /// <summary>An Arrow IPC stream (pandas, polars and R read it natively), the licence and attribution in the schema's metadata.</summary>
+    ArrowStream,
 }
 
 /// <summary>Generalisation of age (r407) before the k-anonymity report.</summary>

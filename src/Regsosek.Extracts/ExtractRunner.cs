@@ -3,7 +3,10 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using Regsosek.Core;
-using Regsosek.DuckDb;
+using System.Data.Common;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Extracts.Pseudonyms;
 
@@ -79,7 +82,7 @@ public sealed class ExtractRunner
     /// <param name="ct">Cancels the extract: interrupts DuckDB, stops streaming, and removes the temp files.</param>
     /// <returns>The summary: rows, bytes, SHA-256 of the concatenated chunks, the k-anonymity report (tier 3).</returns>
     /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
-    /// <exception cref="DuckDbException">DuckDB failed (e.g. a corrupt dataset file).</exception>
+    /// <exception cref="DbException">DuckDB failed (e.g. a corrupt dataset file).</exception>
     public async Task<ExtractSummary> RunAsync(ExtractPlan plan, ExtractChunkSink sink,
         Func<ExtractSummary, CancellationToken, ValueTask>? beforeFirstChunk = null, CancellationToken ct = default)
     {
@@ -90,7 +93,7 @@ public sealed class ExtractRunner
         Directory.CreateDirectory(directory);
         try
         {
-            var file = Path.Combine(directory, plan.Format == ExtractFormat.Csv ? "extract.csv" : "extract.parquet");
+            var file = Path.Combine(directory, "extract" + Extension(plan.Format));
             var (rows, report) = await Task.Run(() => WriteFile(plan, directory, file, ct), ct).ConfigureAwait(false);
             string? preHash = null;
             if (beforeFirstChunk is not null)
@@ -117,8 +120,7 @@ public sealed class ExtractRunner
     {
         var spill = Path.Combine(directory, "spill");
         Directory.CreateDirectory(spill);
-        using var database = DuckDbDatabase.Open(Path.Combine(directory, "work.duckdb"), DatabaseOptions(spill));
-        using var connection = database.Connect();
+        using var connection = DuckDbSettings.Open(Path.Combine(directory, "work.duckdb"), DatabaseOptions(spill));
         if (!plan.DeIdentify)
         {
             // Tier 4: one COPY straight from the dataset. Stored order unless the options give it up.
@@ -143,7 +145,7 @@ public sealed class ExtractRunner
         connection.Execute("SET disabled_optimizers = 'build_side_probe_side'", ct);
         string pseudonyms;
         using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
-            pseudonyms = BuildPseudonyms(database, connection, pseudonymizer, plan.Persons, stage, staged, Path.Combine(directory, "pseudonyms"), ct);
+            pseudonyms = BuildPseudonyms(connection, pseudonymizer, plan.Persons, stage, staged, Path.Combine(directory, "pseudonyms"), ct);
 
         var options = plan.KAnonymity;
         var k = new Int64Parameter(options.K);
@@ -177,34 +179,31 @@ public sealed class ExtractRunner
     /// the same result as one pass (see <see cref="KAnonymitySql.Suppress"/>), while no statement's windows hold more
     /// than one batch of combinations.
     /// </summary>
-    private List<(long Low, long High)> SuppressInBatches(DuckDbConnection connection, QuasiIdentifierKey key, DuckDbParameter k, CancellationToken ct)
+    private List<(long Low, long High)> SuppressInBatches(DuckDBConnection connection, QuasiIdentifierKey key, QueryParameter k, CancellationToken ct)
     {
         var batches = new List<(long Low, long High)>();
         long low = 0, high = 0, combinations = 0;
         bool open = false;
-        using (var result = connection.Query(KAnonymitySql.CombinationsByLastField(Classes, key), ct))
+        using (var result = ChunkStream.Open(connection, KAnonymitySql.CombinationsByLastField(Classes, key), null, ct))
         {
-            while (result.FetchChunk() is { } chunk)
+            while (result.Next())
             {
-                using (chunk)
+                int n = result.RowCount;
+                var values = result.Column<long>(0);
+                var counts = result.Column<long>(1);
+                for (int i = 0; i < n; i++)
                 {
-                    int n = chunk.RowCount;
-                    var values = chunk.GetVector(0).GetData<long>(n);
-                    var counts = chunk.GetVector(1).GetData<long>(n);
-                    for (int i = 0; i < n; i++)
+                    if (open && combinations + counts[i] > _options.SuppressionBatchCombinations)
                     {
-                        if (open && combinations + counts[i] > _options.SuppressionBatchCombinations)
-                        {
-                            batches.Add((low, high));
-                            open = false;
-                        }
-                        if (!open)
-                        {
-                            (low, combinations, open) = (values[i], 0, true);
-                        }
-                        high = values[i];
-                        combinations += counts[i];
+                        batches.Add((low, high));
+                        open = false;
                     }
+                    if (!open)
+                    {
+                        (low, combinations, open) = (values[i], 0, true);
+                    }
+                    high = values[i];
+                    combinations += counts[i];
                 }
             }
         }
@@ -227,7 +226,7 @@ public sealed class ExtractRunner
     /// release checks every record's position against the flags' own.
     /// </summary>
     /// <returns>The read_parquet expression of the flags, in the stage's order.</returns>
-    private string BuildFlags(DuckDbConnection connection, string stage, QuasiIdentifierKey key, List<(long Low, long High)> batches,
+    private string BuildFlags(DuckDBConnection connection, string stage, QuasiIdentifierKey key, List<(long Low, long High)> batches,
         long staged, string directory, CancellationToken ct)
     {
         Directory.CreateDirectory(directory);
@@ -242,9 +241,8 @@ public sealed class ExtractRunner
             if (rows > 0 && ordered)
             {
                 // Positions are sorted inside the batch; the batches are in order if each starts after the last ended.
-                using var result = connection.Query($"SELECT min({KAnonymitySql.Position}), max({KAnonymitySql.Position}) FROM {ReadParquet([part])}", ct);
-                using var chunk = result.FetchChunk() ?? throw new InvalidOperationException("no positions read back");
-                long first = chunk.GetVector(0).GetData<long>(1)[0], last = chunk.GetVector(1).GetData<long>(1)[0];
+                var positions = Counts(connection, $"SELECT min({KAnonymitySql.Position}), max({KAnonymitySql.Position}) FROM {ReadParquet([part])}", 2, ct);
+                long first = positions[0], last = positions[1];
                 ordered = first > previousEnd;
                 previousEnd = last;
             }
@@ -261,28 +259,21 @@ public sealed class ExtractRunner
     }
 
     /// <summary>The packed key of the staged quasi-identifiers, over their value ranges in the stage.</summary>
-    private static QuasiIdentifierKey PackedKey(DuckDbConnection connection, string stage, IReadOnlyList<string> qis, CancellationToken ct)
+    private static QuasiIdentifierKey PackedKey(DuckDBConnection connection, string stage, IReadOnlyList<string> qis, CancellationToken ct)
     {
         var ranges = new (long? Min, long? Max)[qis.Count];
-        using var result = connection.Query(QuasiIdentifierKey.RangesSql(stage, qis), ct);
-        while (result.FetchChunk() is { } chunk)
+        using var result = ChunkStream.Open(connection, QuasiIdentifierKey.RangesSql(stage, qis), null, ct);
+        while (result.Next())
         {
-            using (chunk)
-            {
-                if (chunk.RowCount == 0) continue;
-                for (int i = 0; i < qis.Count; i++)
-                {
-                    var min = chunk.GetVector(2 * i);
-                    var max = chunk.GetVector(2 * i + 1);
-                    ranges[i] = (min.IsValid(0) ? min.GetData<long>(1)[0] : null, max.IsValid(0) ? max.GetData<long>(1)[0] : null);
-                }
-            }
+            if (result.RowCount == 0) continue;
+            for (int i = 0; i < qis.Count; i++)
+                ranges[i] = (result.IsValid(2 * i, 0) ? result.Column<long>(2 * i)[0] : null, result.IsValid(2 * i + 1, 0) ? result.Column<long>(2 * i + 1)[0] : null);
         }
         return QuasiIdentifierKey.Create(qis, ranges);
     }
 
     /// <summary>The extract database's settings: memory limit, threads, spill directory and allocator behaviour.</summary>
-    private DuckDbOptions DatabaseOptions(string spill)
+    private DuckDbSettings DatabaseOptions(string spill)
     {
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -294,7 +285,7 @@ public sealed class ExtractRunner
             settings["allocator_flush_threshold"] = flush;
             settings["allocator_bulk_deallocation_flush_threshold"] = flush;
         }
-        return new DuckDbOptions
+        return new DuckDbSettings
         {
             Threads = _options.Threads,
             MemoryLimit = _options.MemoryLimit,
@@ -315,7 +306,7 @@ public sealed class ExtractRunner
     /// more than one run. A part table is dropped once written, a run's file once joined.
     /// </summary>
     /// <returns>Records written.</returns>
-    private long SortInRuns(DuckDbConnection connection, ExtractPlan plan, ReleaseSources sources, int runs,
+    private long SortInRuns(DuckDBConnection connection, ExtractPlan plan, ReleaseSources sources, int runs,
         string directory, string file, CancellationToken ct)
     {
         // A part costs one scan of the staged Parquet files, a run one scan of its part table (about twice as fast per
@@ -327,23 +318,33 @@ public sealed class ExtractRunner
         Directory.CreateDirectory(runDirectory);
         var files = new List<string>();
         long written = 0;
+        using var arrowFile = plan.Format == ExtractFormat.ArrowStream ? new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16) : null;
+        using var arrow = arrowFile is null ? null : new ArrowIpcWriter(arrowFile, ArrowMetadata(plan));
         for (int part = 0; part < parts; part++)
         {
             long low = (long)part * PrefixRange / parts, high = (long)(part + 1) * PrefixRange / parts;
             Run(connection, $"CREATE TABLE {Part} AS {ReleaseSql(plan, sources, part: true)}", [new Int64Parameter(low), new Int64Parameter(high)], ct);
-            long rows = connection.ExecuteScalar<long>($"SELECT count(*) FROM {Part}", ct);
+            long rows = connection.Scalar<long>($"SELECT count(*) FROM {Part}", null, ct);
             int partRuns = (int)Math.Clamp(CeilingDivide(rows, _options.SortRunRows), 1, high - low);
             for (int r = 0; r < partRuns; r++)
             {
-                var run = Path.Combine(runDirectory, FileName(files.Count, plan.Format == ExtractFormat.Csv ? ".csv" : ".parquet"));
                 var select = $"SELECT * EXCLUDE ({keys}) FROM {Part} WHERE {SortPrefix} >= $1 AND {SortPrefix} < $2 ORDER BY {order}";
-                DuckDbParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                QueryParameter[] bounds = [new Int64Parameter(low + r * (high - low) / partRuns), new Int64Parameter(low + (r + 1) * (high - low) / partRuns)];
+                if (arrow is not null)
+                {
+                    // The runs' record batches follow each other in the one stream: nothing to join afterwards.
+                    written += arrow.Append(connection, select, bounds, ct);
+                    continue;
+                }
+                var run = Path.Combine(runDirectory, FileName(files.Count, Extension(plan.Format)));
                 written += Run(connection, $"COPY ({select}) TO {Literal(run)} ({CopyOptions(plan, header: files.Count == 0)})", bounds, ct);
                 files.Add(run);
             }
             connection.Execute($"DROP TABLE {Part}", ct);
         }
-        if (plan.Format == ExtractFormat.Csv)
+        if (arrow is not null)
+            arrow.Finish();
+        else if (plan.Format == ExtractFormat.Csv)
             JoinFiles(files, file, ct);
         else
             JoinParquet(files, file, directory, written, ct);
@@ -372,7 +373,7 @@ public sealed class ExtractRunner
         }
     }
 
-    private static void SetPreserveOrder(DuckDbConnection connection, bool preserve, CancellationToken ct) =>
+    private static void SetPreserveOrder(DuckDBConnection connection, bool preserve, CancellationToken ct) =>
         connection.Execute($"SET preserve_insertion_order = {(preserve ? "true" : "false")}", ct);
 
     /// <summary>
@@ -467,50 +468,42 @@ public sealed class ExtractRunner
     /// dropped; one reused chunk, no allocation per row.
     /// </summary>
     /// <returns>The read_parquet expression of the pseudonyms, in the stage's order.</returns>
-    private string BuildPseudonyms(DuckDbDatabase database, DuckDbConnection connection, GrantPseudonymizer pseudonymizer,
+    private string BuildPseudonyms(DuckDBConnection connection, GrantPseudonymizer pseudonymizer,
         bool persons, string stage, long staged, string directory, CancellationToken ct)
     {
         Directory.CreateDirectory(directory);
         var create = persons
             ? $"CREATE TABLE {PseudonymChunk} (family_id BIGINT, family_hi UBIGINT, family_lo UBIGINT, prefix INTEGER, id BIGINT, person_hi UBIGINT, person_lo UBIGINT)"
             : $"CREATE TABLE {PseudonymChunk} (family_id BIGINT, family_hi UBIGINT, family_lo UBIGINT, prefix INTEGER)";
-        var blocks = new byte[DuckDbDataChunk.Capacity * GrantPseudonymizer.BlockBytes];
+        var blocks = new byte[Chunks.Capacity * GrantPseudonymizer.BlockBytes];
         var files = new List<string>();
         long written = 0;
-        using var writer = database.Connect();
-        using var target = DuckDbDataChunk.Create(persons
-            ? [DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt, DuckDbType.Integer, DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt]
-            : [DuckDbType.BigInt, DuckDbType.UBigInt, DuckDbType.UBigInt, DuckDbType.Integer]);
+        using var writer = DuckDbSettings.Connect(connection);
         var keys = persons
             ? $"{ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn)}, {ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn)}"
             : ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
-        DuckDbAppender? appender = null;
+        ChunkAppender? appender = null;
         long chunkRows = 0;
         try
         {
-            using var reader = connection.Query($"SELECT {keys} FROM {stage}", ct);
-            while (reader.FetchChunk() is { } chunk)
+            using var reader = ChunkStream.Open(connection, $"SELECT {keys} FROM {stage}", null, ct);
+            while (reader.Next())
             {
-                using (chunk)
+                int n = reader.RowCount;
+                if (appender is null)
                 {
-                    int n = chunk.RowCount;
-                    if (appender is null)
-                    {
-                        writer.Execute(create, ct);
-                        appender = writer.CreateAppender(PseudonymChunk);
-                    }
-                    target.Reset();
-                    Encode(pseudonymizer, IdKind.Family, chunk.GetVector(0), target.GetVector(0), target.GetVector(1), target.GetVector(2), n, blocks);
-                    // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
-                    var prefix = target.GetVector(3).GetWritableData<int>(n);
-                    for (int i = 0; i < n; i++)
-                        prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
-                    if (persons)
-                        Encode(pseudonymizer, IdKind.Person, chunk.GetVector(1), target.GetVector(4), target.GetVector(5), target.GetVector(6), n, blocks);
-                    target.RowCount = n;
-                    appender.AppendChunk(target);
-                    chunkRows += n;
+                    writer.Execute(create, ct);
+                    appender = new ChunkAppender(writer, PseudonymChunk);
                 }
+                Encode(pseudonymizer, IdKind.Family, reader, 0, appender, 0, n, blocks);
+                // The first 16 bits of the family pseudonym (its first 4 hex digits): sort runs are ranges of it.
+                var prefix = appender.Column<int>(3);
+                for (int i = 0; i < n; i++)
+                    prefix[i] = (blocks[i * GrantPseudonymizer.BlockBytes] << 8) | blocks[i * GrantPseudonymizer.BlockBytes + 1];
+                if (persons)
+                    Encode(pseudonymizer, IdKind.Person, reader, 1, appender, 4, n, blocks);
+                appender.Append(n);
+                chunkRows += n;
                 if (chunkRows >= _options.PseudonymFileRows)
                 {
                     written += FlushPseudonyms(writer, ref appender, directory, files, ct);
@@ -520,7 +513,7 @@ public sealed class ExtractRunner
             if (appender is null) // no records: one empty file of the right shape
             {
                 writer.Execute(create, ct);
-                appender = writer.CreateAppender(PseudonymChunk);
+                appender = new ChunkAppender(writer, PseudonymChunk);
             }
             written += FlushPseudonyms(writer, ref appender, directory, files, ct);
         }
@@ -535,10 +528,9 @@ public sealed class ExtractRunner
 
     /// <summary>Closes the appender, copies the chunk table to the next pseudonym file and drops it.</summary>
     /// <returns>Rows written.</returns>
-    private static long FlushPseudonyms(DuckDbConnection writer, ref DuckDbAppender? appender, string directory, List<string> files, CancellationToken ct)
+    private static long FlushPseudonyms(DuckDBConnection writer, ref ChunkAppender? appender, string directory, List<string> files, CancellationToken ct)
     {
         appender!.Close();
-        appender.Dispose();
         appender = null;
         var file = Path.Combine(directory, FileName(files.Count, ".parquet"));
         long rows = Run(writer, $"COPY {PseudonymChunk} TO {Literal(file)} ({NarrowOptions})", [], ct);
@@ -548,27 +540,27 @@ public sealed class ExtractRunner
     }
 
     /// <summary>
-    /// Copies <paramref name="n"/> ids into <paramref name="ids"/> and writes their pseudonyms, the AES block read
-    /// big-endian, as two UBIGINT halves into <paramref name="high"/> and <paramref name="low"/> (NULL stays NULL):
-    /// fixed bytes instead of a 32-character string, and the numeric order of (high, low) is the order of the hex
-    /// text released.
+    /// Copies the <paramref name="n"/> ids of column <paramref name="source"/> of the reader's chunk into column
+    /// <paramref name="target"/> of the appender's and writes their pseudonyms, the AES block read big-endian, as two
+    /// UBIGINT halves into the two columns after it (NULL stays NULL): fixed bytes instead of a 32-character string,
+    /// and the numeric order of (high, low) is the order of the hex text released.
     /// </summary>
-    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, DuckDbVector source, DuckDbVector ids,
-        DuckDbVector high, DuckDbVector low, int n, byte[] blocks)
+    private static void Encode(GrantPseudonymizer pseudonymizer, IdKind kind, ChunkStream reader, int source,
+        ChunkAppender appender, int target, int n, byte[] blocks)
     {
-        var values = source.GetData<long>(n);
-        values.CopyTo(ids.GetWritableData<long>(n));
+        var values = reader.Column<long>(source);
+        values.CopyTo(appender.Column<long>(target));
         pseudonymizer.Encrypt(kind, values, blocks);
-        var highs = high.GetWritableData<ulong>(n);
-        var lows = low.GetWritableData<ulong>(n);
-        bool allValid = source.AllValid;
+        var highs = appender.Column<ulong>(target + 1);
+        var lows = appender.Column<ulong>(target + 2);
+        bool allValid = reader.AllValid(source);
         for (int i = 0; i < n; i++)
         {
-            if (!allValid && !source.IsValid(i))
+            if (!allValid && !reader.IsValid(source, i))
             {
-                ids.SetNull(i);
-                high.SetNull(i);
-                low.SetNull(i);
+                appender.SetNull(target, i);
+                appender.SetNull(target + 1, i);
+                appender.SetNull(target + 2, i);
                 continue;
             }
             var block = blocks.AsSpan(i * GrantPseudonymizer.BlockBytes, GrantPseudonymizer.BlockBytes);
@@ -582,7 +574,7 @@ public sealed class ExtractRunner
     /// their sizes) and, when suppression ran, the suppressed one (<paramref name="released"/>: the same with the
     /// current keys) — never from the records. <paramref name="key"/> is null when the output has no quasi-identifier.
     /// </summary>
-    private static KAnonymityReport Report(DuckDbConnection connection, ExtractPlan plan, QuasiIdentifierKey? key, string? released, long records, CancellationToken ct)
+    private static KAnonymityReport Report(DuckDBConnection connection, ExtractPlan plan, QuasiIdentifierKey? key, string? released, long records, CancellationToken ct)
     {
         var options = plan.KAnonymity;
         var qis = plan.QuasiIdentifiers;
@@ -606,25 +598,16 @@ public sealed class ExtractRunner
             (afterRecords, afterClasses) = released is null ? (beforeRecords, beforeClasses) : Pair(connection, KAnonymitySql.BelowKAfter(classes), k, ct);
             if (options.TopCombinations > 0)
             {
-                using var statement = connection.Prepare(KAnonymitySql.Smallest(classes, key));
-                k.Bind(statement, 1);
-                statement.Bind(2, (long)options.TopCombinations);
-                using var result = statement.ExecuteStreaming(ct);
-                while (result.FetchChunk() is { } chunk)
+                using var result = ChunkStream.Open(connection, KAnonymitySql.Smallest(classes, key), [k, new Int64Parameter(options.TopCombinations)], ct);
+                while (result.Next())
                 {
-                    using (chunk)
+                    int n = result.RowCount;
+                    for (int row = 0; row < n; row++)
                     {
-                        int n = chunk.RowCount;
-                        for (int row = 0; row < n; row++)
-                        {
-                            var values = new long?[qis.Count];
-                            for (int c = 0; c < qis.Count; c++)
-                            {
-                                var v = chunk.GetVector(c);
-                                values[c] = v.IsValid(row) ? v.GetData<long>(n)[row] : null;
-                            }
-                            smallest.Add(new RiskyCombination(values, chunk.GetVector(qis.Count).GetData<long>(n)[row]));
-                        }
+                        var values = new long?[qis.Count];
+                        for (int c = 0; c < qis.Count; c++)
+                            values[c] = result.IsValid(c, row) ? result.Column<long>(c)[row] : null;
+                        smallest.Add(new RiskyCombination(values, result.Column<long>(qis.Count)[row]));
                     }
                 }
             }
@@ -649,35 +632,28 @@ public sealed class ExtractRunner
         };
     }
 
-    private static (long, long) Pair(DuckDbConnection connection, string sql, DuckDbParameter k, CancellationToken ct)
+    private static (long, long) Pair(DuckDBConnection connection, string sql, QueryParameter k, CancellationToken ct)
     {
         var v = Counts(connection, sql, 2, ct, k);
         return (v[0], v[1]);
     }
 
-    private static long[] Counts(DuckDbConnection connection, string sql, int columns, CancellationToken ct, DuckDbParameter? k = null)
+    private static long[] Counts(DuckDBConnection connection, string sql, int columns, CancellationToken ct, QueryParameter? k = null)
     {
-        using var statement = connection.Prepare(sql);
-        k?.Bind(statement, 1);
-        using var result = statement.ExecuteStreaming(ct);
+        using var result = ChunkStream.Open(connection, sql, k is null ? null : [k], ct);
         var values = new long[columns];
-        while (result.FetchChunk() is { } chunk)
+        while (result.Next())
         {
-            using (chunk)
-            {
-                if (chunk.RowCount == 0) continue;
-                for (int c = 0; c < columns; c++)
-                    values[c] = chunk.GetVector(c).GetData<long>(1)[0];
-            }
+            if (result.RowCount == 0) continue;
+            for (int c = 0; c < columns; c++)
+                values[c] = result.IsValid(c, 0) ? result.Column<long>(c)[0] : 0;
         }
         return values;
     }
 
-    private static long Run(DuckDbConnection connection, string sql, IReadOnlyList<DuckDbParameter> parameters, CancellationToken ct)
+    private static long Run(DuckDBConnection connection, string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken ct)
     {
-        using var statement = connection.Prepare(sql);
-        for (int i = 0; i < parameters.Count; i++) parameters[i].Bind(statement, i + 1);
-        return statement.ExecuteNonQuery(ct);
+        return connection.Execute(sql, parameters, ct);
     }
 
     /// <summary>
@@ -686,11 +662,16 @@ public sealed class ExtractRunner
     /// joined into one file by <see cref="ParquetConcatenation"/>, because a Parquet writer holds every row group's
     /// metadata until the footer: memory that grows with the file (docs/extracts.md).
     /// </summary>
-    private long Copy(DuckDbConnection connection, ExtractPlan plan, string select, IReadOnlyList<DuckDbParameter> parameters,
+    private long Copy(DuckDBConnection connection, ExtractPlan plan, string select, IReadOnlyList<QueryParameter> parameters,
         string directory, string file, CancellationToken ct)
     {
         if (plan.Format == ExtractFormat.Csv)
             return Run(connection, $"COPY ({select}) TO {Literal(file)} ({CopyOptions(plan)})", parameters, ct);
+        if (plan.Format == ExtractFormat.ArrowStream)
+        {
+            using var output = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
+            return ArrowIpcWriter.Write(connection, select, parameters, ArrowMetadata(plan), output, ct);
+        }
         var parts = Path.Combine(directory, "parts");
         var (rows, files) = CopyToParts(connection, select, parameters, parts, CopyOptions(plan), _options.ParquetRowGroupsPerPart, ct);
         if (files.Count == 1)
@@ -707,7 +688,7 @@ public sealed class ExtractRunner
     /// holds more than one file's footer. With no rows, one file with the schema and no rows.
     /// </summary>
     /// <returns>Rows written, and the files in the order of the rows.</returns>
-    private static (long Rows, List<string> Files) CopyToParts(DuckDbConnection connection, string select, IReadOnlyList<DuckDbParameter> parameters,
+    private static (long Rows, List<string> Files) CopyToParts(DuckDBConnection connection, string select, IReadOnlyList<QueryParameter> parameters,
         string directory, string options, int rowGroupsPerFile, CancellationToken ct)
     {
         long rows = Run(connection, $"COPY ({select}) TO {Literal(directory)} ({options}, " +
@@ -734,6 +715,21 @@ public sealed class ExtractRunner
             ? index
             : throw new InvalidOperationException($"unexpected Parquet part file name {name}");
     }
+
+    /// <summary>The file name extension of <paramref name="format"/>.</summary>
+    private static string Extension(ExtractFormat format) => format switch
+    {
+        ExtractFormat.Csv => ".csv",
+        ExtractFormat.ArrowStream => ".arrows",
+        _ => ".parquet",
+    };
+
+    /// <summary>The Arrow schema metadata of an extract: its licence and attribution (as the Parquet key-value metadata).</summary>
+    private static Dictionary<string, string> ArrowMetadata(ExtractPlan plan) => new(StringComparer.Ordinal)
+    {
+        [ArrowIpcWriter.LicenceKey] = Licences.ForExtract(plan.Tier),
+        [ArrowIpcWriter.AttributionKey] = Licences.Attribution,
+    };
 
     private string CopyOptions(ExtractPlan plan, bool header = true) => plan.Format switch
     {

@@ -1,5 +1,7 @@
 using System.Text;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
 using Regsosek.Extracts.Pseudonyms;
 
 namespace Regsosek.Extracts;
@@ -83,7 +85,7 @@ public static class LeakTracer
     /// <param name="masterKey">The service's pseudonym master key.</param>
     /// <param name="sampleRows">At most this many rows are examined (a uniform sample of a larger file).</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="DuckDbException">DuckDB cannot read the file as Parquet or CSV.</exception>
+    /// <exception cref="System.Data.Common.DbException">DuckDB cannot read the file as Parquet or CSV.</exception>
     public static LeakTraceResult Trace(string leakedFile, IEnumerable<string> candidateGrantIds, ReadOnlySpan<byte> masterKey, int sampleRows = DefaultSampleRows)
     {
         ArgumentException.ThrowIfNullOrEmpty(leakedFile);
@@ -143,8 +145,7 @@ public static class LeakTracer
     /// <summary>Reads every row (or a uniform sample of <paramref name="sampleRows"/>) and the pseudonym-shaped values in any of its columns.</summary>
     internal static RowSample ReadRows(string file, int sampleRows)
     {
-        using var database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 1 });
-        using var connection = database.Connect();
+        using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1 });
         var path = Path.GetFullPath(file).Replace("'", "''");
         var source = file.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? $"read_parquet('{path}')"
@@ -158,11 +159,10 @@ public static class LeakTracer
         long examined = ScalarLong(connection, "SELECT count(*) FROM examined");
 
         var columns = new List<string>();
-        using (var describe = connection.Query("SELECT column_name FROM (DESCRIBE leaked)"))
-            while (describe.FetchChunk() is { } chunk)
-                using (chunk)
-                    for (int i = 0; i < chunk.RowCount; i++)
-                        columns.Add(chunk.GetVector(0).GetString(i));
+        using (var describe = Commands.Create(connection, "SELECT column_name FROM (DESCRIBE leaked)"))
+        using (var reader = describe.ExecuteReader())
+            while (reader.Read())
+                columns.Add(reader.GetString(0));
         var rows = new List<string[]>();
         var values = new HashSet<string>(StringComparer.Ordinal);
         if (columns.Count == 0) return new RowSample(total, examined, rows, values);
@@ -175,30 +175,26 @@ public static class LeakTracer
             union.Append($"SELECT leak_row_id, lower(trim(CAST({q} AS VARCHAR))) AS v FROM examined");
         }
         var sql = $"SELECT DISTINCT leak_row_id, v FROM ({union}) WHERE regexp_full_match(v, '[0-9a-f]{{32}}') ORDER BY leak_row_id, v";
-        using var result = connection.Query(sql);
+        using var statement = Commands.Create(connection, sql);
+        using var result = statement.ExecuteReader();
         long current = -1;
         var ofRow = new List<string>();
-        while (result.FetchChunk() is { } chunk)
-            using (chunk)
+        while (result.Read())
+        {
+            long id = result.GetInt64(0);
+            if (id != current && ofRow.Count > 0)
             {
-                var ids = chunk.GetVector(0).GetData<long>(chunk.RowCount);
-                var vs = chunk.GetVector(1);
-                for (int i = 0; i < chunk.RowCount; i++)
-                {
-                    if (ids[i] != current && ofRow.Count > 0)
-                    {
-                        rows.Add([.. ofRow]);
-                        ofRow.Clear();
-                    }
-                    current = ids[i];
-                    var v = vs.GetString(i);
-                    values.Add(v);
-                    ofRow.Add(v);
-                }
+                rows.Add([.. ofRow]);
+                ofRow.Clear();
             }
+            current = id;
+            var v = result.GetString(1);
+            values.Add(v);
+            ofRow.Add(v);
+        }
         if (ofRow.Count > 0) rows.Add([.. ofRow]);
         return new RowSample(total, examined, rows, values);
     }
 
-    private static long ScalarLong(DuckDbConnection connection, string sql) => connection.ExecuteScalar<long>(sql);
+    private static long ScalarLong(DuckDBConnection connection, string sql) => connection.Scalar<long>(sql);
 }

@@ -2,7 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Regsosek.Core;
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using Regsosek.Schema;
 
 namespace Regsosek.Generator;
@@ -212,8 +213,7 @@ public sealed class DatasetGenerator
     {
         var dir = Path.Combine(o.OutputDirectory, DatasetLayout.RegionDirectoryName);
         Directory.CreateDirectory(dir);
-        using var db = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 1, PreserveInsertionOrder = true, TempDirectory = tempDir });
-        using var con = db.Connect();
+        using var con = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1, PreserveInsertionOrder = true, TempDirectory = tempDir });
         var src = Path.GetFullPath(o.RegionDataDirectory).Replace('\\', '/');
         (RegionLevel Level, string Csv, string? Parent, long Rows)[] levels =
         [
@@ -233,7 +233,7 @@ public sealed class DatasetGenerator
                     ORDER BY code
                 ) TO '{target.Replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd)
                 """);
-            long rows = con.ExecuteScalar<long>($"SELECT count(*) FROM read_parquet('{target.Replace("'", "''")}')");
+            long rows = con.Scalar<long>($"SELECT count(*) FROM read_parquet('{target.Replace("'", "''")}')");
             yield return Describe(o.OutputDirectory, target, rows);
         }
         var licence = Path.Combine(dir, "LICENSE.md");
@@ -276,31 +276,26 @@ internal sealed class ProgressCounter(IProgress<GenerationProgress>? progress, l
 internal sealed class RegencyWriter : IDisposable
 {
     private readonly GeneratorOptions _o;
-    private readonly DuckDbDatabase _db;
-    private readonly DuckDbConnection _con;
+    private readonly DuckDBConnection _con;
     private readonly IReadOnlyList<Variable> _keluarga, _individu;
-    private readonly DuckDbDataChunk _kChunk, _iChunk;
     private readonly TableBuffer _kBuf, _iBuf;
     private readonly EmitterScratch _scratch = new();
-    private DuckDbAppender? _kAppender, _iAppender;
+    private ChunkAppender? _kAppender, _iAppender;
 
     public RegencyWriter(GeneratorOptions o, string tempDir, IReadOnlyList<Variable> keluarga, IReadOnlyList<Variable> individu)
     {
         _o = o;
         _keluarga = keluarga;
         _individu = individu;
-        _db = DuckDbDatabase.Open(null, new DuckDbOptions
+        _con = DuckDbSettings.Open(null, new DuckDbSettings
         {
             Threads = 1,
             MemoryLimit = o.MemoryLimit ?? "4GB",
             TempDirectory = tempDir,
             PreserveInsertionOrder = true,
         });
-        _con = _db.Connect();
-        _kChunk = ChunkWriter.CreateChunk(keluarga);
-        _iChunk = ChunkWriter.CreateChunk(individu);
-        _kBuf = new TableBuffer(keluarga, b => ChunkWriter.Append(b, _kChunk, _kAppender!));
-        _iBuf = new TableBuffer(individu, b => ChunkWriter.Append(b, _iChunk, _iAppender!));
+        _kBuf = new TableBuffer(keluarga, b => ChunkWriter.Append(b, _kAppender!));
+        _iBuf = new TableBuffer(individu, b => ChunkWriter.Append(b, _iAppender!));
     }
 
     public (long Families, long Persons) Write(Regency regency, long persons, WelfareRanking ranking, CancellationToken ct, ProgressCounter counter,
@@ -311,8 +306,8 @@ internal sealed class RegencyWriter : IDisposable
         long k0 = _kBuf.RowsWritten, i0 = _iBuf.RowsWritten;
         try
         {
-            _kAppender = _con.CreateAppender("k");
-            _iAppender = _con.CreateAppender("i");
+            _kAppender = new ChunkAppender(_con, "k");
+            _iAppender = new ChunkAppender(_con, "i");
             var emitter = new RowEmitter(new Rng(seed, (ulong)regency.Code, DatasetGenerator.IdentityStream), _kBuf, _iBuf, ranking,
                 ProvinceTable.Of(regency.ProvinceCode), regency, _scratch);
             DatasetGenerator.Simulate(seed, regency, persons, ct, counter, (f, _) => emitter.Emit(f), emitter.BeginVillage);
@@ -348,9 +343,6 @@ internal sealed class RegencyWriter : IDisposable
 
     public void Dispose()
     {
-        _kChunk.Dispose();
-        _iChunk.Dispose();
         _con.Dispose();
-        _db.Dispose();
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using Regsosek.DuckDb;
 
 namespace Regsosek.Generator;
 
@@ -17,6 +16,8 @@ internal sealed class RowEmitter
     private const int NikDaySlots = 100 * 12 * 31;
     private const int KkFirstYear = 2005, KkYears = 18;
 
+    /// <summary>DateOnly.DayNumber of 1970-01-01: a DATE in a DuckDB vector is days since then.</summary>
+    private const int UnixEpochDay = 719_162;
     private static readonly int[] AgeStartDay = new int[131];
     private static readonly int[] AgeDays = new int[131];
 
@@ -30,7 +31,7 @@ internal sealed class RowEmitter
             // Age a on the reference date: born from the day after ref − (a+1) years through ref − a years.
             var first = ReferenceDate.AddYears(-(age + 1)).AddDays(1);
             var last = ReferenceDate.AddYears(-age);
-            AgeStartDay[age] = DuckDbDate.ToDays(first);
+            AgeStartDay[age] = first.DayNumber - UnixEpochDay;
             AgeDays[age] = last.DayNumber - first.DayNumber + 1;
         }
     }
@@ -284,7 +285,7 @@ internal sealed class RowEmitter
     /// <summary>NIK: district (6) + DDMMYY (DD + 40 for women) + serial (4) unique within (district, DDMMYY, sex).</summary>
     private void WriteNik(Span<byte> s, int birthDay, bool female)
     {
-        var date = DuckDbDate.ToDateOnly(birthDay);
+        var date = DateOnly.FromDayNumber(birthDay + UnixEpochDay);
         int yy = date.Year % 100;
         int slot = ((yy * 12 + date.Month - 1) * 31 + date.Day - 1) * 2 + (female ? 1 : 0);
         int serial = ++_nikSerial[_villageDistrictIndex * NikDaySlots * 2 + slot];

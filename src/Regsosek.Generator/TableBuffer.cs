@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Regsosek.DuckDb;
+using Regsosek.DataAccess;
 using Regsosek.Schema;
 
 namespace Regsosek.Generator;
@@ -11,7 +11,7 @@ namespace Regsosek.Generator;
 internal sealed class TableBuffer
 {
     /// <summary>Rows per chunk: DuckDB's vector size.</summary>
-    public static int Capacity => DuckDbDataChunk.Capacity;
+    public static int Capacity => Chunks.Capacity;
 
     private const int MaxStringBytes = 128;
 
@@ -127,76 +127,56 @@ internal sealed class TableBuffer
     public ReadOnlySpan<byte> StringAt(int col, int row) => StringBytes[col].AsSpan(row * MaxStringBytes, StringLengths[col][row]);
 }
 
-/// <summary>Copies a <see cref="TableBuffer"/> into a DuckDB data chunk and appends it.</summary>
+/// <summary>Copies a <see cref="TableBuffer"/> into an appender's data chunk, column by column, and appends it.</summary>
 internal static class ChunkWriter
 {
-    /// <summary>A chunk with the DuckDB types of <paramref name="columns"/>.</summary>
-    public static DuckDbDataChunk CreateChunk(IReadOnlyList<Variable> columns) =>
-        DuckDbDataChunk.Create(columns.Select(c => ToDuckDb(c.Type)).ToArray());
-
-    private static DuckDbType ToDuckDb(ColumnType t) => t switch
-    {
-        ColumnType.Boolean => DuckDbType.Boolean,
-        ColumnType.TinyInt => DuckDbType.TinyInt,
-        ColumnType.SmallInt => DuckDbType.SmallInt,
-        ColumnType.Integer => DuckDbType.Integer,
-        ColumnType.BigInt => DuckDbType.BigInt,
-        ColumnType.Double => DuckDbType.Double,
-        ColumnType.Varchar => DuckDbType.Varchar,
-        ColumnType.Date => DuckDbType.Date,
-        _ => throw new ArgumentOutOfRangeException(nameof(t)),
-    };
-
-    /// <summary>Fills <paramref name="chunk"/> from the buffer's rows and appends it.</summary>
-    public static void Append(TableBuffer b, DuckDbDataChunk chunk, DuckDbAppender appender)
+    /// <summary>Fills <paramref name="appender"/>'s chunk from the buffer's rows and appends it.</summary>
+    public static void Append(TableBuffer b, ChunkAppender appender)
     {
         int n = b.Row;
-        chunk.Reset();
         for (int c = 0; c < b.Types.Length; c++)
         {
-            var vector = chunk.GetVector(c);
             var values = b.Values[c];
             var valid = b.Valid[c];
             switch (b.Types[c])
             {
                 case ColumnType.Boolean:
                 {
-                    var d = vector.GetWritableData<byte>(n);
+                    var d = appender.Column<byte>(c);
                     for (int r = 0; r < n; r++) d[r] = (byte)values[r];
                     break;
                 }
                 case ColumnType.TinyInt:
                 {
-                    var d = vector.GetWritableData<sbyte>(n);
+                    var d = appender.Column<sbyte>(c);
                     for (int r = 0; r < n; r++) d[r] = (sbyte)values[r];
                     break;
                 }
                 case ColumnType.SmallInt:
                 {
-                    var d = vector.GetWritableData<short>(n);
+                    var d = appender.Column<short>(c);
                     for (int r = 0; r < n; r++) d[r] = (short)values[r];
                     break;
                 }
                 case ColumnType.Integer:
                 case ColumnType.Date:
                 {
-                    var d = vector.GetWritableData<int>(n);
+                    var d = appender.Column<int>(c);
                     for (int r = 0; r < n; r++) d[r] = (int)values[r];
                     break;
                 }
                 case ColumnType.BigInt:
                 case ColumnType.Double:
-                    values.AsSpan(0, n).CopyTo(vector.GetWritableData<long>(n));
+                    values.AsSpan(0, n).CopyTo(appender.Column<long>(c));
                     break;
                 case ColumnType.Varchar:
                     for (int r = 0; r < n; r++)
-                        if (valid[r]) vector.SetString(r, b.StringAt(c, r));
+                        if (valid[r]) appender.SetString(c, r, b.StringAt(c, r));
                     break;
             }
             for (int r = 0; r < n; r++)
-                if (!valid[r]) vector.SetNull(r);
+                if (!valid[r]) appender.SetNull(c, r);
         }
-        chunk.RowCount = n;
-        appender.AppendChunk(chunk);
+        appender.Append(n);
     }
 }

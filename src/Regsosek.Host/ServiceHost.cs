@@ -37,7 +37,7 @@ public static class ServiceHost
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
         return new DatasetInfo(DatasetPartitions.Scan(directory),
-            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons");
+            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons", m.Persons);
     }
 
     /// <summary>JWT validation when an issuer is configured; opaque tokens only otherwise.</summary>
@@ -88,8 +88,13 @@ public static class ServiceHost
             MemoryLimit = options.EngineMemoryLimit,
         }));
         services.AddSingleton<IDisclosureControl>(_ => new DisclosureControl());
-        services.AddSingleton<IRegionNames>(_ => new RegionDirectoryNames(RegionDirectory.Load(dataset.Directory)));
-        services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<TimeProvider>()));
+        // One region table: names for responses, and the check that a grant's region exists.
+        services.AddSingleton(_ => RegionDirectory.Load(dataset.Directory));
+        services.AddSingleton<IRegionNames>(sp => new RegionDirectoryNames(sp.GetRequiredService<RegionDirectory>()));
+        services.AddSingleton<IRegionExistence>(sp => new RegionDirectoryExistence(sp.GetRequiredService<RegionDirectory>(),
+            Path.Combine(dataset.Directory, "wilayah")));
+        services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<IRegionExistence>(),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),
             sp.GetRequiredService<TimeProvider>()));
@@ -100,7 +105,7 @@ public static class ServiceHost
             new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),
             dictionary));
         services.AddSingleton(endpoints);
-        services.AddRegsosekApi(options.Cors);
+        services.AddRegsosekApi(options.Cors, TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
         services.AddRegsosekTelemetry(options);
         configure?.Invoke(services);
 

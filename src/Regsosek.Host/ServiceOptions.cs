@@ -45,6 +45,10 @@ public sealed class ServiceOptions
 
     /// <summary>PFX certificate for TLS; cleartext when unset.</summary>
     public string? CertificatePath { get; set; }
+
+    /// <summary>Seconds running calls may go on once the service starts stopping; then they are aborted and
+    /// recorded as such in the audit trail. New calls are refused from the start of stopping.</summary>
+    public double ShutdownGraceSeconds { get; set; } = 10;
     public string? CertificatePassword { get; set; }
 
     /// <summary>PostgreSQL connection string for grants and audit; SQLite files under Home when unset.</summary>

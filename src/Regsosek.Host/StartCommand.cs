@@ -1,3 +1,4 @@
+using Regsosek.Api;
 using Regsosek.Catalogue;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
@@ -35,20 +36,11 @@ public static class StartCommand
     /// disclosure control (so nothing is loaded twice, and the engine's Parquet metadata is warm).</summary>
     public static async Task PrintSampleAnswerAsync(IServiceProvider services, CancellationToken ct)
     {
-        var catalogue = services.GetRequiredService<IndicatorCatalogue>();
         var request = new AggregateRequest(["family_count", "safe_drinking_water", "electrification"], RegionCode.National,
             RegionLevel.Province, [], []);
-        var access = request.Measures.Select(m => catalogue.TryResolveMeasure(m, out var measure, out _)
-            ? IndicatorCatalogue.AccessOf(measure) : throw new InvalidOperationException($"catalogue lacks {m}")).ToList();
-        var decision = AccessPolicy.DecideAggregate(new AggregateAccessRequest(Caller.Public, request.Region, request.Breakdown,
-            access, [], [], false), DateTimeOffset.UtcNow);
-        if (decision is not Allowed allowed)
-            throw new InvalidOperationException($"the public sample question was refused: {((Denied)decision).Message}");
-
-        var dataset = services.GetRequiredService<Regsosek.Api.DatasetInfo>();
-        var plan = services.GetRequiredService<QueryPlanner>().PlanAggregate(request, allowed.EffectiveRegion, dataset.Partitions);
-        var exact = await services.GetRequiredService<AggregateEngine>().ExecuteAsync(plan, ct);
-        var released = services.GetRequiredService<IDisclosureControl>().Apply(exact, allowed.Tier);
+        var answer = await services.GetRequiredService<AggregatePipeline>().RunAsync(request,
+            new RequestMapping.ScopeRequest(request.Region, request.Breakdown, false), "indicators", Caller.Public, new CallOutcome(), ct);
+        var released = answer.Released;
 
         var table = new Table().Title("Tier 1 (public): families, safe drinking water and electricity by province");
         table.AddColumn("Province");

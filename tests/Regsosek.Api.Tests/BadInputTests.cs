@@ -86,7 +86,7 @@ public sealed class BadInputTests(ServiceFixture service)
     [Fact]
     public async Task Empty_and_absurd_requests_are_INVALID_ARGUMENT_saying_what_to_send()
     {
-        var hundredsOfGroupBys = Enumerable.Range(0, 300).Select(i => i % 2 == 0 ? "sex" : "desil").ToArray();
+        var hundredsOfGroupBys = Enumerable.Range(0, 300).Select(i => i % 2 == 0 ? "sex" : "education").ToArray();
         var r = await ApiClient.RunAsync(service.Address,
             ApiCall.Aggregate(new { }),
             ApiCall.Percentiles(new { }),

@@ -13,12 +13,12 @@ public sealed class DisclosureTests(ServiceFixture service)
     /// <summary>The attribution DESIGN.md and issue 3 require on every response.</summary>
     private const string Attribution = "Sumber: Registrasi Sosial Ekonomi 2022, Kementerian PPN/Bappenas";
 
-    /// <summary>A table with many small cells: persons by province × age group × desil × sex.</summary>
+    /// <summary>A table with many small cells: persons by province × age group × education × sex (all open to the public).</summary>
     private static object SmallCellsTable(string region = "", string breakdown = "REGION_LEVEL_PROVINCE") => new
     {
         indicators = new[] { "population" },
         scope = new { region, breakdown },
-        group_by = new[] { "age_group_5y", "desil", "sex" },
+        group_by = new[] { "age_group_5y", "education", "sex" },
     };
 
     private static List<JsonElement> Cells(JsonElement reply, int measure = 0) =>
@@ -40,7 +40,7 @@ public sealed class DisclosureTests(ServiceFixture service)
                 withheld++;
                 Assert.False(cell.TryGetProperty("value", out _), $"a withheld cell carries a value: {cell}");
                 var rule = cell.GetProperty("rule").GetString()!;
-                Assert.Contains(rule, new[] { "primary.threshold", "secondary.hypercube" });
+                Assert.Contains(rule, new[] { "primary.threshold", "primary.dominant-category", "secondary.hypercube" });
                 Assert.Contains(rule, rules); // the rule is explained in the response's metadata
                 continue;
             }
@@ -75,7 +75,7 @@ public sealed class DisclosureTests(ServiceFixture service)
             ApiCall.Aggregate(SmallCellsTable("3201", "REGION_LEVEL_DISTRICT"), service.Regency3201.Token))).Reply;
 
         Assert.Equal("TIER_DISAGGREGATED", reply.GetProperty("metadata").GetProperty("tier").GetString());
-        Assert.True(AssertCountsProtected(reply, threshold: 5) > 0, "a district × age × desil × sex table of one regency has small cells");
+        Assert.True(AssertCountsProtected(reply, threshold: 5) > 0, "a district × age × education × sex table of one regency has small cells");
         var threshold = reply.GetProperty("metadata").GetProperty("rules").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "primary.threshold");
         Assert.Equal("5", threshold.GetProperty("parameters").GetProperty("threshold").GetString());
     }

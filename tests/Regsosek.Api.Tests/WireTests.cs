@@ -203,7 +203,7 @@ public sealed class WireTests(ServiceFixture service)
 
         result.AssertStatus(GrpcStatusCode.DeadlineExceeded);
         var record = await WaitForAuditAsync(head, "/regsosek.v1.AggregateService/Aggregate");
-        Assert.Equal(AuditDecision.Denied, record.Entry.Decision);
+        Assert.Equal(AuditDecision.Interrupted, record.Entry.Decision);
         Assert.Equal("call.deadline-exceeded", record.Entry.Rule);
         Assert.Equal((int)GrpcStatusCode.DeadlineExceeded, record.Entry.StatusCode);
         Assert.Equal(0, record.Entry.Cells);
@@ -231,8 +231,9 @@ public sealed class WireTests(ServiceFixture service)
 
         result.AssertStatus(GrpcStatusCode.Cancelled);
         var record = await WaitForAuditAsync(head, "/regsosek.v1.AggregateService/Percentiles");
-        Assert.Equal(AuditDecision.Denied, record.Entry.Decision);
+        Assert.Equal(AuditDecision.Interrupted, record.Entry.Decision);
         Assert.Equal("call.cancelled", record.Entry.Rule);
+        Assert.Equal(0, record.Entry.Rows); // nothing was sent
         await AssertServingAsync();
     }
 

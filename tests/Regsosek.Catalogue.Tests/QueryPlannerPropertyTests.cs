@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using FsCheck;
 using FsCheck.Fluent;
-using Regsosek.DuckDb;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
 using Regsosek.Schema;

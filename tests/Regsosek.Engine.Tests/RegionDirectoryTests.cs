@@ -1,5 +1,5 @@
 using Regsosek.Core;
-using Regsosek.DuckDb;
+using Regsosek.DataAccess;
 using Regsosek.Schema;
 
 namespace Regsosek.Engine.Tests;
@@ -62,8 +62,7 @@ public sealed class RegionDirectoryTests
     {
         using var data = new TestDataset();
         Directory.CreateDirectory(Path.Combine(data.Directory, DatasetLayout.RegionDirectoryName));
-        using var db = DuckDbDatabase.Open();
-        using var connection = db.Connect();
+        using var connection = DuckDbSettings.Open(null);
         (RegionLevel Level, string Rows)[] tables =
         [
             (RegionLevel.Province, "(32, 'Jawa Barat', 'province', NULL)"),

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Regsosek.DuckDb;
+using Regsosek.DataAccess;
 using Regsosek.Schema;
 
 namespace Regsosek.Engine.Tests;
@@ -50,8 +50,7 @@ public sealed class TestDataset : IDisposable
     {
         var written = new List<Row>(rows.Count);
         int prov = regency / 100;
-        using var db = DuckDbDatabase.Open();
-        using var connection = db.Connect();
+        using var connection = DuckDbSettings.Open(null);
         connection.Execute(Dictionary.CreateTableSql(table, "t"));
         var columns = Dictionary.Columns(table);
         if (rows.Count > 0)

@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
@@ -270,14 +272,14 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
 
         var wide = await h.Runner.RunAsync(planner.Plan(request, caller, Grants.Now, copy), new Received().Sink);
         var narrowPlan = planner.Plan(request, caller, Grants.Now, scanned);
-        Assert.Contains(narrowPlan.Parameters, p => p is DuckDb.StringParameter { Value: var g } && g.EndsWith("/prov_code=32/regency_code=3201/*.parquet", StringComparison.Ordinal));
+        Assert.Contains(narrowPlan.Parameters, p => p is StringParameter { Value: var g } && g.EndsWith("/prov_code=32/regency_code=3201/*.parquet", StringComparison.Ordinal));
         var narrow = await h.Runner.RunAsync(narrowPlan, new Received().Sink);
         Assert.Equal(wide.Rows, narrow.Rows);
         Assert.Equal(wide.Sha256, narrow.Sha256);
 
         // A region with no partition in this dataset: the whole-table glob, an empty extract rather than an error.
         var emptyPlan = planner.Plan(new ExtractRequest { Region = "3204" }, caller, Grants.Now, scanned);
-        Assert.Contains(emptyPlan.Parameters, p => p is DuckDb.StringParameter { Value: var g } && g.EndsWith("/prov_code=*/regency_code=*/*.parquet", StringComparison.Ordinal));
+        Assert.Contains(emptyPlan.Parameters, p => p is StringParameter { Value: var g } && g.EndsWith("/prov_code=*/regency_code=*/*.parquet", StringComparison.Ordinal));
         Assert.Equal(0, (await h.Runner.RunAsync(emptyPlan, new Received().Sink)).Rows);
         Assert.Empty(Directory.GetFileSystemEntries(h.TempRoot));
     }
@@ -302,9 +304,8 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
         var received = h.Run(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3201" }, Grants.Caller("g", Tier.Microdata));
         var path = Path.Combine(h.Scratch, "licence.parquet");
         File.WriteAllBytes(path, received.Bytes);
-        using var db = DuckDb.DuckDbDatabase.Open();
-        using var c = db.Connect();
-        var licence = c.ExecuteScalar<string>($"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'licence'");
+        using var c = DuckDbSettings.Open(null);
+        var licence = c.Scalar<string>($"SELECT decode(value) FROM parquet_kv_metadata('{path}') WHERE decode(key) = 'licence'");
         Assert.Equal(Licences.Microdata, licence);
         Assert.Equal(Licences.Microdata, received.Summary.Licence);
         Assert.Equal(Licences.Attribution, received.Summary.Attribution);

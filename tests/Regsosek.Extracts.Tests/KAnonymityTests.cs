@@ -1,8 +1,9 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using Regsosek.Core;
-using Regsosek.DuckDb;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Schema;
 
@@ -24,8 +25,7 @@ public sealed class KAnonymityTests : IDisposable
         var dir = Path.Combine(_root, Guid.NewGuid().ToString("N"));
         var path = Path.Combine(dir, DatasetLayout.PartitionPath(TableKind.Keluarga, 32, 3201));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         c.Execute(DataDictionary.Default.CreateTableSql(TableKind.Keluarga, "t"));
         var sql = new StringBuilder("INSERT INTO t (family_id, urban_rural, r112) VALUES ");
         for (int i = 0; i < families.Count; i++)
@@ -165,11 +165,10 @@ public sealed class AgeBandTests(DatasetFixture data) : IClassFixture<DatasetFix
             KAnonymity = new KAnonymityOptions { AgeBands = banding },
         }, Grants.Caller("g-age", Tier.Microdata));
         var rows = received.Read(h.Scratch, ExtractFormat.Parquet).Rows;
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         var source = new Dictionary<long, int>();
-        using (var r = c.Query($"SELECT person_id, CAST(r407 AS INTEGER) FROM read_parquet('{data.Directory}/individu/prov_code=32/regency_code=3201/data.parquet')"))
-            while (r.FetchChunk() is { } ch) using (ch) for (int i = 0; i < ch.RowCount; i++) source[ch.GetVector(0).GetData<long>(ch.RowCount)[i]] = ch.GetVector(1).GetData<int>(ch.RowCount)[i];
+        using (var r = ChunkStream.Open(c, $"SELECT person_id, CAST(r407 AS INTEGER) FROM read_parquet('{data.Directory}/individu/prov_code=32/regency_code=3201/data.parquet')"))
+            while (r.Next()) for (int i = 0; i < r.RowCount; i++) source[r.Column<long>(0)[i]] = r.Column<int>(1)[i];
         using var pseudonymizer = Grants.Keyring.ForGrant("g-age");
         Assert.Equal(source.Count, rows.Count);
         Assert.All(rows, row =>
@@ -190,11 +189,11 @@ public sealed class ClassTableSuppressionTests
     private static readonly string[] Qis = ["a", "b", "c"];
 
     /// <summary>The packed key over the stage's a, b, c, from their ranges in the stage (as the runner builds it).</summary>
-    private static QuasiIdentifierKey PackedKey(DuckDbConnection c)
+    private static QuasiIdentifierKey PackedKey(DuckDBConnection c)
     {
-        using var result = c.Query(QuasiIdentifierKey.RangesSql("stage", Qis));
-        using var chunk = result.FetchChunk()!;
-        long? Get(int col) => chunk.GetVector(col).IsValid(0) ? chunk.GetVector(col).GetData<long>(1)[0] : null;
+        using var result = ChunkStream.Open(c, QuasiIdentifierKey.RangesSql("stage", Qis));
+        Assert.True(result.Next());
+        long? Get(int col) => result.IsValid(col, 0) ? result.Column<long>(col)[0] : null;
         return QuasiIdentifierKey.Create(Qis, Enumerable.Range(0, Qis.Length).Select(i => (Get(2 * i), Get(2 * i + 1))).ToArray());
     }
 
@@ -207,8 +206,7 @@ public sealed class ClassTableSuppressionTests
     private static (List<string> Records, List<string> Classes, long[] Recount, long[] Report) SuppressBothWays(
         IReadOnlyList<(int? A, int? B, int? C)> records, long k, IReadOnlySet<int> cuts)
     {
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         c.Execute($"CREATE TABLE stage (id INTEGER, a INTEGER, b INTEGER, c INTEGER, {KAnonymitySql.Position} BIGINT)");
         if (records.Count > 0)
         {
@@ -217,10 +215,7 @@ public sealed class ClassTableSuppressionTests
         }
         void Run(string sql, params long[] more)
         {
-            using var statement = c.Prepare(sql);
-            statement.Bind(1, k);
-            for (int i = 0; i < more.Length; i++) statement.Bind(i + 2, more[i]);
-            statement.ExecuteNonQuery();
+            c.Execute(sql, [new Int64Parameter(k), .. more.Select(m => new Int64Parameter(m))]);
         }
         Run(KAnonymitySql.SuppressRecords("stage", Qis, "by_records"));
         var key = PackedKey(c);
@@ -238,30 +233,24 @@ public sealed class ClassTableSuppressionTests
             low = v + 1;
         }
         c.Execute($"CREATE TABLE flags AS SELECT * FROM flag_parts ORDER BY {KAnonymitySql.Position}");
-        Assert.Equal(records.Count, c.ExecuteScalar<long>("SELECT count(*) FROM flags"));
+        Assert.Equal(records.Count, c.Scalar<long>("SELECT count(*) FROM flags"));
         var current = string.Join(", ", Qis.Select((q, i) => $"CASE WHEN f.{KAnonymitySql.Suppressed} > {i} THEN NULL ELSE r.{q} END AS {q}"));
         c.Execute($"CREATE TABLE by_classes AS SELECT r.id, {current} FROM stage AS r POSITIONAL JOIN flags AS f WHERE f.{KAnonymitySql.Position} = r.{KAnonymitySql.Position}");
         List<string> Rows(string table)
         {
             var rows = new List<string>();
-            using var result = c.Query($"SELECT id, a, b, c FROM {table} ORDER BY id");
-            while (result.FetchChunk() is { } chunk)
-                using (chunk)
-                    for (int i = 0; i < chunk.RowCount; i++)
-                        rows.Add(string.Join("|", Enumerable.Range(0, 4).Select(col =>
-                        {
-                            var v = chunk.GetVector(col);
-                            return v.IsValid(i) ? v.GetData<int>(chunk.RowCount)[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : "∅";
-                        })));
+            using var result = ChunkStream.Open(c, $"SELECT id, a, b, c FROM {table} ORDER BY id");
+            while (result.Next())
+                for (int i = 0; i < result.RowCount; i++)
+                    rows.Add(string.Join("|", Enumerable.Range(0, 4).Select(col =>
+                        result.IsValid(col, i) ? result.Column<int>(col)[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : "∅")));
             return rows;
         }
         long[] Pair(string sql)
         {
-            using var statement = c.Prepare(sql);
-            statement.Bind(1, k);
-            using var result = statement.ExecuteStreaming();
-            using var chunk = result.FetchChunk()!;
-            return [chunk.GetVector(0).GetData<long>(1)[0], chunk.GetVector(1).GetData<long>(1)[0]];
+            using var result = ChunkStream.Open(c, sql, [new Int64Parameter(k)]);
+            Assert.True(result.Next());
+            return [result.Column<long>(0)[0], result.Column<long>(1)[0]];
         }
         var recount = Pair("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(count(*) AS BIGINT) FROM " +
                            "(SELECT count(*) AS n FROM by_records GROUP BY a, b, c) WHERE n < $1");
@@ -297,23 +286,20 @@ public sealed class ClassTableSuppressionTests
     public void Class_table_report_counts_agree_with_a_recount_of_the_records()
     {
         // (1,1,1)×4, (1,1,2)×1, (1,2,2)×2, (∅,1,1)×1 with k = 3: 4 records in 3 classes below k; 7 non-NULL a.
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         c.Execute("CREATE TABLE stage (a INTEGER, b INTEGER, c INTEGER)");
         c.Execute("INSERT INTO stage VALUES (1,1,1),(1,1,1),(1,1,1),(1,1,1),(1,1,2),(1,2,2),(1,2,2),(NULL,1,1)");
         var key = PackedKey(c);
         c.Execute(KAnonymitySql.Classes("stage", key, "classes"));
         long[] Pair(string sql)
         {
-            using var statement = c.Prepare(sql);
-            statement.Bind(1, 3L);
-            using var result = statement.ExecuteStreaming();
-            using var chunk = result.FetchChunk()!;
-            return [chunk.GetVector(0).GetData<long>(1)[0], chunk.GetVector(1).GetData<long>(1)[0]];
+            using var result = ChunkStream.Open(c, sql, [new Int64Parameter(3)]);
+            Assert.True(result.Next());
+            return [result.Column<long>(0)[0], result.Column<long>(1)[0]];
         }
         Assert.Equal(new long[] { 4, 3 }, Pair(KAnonymitySql.BelowKBefore("classes")));
         Assert.Equal(new long[] { 4, 3 }, Pair(KAnonymitySql.BelowKAfter(KAnonymitySql.ReleasedClasses("classes", suppressed: false))));
-        Assert.Equal(7L, c.ExecuteScalar<long>(KAnonymitySql.NonNullCounts("classes", KAnonymitySql.Key, key)));
+        Assert.Equal(7L, c.Scalar<long>(KAnonymitySql.NonNullCounts("classes", KAnonymitySql.Key, key)));
     }
 }
 

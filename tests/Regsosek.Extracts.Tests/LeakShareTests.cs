@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Regsosek.Core;
+using Regsosek.DataAccess;
 
 namespace Regsosek.Extracts.Tests;
 
@@ -20,10 +21,9 @@ public sealed class LeakShareTests(DatasetFixture data) : IClassFixture<DatasetF
         var parquet = Path.Combine(h.Scratch, "grant-4.parquet");
         File.WriteAllBytes(csv, a.Bytes);
         File.WriteAllBytes(parquet, b.Bytes);
-        using var db = DuckDb.DuckDbDatabase.Open();
-        using var c = db.Connect();
-        long csvRows = c.ExecuteScalar<long>($"SELECT count(*) FROM read_csv('{csv}', header = true)");
-        long parquetRows = c.ExecuteScalar<long>($"SELECT count(*) FROM read_parquet('{parquet}')");
+        using var c = DuckDbSettings.Open(null);
+        long csvRows = c.Scalar<long>($"SELECT count(*) FROM read_csv('{csv}', header = true)");
+        long parquetRows = c.Scalar<long>($"SELECT count(*) FROM read_parquet('{parquet}')");
         Assert.True(csvRows > 100 && parquetRows > 50, $"{csvRows} and {parquetRows} rows");
         return (csv, csvRows, parquet, parquetRows);
     }
@@ -35,8 +35,7 @@ public sealed class LeakShareTests(DatasetFixture data) : IClassFixture<DatasetF
         var random = Path.Combine(h.Scratch, "random.csv");
         File.WriteAllLines(random, new[] { "person_id,r405,r407" }.Concat(Enumerable.Range(0, randomRows)
             .Select(i => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)) + "," + (1 + i % 2) + "," + (20 + i % 50))));
-        using var db = DuckDb.DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         c.Execute($"""
             COPY (
               SELECT person_id, CAST(r405 AS VARCHAR) AS r405, CAST(r407 AS VARCHAR) AS r407 FROM read_csv('{x.Csv}', header = true, all_varchar = true)

@@ -1,9 +1,10 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
-using Regsosek.DuckDb;
 
 namespace Regsosek.Extracts.Tests;
 
@@ -27,7 +28,7 @@ public sealed class ParquetConcatenationTests : IDisposable
     private static string Lit(string path) => "'" + path.Replace("'", "''") + "'";
 
     /// <summary>Writes <paramref name="rows"/> rows both ways; returns (single file, joined file, parts, rows joined).</summary>
-    private (string Single, string Joined, int Parts, long Rows) Write(DuckDbConnection c, int rows, int rowGroupsPerPart, int seed, string name)
+    private (string Single, string Joined, int Parts, long Rows) Write(DuckDBConnection c, int rows, int rowGroupsPerPart, int seed, string name)
     {
         var source = $"SELECT i AS id, CASE WHEN (i * {seed}) % 7 = 0 THEN NULL ELSE 'name ' || ((i * {seed}) % 101) END AS label, " +
                      $"CAST((i * {seed}) % 3 AS TINYINT) AS code, i * 0.5 AS half, (i % 5 = 0) AS flag FROM range({rows}) t(i) ORDER BY i";
@@ -55,25 +56,24 @@ public sealed class ParquetConcatenationTests : IDisposable
         PropertyRunner.ForAll(gen.ToArbitrary(), input =>
         {
             var (rows, perPart, seed) = input;
-            using var db = DuckDbDatabase.Open();
-            using var c = db.Connect();
+            using var c = DuckDbSettings.Open(null);
             c.Execute("SET threads = 1");
             c.Execute("SET preserve_insertion_order = true");
             var w = Write(c, rows, perPart, seed, "p" + run++);
             if (rows == 0) return; // DuckDB writes no part for no rows; the runner then writes the single file
             Assert.Equal(rows, w.Rows);
-            Assert.Equal(rows, c.ExecuteScalar<long>($"SELECT count(*) FROM read_parquet({Lit(w.Joined)})"));
+            Assert.Equal(rows, c.Scalar<long>($"SELECT count(*) FROM read_parquet({Lit(w.Joined)})"));
             // Row for row, in order, every column (NULLs equal only to NULLs).
-            Assert.Equal(0L, c.ExecuteScalar<long>(
+            Assert.Equal(0L, c.Scalar<long>(
                 $"SELECT count(*) FROM read_parquet({Lit(w.Single)}) AS a POSITIONAL JOIN read_parquet({Lit(w.Joined)}) AS b " +
                 "WHERE a.id IS DISTINCT FROM b.id OR a.label IS DISTINCT FROM b.label OR a.code IS DISTINCT FROM b.code " +
                 "OR a.half IS DISTINCT FROM b.half OR a.flag IS DISTINCT FROM b.flag"));
             // The footer lists every part's row groups, with offsets that point into the joined file.
-            long groups = c.ExecuteScalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata({Lit(w.Joined)})");
-            Assert.Equal(c.ExecuteScalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata({Lit(w.Single)})"), groups);
-            Assert.Equal(0L, c.ExecuteScalar<long>(
+            long groups = c.Scalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata({Lit(w.Joined)})");
+            Assert.Equal(c.Scalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata({Lit(w.Single)})"), groups);
+            Assert.Equal(0L, c.Scalar<long>(
                 $"SELECT count(*) FROM parquet_metadata({Lit(w.Joined)}) WHERE data_page_offset >= {new FileInfo(w.Joined).Length} OR data_page_offset < 4"));
-            Assert.Equal("L", c.ExecuteScalar<string>($"SELECT decode(value) FROM parquet_kv_metadata({Lit(w.Joined)}) WHERE decode(key) = 'licence'"));
+            Assert.Equal("L", c.Scalar<string>($"SELECT decode(value) FROM parquet_kv_metadata({Lit(w.Joined)}) WHERE decode(key) = 'licence'"));
             Assert.True(w.Parts >= 1);
         }, maxTest: 25);
     }
@@ -81,8 +81,7 @@ public sealed class ParquetConcatenationTests : IDisposable
     [Fact]
     public void Parts_of_different_schemas_are_refused()
     {
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         var a = Path.Combine(_dir, "a.parquet");
         var b = Path.Combine(_dir, "b.parquet");
         c.Execute($"COPY (SELECT 1 AS x) TO {Lit(a)} (FORMAT parquet)");
@@ -128,9 +127,8 @@ public sealed class ParquetPartsExtractTests(LargeRegencyFixture data) : IClassF
         Assert.Equal(rowsA, rowsB);
         var fb = Path.Combine(parts.Scratch, "b.parquet");
         File.WriteAllBytes(fb, b.Bytes);
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
-        Assert.True(c.ExecuteScalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{fb}')") > 2);
+        using var c = DuckDbSettings.Open(null);
+        Assert.True(c.Scalar<long>($"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{fb}')") > 2);
     }
 }
 

@@ -1,4 +1,3 @@
-using Regsosek.DuckDb;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
 using Regsosek.Schema;

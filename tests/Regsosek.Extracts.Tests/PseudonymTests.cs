@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Security.Cryptography;
 using FsCheck;
 using FsCheck.Fluent;
@@ -91,8 +93,7 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
 
         // The leaker keeps 10 rows, drops the header and other columns, and saves it as CSV.
         var subset = Path.Combine(h.Scratch, "subset.csv");
-        using (var db = DuckDb.DuckDbDatabase.Open())
-        using (var c = db.Connect())
+        using (var c = DuckDbSettings.Open(null))
         {
             var source = format == ExtractFormat.Csv ? $"read_csv('{full}', header = true)" : $"read_parquet('{full}')";
             c.Execute($"COPY (SELECT r407, person_id FROM {source} ORDER BY r407 DESC LIMIT 10) TO '{subset}' (FORMAT csv, HEADER false)");

@@ -1,7 +1,8 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Globalization;
 using FsCheck;
 using FsCheck.Fluent;
-using Regsosek.DuckDb;
 using Regsosek.Extracts.KAnonymity;
 
 namespace Regsosek.Extracts.Tests;
@@ -35,34 +36,31 @@ public sealed class QuasiIdentifierKeyTests
     private static string Literal(long? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "NULL";
 
     /// <summary>Loads the records and returns the key built, as the runner builds it, from their ranges.</summary>
-    private static QuasiIdentifierKey Load(DuckDbConnection c, IReadOnlyList<long?[]> records)
+    private static QuasiIdentifierKey Load(DuckDBConnection c, IReadOnlyList<long?[]> records)
     {
         c.Execute("CREATE TABLE t (id INTEGER, a BIGINT, b BIGINT, c BIGINT)");
         if (records.Count > 0)
             c.Execute("INSERT INTO t VALUES " + string.Join(", ", records.Select((r, i) => $"({i}, {Literal(r[0])}, {Literal(r[1])}, {Literal(r[2])})")));
-        using var result = c.Query(QuasiIdentifierKey.RangesSql("t", Columns));
-        using var chunk = result.FetchChunk()!;
-        long? Get(int col) => chunk.GetVector(col).IsValid(0) ? chunk.GetVector(col).GetData<long>(1)[0] : null;
+        using var result = ChunkStream.Open(c, QuasiIdentifierKey.RangesSql("t", Columns));
+        Assert.True(result.Next());
+        long? Get(int col) => result.IsValid(col, 0) ? result.Column<long>(col)[0] : null;
         return QuasiIdentifierKey.Create(Columns, Enumerable.Range(0, Columns.Length).Select(i => (Get(2 * i), Get(2 * i + 1))).ToArray());
     }
 
     /// <summary>For each record (by id): the key as text, the decoded values, and the key with field <paramref name="cleared"/> cleared, decoded.</summary>
-    private static List<(string Key, long?[] Values, long?[] AfterClear)> Evaluate(DuckDbConnection c, QuasiIdentifierKey key, int cleared)
+    private static List<(string Key, long?[] Values, long?[] AfterClear)> Evaluate(DuckDBConnection c, QuasiIdentifierKey key, int cleared)
     {
         var decode = string.Join(", ", Enumerable.Range(0, 3).Select(i => key.Value("k", i)));
         var decodeCleared = string.Join(", ", Enumerable.Range(0, 3).Select(i => key.Value(key.Clear("k", cleared), i)));
         var rows = new List<(string, long?[], long?[])>();
-        using var result = c.Query($"SELECT CAST(k AS VARCHAR), {decode}, {decodeCleared} FROM (SELECT id, {key.Pack("t")} AS k FROM t) ORDER BY id");
-        while (result.FetchChunk() is { } chunk)
+        using var result = ChunkStream.Open(c, $"SELECT CAST(k AS VARCHAR), {decode}, {decodeCleared} FROM (SELECT id, {key.Pack("t")} AS k FROM t) ORDER BY id");
+        while (result.Next())
         {
-            using (chunk)
+            int n = result.RowCount;
+            for (int row = 0; row < n; row++)
             {
-                int n = chunk.RowCount;
-                for (int row = 0; row < n; row++)
-                {
-                    long? V(int col) => chunk.GetVector(col).IsValid(row) ? chunk.GetVector(col).GetData<long>(n)[row] : null;
-                    rows.Add((chunk.GetVector(0).GetString(row), [V(1), V(2), V(3)], [V(4), V(5), V(6)]));
-                }
+                long? V(int col) => result.IsValid(col, row) ? result.Column<long>(col)[row] : null;
+                rows.Add((result.String(0, row), [V(1), V(2), V(3)], [V(4), V(5), V(6)]));
             }
         }
         return rows;
@@ -84,8 +82,7 @@ public sealed class QuasiIdentifierKeyTests
             select (Records: records.ToList(), Cleared: cleared);
         PropertyRunner.ForAll(gen.ToArbitrary(), input =>
         {
-            using var db = DuckDbDatabase.Open();
-            using var c = db.Connect();
+            using var c = DuckDbSettings.Open(null);
             var key = Load(c, input.Records);
             var rows = Evaluate(c, key, input.Cleared);
             Assert.Equal(input.Records.Count, rows.Count);
@@ -124,9 +121,8 @@ public sealed class QuasiIdentifierKeyTests
         var key = QuasiIdentifierKey.Create(["a", "b"], [(null, null), (1, 2)]);
         Assert.Equal(0, key.Width(0));
         Assert.Equal(2, key.Bits);
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
-        Assert.True(c.ExecuteScalar<long>($"SELECT CASE WHEN {key.Value("5", 0)} IS NULL THEN 1 ELSE 0 END") == 1);
+        using var c = DuckDbSettings.Open(null);
+        Assert.True(c.Scalar<long>($"SELECT CASE WHEN {key.Value("5", 0)} IS NULL THEN 1 ELSE 0 END") == 1);
     }
 
     [Fact]

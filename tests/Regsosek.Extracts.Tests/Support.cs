@@ -1,3 +1,5 @@
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using System.Globalization;
 using System.Text;
 using FsCheck;
@@ -5,7 +7,6 @@ using FsCheck.Fluent;
 using Microsoft.FSharp.Core;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
-using Regsosek.DuckDb;
 using Regsosek.Extracts.Pseudonyms;
 using Regsosek.Schema;
 
@@ -70,8 +71,7 @@ public class DatasetFixture : IDisposable
         _regencies = regencies;
         Directory = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests", Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(Directory);
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         foreach (var (regency, families) in regencies)
         {
             c.Execute($"""
@@ -92,7 +92,7 @@ public class DatasetFixture : IDisposable
 
     public int Families(int? regency = null) => _regencies.Where(r => regency is null || r.Regency == regency).Sum(r => r.Families);
 
-    private void Write(DuckDbConnection c, TableKind table, int regency, string from, string key)
+    private void Write(DuckDBConnection c, TableKind table, int regency, string from, string key)
     {
         var select = DataDictionary.Default.Columns(table)
             .Where(v => !DatasetLayout.IsPartitionColumn(v.Column))
@@ -166,36 +166,30 @@ internal static class Table
 {
     public static (List<string> Columns, List<string?[]> Rows) Read(string path, ExtractFormat format)
     {
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
+        using var c = DuckDbSettings.Open(null);
         var source = format == ExtractFormat.Csv ? $"read_csv('{path}', header = true, all_varchar = true)" : $"read_parquet('{path}')";
         c.Execute($"CREATE VIEW f AS SELECT * FROM {source}");
         var columns = new List<string>();
-        using (var d = c.Query("SELECT column_name FROM (DESCRIBE f)"))
-            while (d.FetchChunk() is { } ch) using (ch) for (int i = 0; i < ch.RowCount; i++) columns.Add(ch.GetVector(0).GetString(i));
+        using (var d = ChunkStream.Open(c, "SELECT column_name FROM (DESCRIBE f)"))
+            while (d.Next()) for (int i = 0; i < d.RowCount; i++) columns.Add(d.String(0, i));
         var rows = new List<string?[]>();
         if (columns.Count == 0) return (columns, rows);
-        using var r = c.Query("SELECT " + string.Join(", ", columns.Select(x => $"CAST(\"{x}\" AS VARCHAR)")) + " FROM f");
-        while (r.FetchChunk() is { } ch)
-            using (ch)
-                for (int i = 0; i < ch.RowCount; i++)
-                {
-                    var row = new string?[columns.Count];
-                    for (int j = 0; j < columns.Count; j++)
-                    {
-                        var v = ch.GetVector(j);
-                        row[j] = v.IsValid(i) ? v.GetString(i) : null;
-                    }
-                    rows.Add(row);
-                }
+        using var r = ChunkStream.Open(c, "SELECT " + string.Join(", ", columns.Select(x => $"CAST(\"{x}\" AS VARCHAR)")) + " FROM f");
+        while (r.Next())
+            for (int i = 0; i < r.RowCount; i++)
+            {
+                var row = new string?[columns.Count];
+                for (int j = 0; j < columns.Count; j++)
+                    row[j] = r.IsValid(j, i) ? r.String(j, i) : null;
+                rows.Add(row);
+            }
         return (columns, rows);
     }
 
     public static long Scalar(string sql)
     {
-        using var db = DuckDbDatabase.Open();
-        using var c = db.Connect();
-        return c.ExecuteScalar<long>(sql);
+        using var c = DuckDbSettings.Open(null);
+        return c.Scalar<long>(sql);
     }
 }
 

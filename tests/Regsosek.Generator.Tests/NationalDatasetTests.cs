@@ -1,3 +1,4 @@
+using Regsosek.DataAccess;
 using System.Globalization;
 using Regsosek.Schema;
 
@@ -6,7 +7,7 @@ namespace Regsosek.Generator.Tests;
 /// <summary>Properties of a generated national dataset of 1,000,000 persons (generated once for the class).</summary>
 public class NationalDatasetTests(NationalDataset data) : IClassFixture<NationalDataset>
 {
-    private readonly Regsosek.DuckDb.DuckDbConnection _con = data.Connection;
+    private readonly DuckDB.NET.Data.DuckDBConnection _con = data.Connection;
 
     // BPS mid-2022 estimates (thousands) as in the brief; the 2022 Papua split approximated as the brief says.
     private static readonly Dictionary<int, double> Bps = new()
@@ -292,7 +293,7 @@ public class NationalDatasetTests(NationalDataset data) : IClassFixture<National
         Assert.Equal(38, _con.Scalar($"SELECT count(*) FROM read_parquet('{DatasetLayout.RegionTablePath(data.Directory, Regsosek.Core.RegionLevel.Province)}')"));
         Assert.Equal(514, _con.Scalar($"SELECT count(*) FROM read_parquet('{DatasetLayout.RegionTablePath(data.Directory, Regsosek.Core.RegionLevel.Regency)}')"));
         Assert.Equal(83762, _con.Scalar($"SELECT count(*) FROM read_parquet('{DatasetLayout.RegionTablePath(data.Directory, Regsosek.Core.RegionLevel.Village)}')"));
-        Assert.Equal("Kabupaten Bogor", _con.ExecuteScalar<string>($"SELECT name FROM read_parquet('{DatasetLayout.RegionTablePath(data.Directory, Regsosek.Core.RegionLevel.Regency)}') WHERE code = 3201 AND parent = 32"));
+        Assert.Equal("Kabupaten Bogor", _con.Scalar<string>($"SELECT name FROM read_parquet('{DatasetLayout.RegionTablePath(data.Directory, Regsosek.Core.RegionLevel.Regency)}') WHERE code = 3201 AND parent = 32"));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
+using Regsosek.DataAccess;
 using Regsosek.Generator;
 using Regsosek.Schema;
 
@@ -39,44 +40,33 @@ internal static class TestData
             MemoryLimit = "1GB",
         }).GetAwaiter().GetResult();
 
-    public static long Scalar(this DuckDbConnection con, string sql) => con.ExecuteScalar<long>(sql);
+    public static long Scalar(this DuckDBConnection con, string sql) => con.Scalar<long>(sql);
 
-    public static double ScalarDouble(this DuckDbConnection con, string sql) => con.ExecuteScalar<double>(sql);
+    public static double ScalarDouble(this DuckDBConnection con, string sql) => con.Scalar<double>(sql);
 
-    public static List<object?[]> Rows(this DuckDbConnection con, string sql)
+    public static List<object?[]> Rows(this DuckDBConnection con, string sql)
     {
         var rows = new List<object?[]>();
-        using var result = con.Query(sql);
-        while (result.FetchChunk() is { } chunk)
+        using var command = Commands.Create(con, sql);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            using (chunk)
-            {
-                for (int r = 0; r < chunk.RowCount; r++)
+            var row = new object?[reader.FieldCount];
+            for (int c = 0; c < row.Length; c++)
+                row[c] = reader.IsDBNull(c) ? null : reader.GetValue(c) switch
                 {
-                    var row = new object?[chunk.ColumnCount];
-                    for (int c = 0; c < chunk.ColumnCount; c++)
-                    {
-                        var v = chunk.GetVector(c);
-                        row[c] = !v.IsValid(r) ? null : v.Type switch
-                        {
-                            DuckDbType.Varchar => v.GetString(r),
-                            DuckDbType.BigInt => v.GetData<long>(r + 1)[r],
-                            DuckDbType.Integer => v.GetData<int>(r + 1)[r],
-                            DuckDbType.Double => v.GetData<double>(r + 1)[r],
-                            DuckDbType.TinyInt => (int)v.GetData<sbyte>(r + 1)[r],
-                            DuckDbType.SmallInt => (int)v.GetData<short>(r + 1)[r],
-                            _ => throw new NotSupportedException(v.Type.ToString()),
-                        };
-                    }
-                    rows.Add(row);
-                }
-            }
+                    string or long or int or double => reader.GetValue(c),
+                    sbyte v => (int)v,
+                    short v => (int)v,
+                    var v => throw new NotSupportedException(v.GetType().Name),
+                };
+            rows.Add(row);
         }
         return rows;
     }
 
     /// <summary>Creates views keluarga and individu over a dataset.</summary>
-    public static void CreateViews(DuckDbConnection con, string dataset)
+    public static void CreateViews(DuckDBConnection con, string dataset)
     {
         con.Execute($"CREATE OR REPLACE VIEW keluarga AS SELECT * FROM {DatasetLayout.ReadExpression(TableKind.Keluarga, dataset)}");
         con.Execute($"CREATE OR REPLACE VIEW individu AS SELECT * FROM {DatasetLayout.ReadExpression(TableKind.Individu, dataset)}");
@@ -92,20 +82,17 @@ public sealed class NationalDataset : IDisposable
     {
         Directory = TestData.NewTempDir("national");
         Result = TestData.Generate(Directory, Persons, seed: 20221015);
-        Database = DuckDbDatabase.Open(null, new DuckDbOptions { Threads = 2 });
-        Connection = Database.Connect();
+        Connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 2 });
         TestData.CreateViews(Connection, Directory);
     }
 
     public string Directory { get; }
     public GenerationResult Result { get; }
-    public DuckDbDatabase Database { get; }
-    public DuckDbConnection Connection { get; }
+    public DuckDBConnection Connection { get; }
 
     public void Dispose()
     {
         Connection.Dispose();
-        Database.Dispose();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

@@ -1,4 +1,4 @@
-using Regsosek.DuckDb;
+using DuckDB.NET.Data;
 
 namespace Regsosek.Schema.Tests;
 
@@ -10,22 +10,16 @@ public class DdlTests
     [InlineData(TableKind.Individu)]
     public void CreateTableSql_creates_the_dictionary_columns_in_order(TableKind table)
     {
-        using var db = DuckDbDatabase.Open();
-        using var con = db.Connect();
+        using var con = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString);
+        con.Open();
         var name = "t_" + TableNames.Of(table);
-        con.Execute(DataDictionary.Default.CreateTableSql(table, name));
+        Command(con, DataDictionary.Default.CreateTableSql(table, name)).ExecuteNonQuery();
 
         var actual = new List<(string Name, string Type)>();
-        using (var result = con.Query($"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{name}' ORDER BY ordinal_position"))
+        using (var result = Command(con, $"SELECT column_name, data_type FROM information_schema.columns WHERE table_name = '{name}' ORDER BY ordinal_position").ExecuteReader())
         {
-            while (result.FetchChunk() is { } chunk)
-            {
-                using (chunk)
-                {
-                    for (int i = 0; i < chunk.RowCount; i++)
-                        actual.Add((chunk.GetVector(0).GetString(i), chunk.GetVector(1).GetString(i)));
-                }
-            }
+            while (result.Read())
+                actual.Add((result.GetString(0), result.GetString(1)));
         }
         var expected = DataDictionary.Default.Columns(table).Select(v => (v.Column, v.SqlType)).ToList();
         Assert.Equal(expected, actual);
@@ -34,13 +28,20 @@ public class DdlTests
     [Fact]
     public void Universe_rules_are_valid_DuckDB_over_the_dictionary_tables()
     {
-        using var db = DuckDbDatabase.Open();
-        using var con = db.Connect();
+        using var con = new DuckDBConnection(DuckDBConnectionStringBuilder.InMemoryConnectionString);
+        con.Open();
         foreach (var t in new[] { TableKind.Keluarga, TableKind.Individu })
         {
-            con.Execute(DataDictionary.Default.CreateTableSql(t, TableNames.Of(t)));
+            Command(con, DataDictionary.Default.CreateTableSql(t, TableNames.Of(t))).ExecuteNonQuery();
             foreach (var v in DataDictionary.Default.Columns(t).Where(v => v.UniverseRule is not null))
-                Assert.Equal(0L, con.ExecuteScalar<long>($"SELECT count(*) FROM {TableNames.Of(t)} WHERE {v.UniverseRule!.ToSql()}"));
+                Assert.Equal(0L, Command(con, $"SELECT count(*) FROM {TableNames.Of(t)} WHERE {v.UniverseRule!.ToSql()}").ExecuteScalar());
         }
+    }
+
+    private static DuckDBCommand Command(DuckDBConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
     }
 }

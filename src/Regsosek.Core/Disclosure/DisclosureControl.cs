@@ -31,6 +31,9 @@ public sealed class DisclosureControl : IDisclosureControl
     /// <summary>The options in force.</summary>
     public DisclosureOptions Options => _options;
 
+    /// <inheritdoc />
+    public long MaxCells => _options.MaxCells;
+
     /// <summary>The ptable of <paramref name="tier"/>, or null when that tier is not perturbed.</summary>
     public PerturbationTable? PerturbationTableFor(Tier tier) => _ptables[(int)tier];
 

@@ -25,4 +25,7 @@ public interface IDisclosureControl
     /// measures is within the size limit; otherwise the RESOURCE_EXHAUSTED text naming the limit and how to narrow
     /// the request. The default (for stand-ins) accepts everything.</summary>
     string? CheckTableSize(long rows, int measures) => null;
+
+    /// <summary>The largest table accepted, in cells (rows × measures): the bound of table completion too.</summary>
+    long MaxCells => DisclosureOptions.DefaultMaxCells;
 }
