@@ -13,8 +13,9 @@ namespace Regsosek.Api;
 /// <item><c>regsosek.call.duration</c> (s): every call through <see cref="CallRunner"/>, tagged <c>rpc.system</c>,
 /// <c>rpc.service</c>, <c>rpc.method</c>, <c>rpc.grpc.status_code</c> and <c>regsosek.tier</c> — its count is the
 /// number of calls by method, status and tier.</item>
-/// <item><c>regsosek.engine.duration</c> (s): DuckDB time of an aggregate; <c>regsosek.disclosure.duration</c> (s): disclosure
-/// control; both tagged <c>rpc.service</c> and <c>rpc.method</c>, and each also a span.</item>
+/// <item><c>regsosek.engine.duration</c> (s): DuckDB time — an aggregate's query (span <c>regsosek.engine</c>), an extract's
+/// preparation up to its audit commit (span <c>regsosek.extract.prepare</c>); <c>regsosek.disclosure.duration</c> (s):
+/// disclosure control of an aggregate (span <c>regsosek.disclosure</c>); tagged <c>rpc.service</c> and <c>rpc.method</c>.</item>
 /// <item><c>regsosek.rows</c> ({row}): rows released by a call that ended OK (aggregate rows, extract records);
 /// <c>regsosek.extract.bytes</c> (By): bytes of each extract file released.</item>
 /// </list>
