@@ -92,7 +92,8 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             {
                 V1.ExtractFormat.Unspecified or V1.ExtractFormat.Parquet => ExtractFormat.Parquet,
                 V1.ExtractFormat.Csv => ExtractFormat.Csv,
-                _ => throw RpcErrors.InvalidArgument("format", $"unknown format {(int)r.Format}; use PARQUET or CSV"),
+                V1.ExtractFormat.ArrowStream => ExtractFormat.ArrowStream,
+                _ => throw RpcErrors.InvalidArgument("format", $"unknown format {(int)r.Format}; use PARQUET, CSV or ARROW_STREAM"),
             },
             KAnonymity = new LibKOptions
             {

@@ -10,7 +10,8 @@ namespace Regsosek.Catalogue;
 /// <remarks>
 /// Columns from <paramref name="FirstColumn"/>, all BIGINT unless marked DOUBLE:
 /// Count: count, key sum. Percentage: numerator count, numerator key sum, denominator count, denominator key sum.
-/// Mean/Percentile/Min/Max: group size, key sum, statistic (DOUBLE).
+/// Percentile/Min/Max: group size, key sum, statistic (DOUBLE).
+/// Mean: group size, key sum, mean (DOUBLE), largest contribution (DOUBLE: the scale of its magnitude noise).
 /// Sum: group size, key sum, sum (DOUBLE), largest (DOUBLE), second largest (DOUBLE).
 /// </remarks>
 public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? Probability)
@@ -21,6 +22,7 @@ public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? 
         StatisticKind.Count => 2,
         StatisticKind.Percentage => 4,
         StatisticKind.Sum => 5,
+        StatisticKind.Mean => 4,
         _ => 3,
     };
 }

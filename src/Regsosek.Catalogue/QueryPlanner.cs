@@ -133,7 +133,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     outer.Add(KeyedCount(n));
                     outer.Add(measure.Kind switch
                     {
-                        StatisticKind.Mean => $"avg({v}) FILTER (WHERE {n})",
+                        StatisticKind.Mean => $"avg({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n})",
                         StatisticKind.Sum => $"sum({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n}), list_extract(max({v}, 2) FILTER (WHERE {n}), 2)",
                         StatisticKind.Min => $"min({v}) FILTER (WHERE {n})",
                         StatisticKind.Max => $"max({v}) FILTER (WHERE {n})",
@@ -182,7 +182,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
 
         var shape = new TableShape(
             dimensions.Select(d => d.Id).ToList(),
-            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit)).ToList());
+            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
         return new QueryPlan(text.ToString(), sql.Parameters, shape, layout);
     }
 

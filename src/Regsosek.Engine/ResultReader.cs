@@ -57,6 +57,15 @@ internal static class ResultReader
                     Largest = Double(chunk, row, c + 3),
                     SecondLargest = Double(chunk, row, c + 4),
                 };
+            case StatisticKind.Mean:
+                return new ExactValue
+                {
+                    Kind = StatisticKind.Mean,
+                    Numerator = first,
+                    GroupSize = first.Count,
+                    Statistic = Double(chunk, row, c + 2),
+                    Largest = Double(chunk, row, c + 3),
+                };
             default:
                 return new ExactValue
                 {

@@ -112,6 +112,7 @@ public static class ServiceHost
         var app = builder.Build();
         app.UseRegsosekMetricsEndpoint();
         app.MapRegsosekApi();
+        app.UseDashboard();
         return app;
     }
 }

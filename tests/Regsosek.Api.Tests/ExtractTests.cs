@@ -60,6 +60,45 @@ public sealed class ExtractTests(ServiceFixture service)
     }
 
     [Fact]
+    public async Task An_extract_in_the_Arrow_stream_format_reads_back_with_Apache_Arrow_row_for_row()
+    {
+        var file = Path.Combine(service.Root, $"extract-{Guid.NewGuid():N}.arrows");
+        var result = await ApiClient.CallAsync(service.Address, ApiCall.Extract(new
+        {
+            table = "EXTRACT_TABLE_INDIVIDU",
+            columns = new[] { "regency_code", "r405", "r407" },
+            region = "3201",
+            format = "EXTRACT_FORMAT_ARROW_STREAM",
+        }, service.Microdata.Token, saveTo: file));
+        Assert.True(result.Ok, result.ToString());
+        var summary = result.Json.GetProperty("messages").EnumerateArray().Last().GetProperty("summary");
+
+        await using var stream = File.OpenRead(file);
+        using var reader = new Apache.Arrow.Ipc.ArrowStreamReader(stream);
+        long rows = 0;
+        var regencies = new HashSet<long>();
+        while (await reader.ReadNextRecordBatchAsync() is { } batch)
+            using (batch)
+            {
+                rows += batch.Length;
+                var regency = batch.Column("regency_code");
+                for (int i = 0; i < batch.Length; i++)
+                    regencies.Add(regency switch
+                    {
+                        Apache.Arrow.Int16Array a => a.GetValue(i)!.Value,
+                        Apache.Arrow.Int32Array a => a.GetValue(i)!.Value,
+                        Apache.Arrow.Int64Array a => a.GetValue(i)!.Value,
+                        _ => throw new InvalidOperationException($"regency_code is {regency.Data.DataType.Name}"),
+                    });
+            }
+        Assert.Equal(["regency_code", "r405", "r407"], reader.Schema.FieldsList.Select(f => f.Name));
+        Assert.Equal(summary.GetProperty("rows").GetString(), rows.ToString());
+        Assert.True(rows > 100, "regency 3201 holds thousands of persons");
+        Assert.Equal([3201L], regencies);
+        Assert.Contains("Registrasi Sosial Ekonomi 2022", string.Join(" ", reader.Schema.Metadata.Values));
+    }
+
+    [Fact]
     public async Task Extracts_are_refused_below_tier_3_for_identity_variables_and_for_unknown_columns()
     {
         var plain = new { columns = new[] { "r405", "r407" }, region = "3201", format = "EXTRACT_FORMAT_CSV" };
