@@ -78,12 +78,12 @@ public sealed class AggregatePipeline(
                 throw RpcErrors.InvalidArgument(measuresField == "variable" ? "percentiles" : WireField($"measures[{i}]", measuresField), refused);
 
         // Execute, complete (every category present; a zero is a zero), disclose.
-        var exact = await engine.ExecuteAsync(plan, ct).ConfigureAwait(false);
+        var exact = await Telemetry.TimeAsync(Telemetry.EngineDuration, "regsosek.engine", () => engine.ExecuteAsync(plan, ct)).ConfigureAwait(false);
         ReleasedTable released;
         try
         {
             exact = TableCompletion.Complete(exact, domains, disclosure.MaxCells, ct);
-            released = disclosure.Apply(exact, allowed.DisclosureTier, ct);
+            released = Telemetry.Timed(Telemetry.DisclosureDuration, "regsosek.disclosure", () => disclosure.Apply(exact, allowed.DisclosureTier, ct));
         }
         catch (TableTooLargeException e)
         {

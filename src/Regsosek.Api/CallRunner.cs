@@ -179,6 +179,7 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
                 return Caller.Public;
             case AuthOutcome.Authenticated:
                 call.Info?.GrantId = result.Grant!.Id;
+                call.Info?.Tier = result.Grant!.Tier;
                 return new Caller(result.Grant);
         }
         var rule = AuthRulePrefix + RuleName(result.Failure);
@@ -187,6 +188,7 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
             ? RpcErrors.PermissionDenied(rule, message)
             : RpcErrors.Unauthenticated(rule, message);
         call.Info?.GrantId = result.Grant?.Id;
+        call.Info?.Tier = result.Grant?.Tier;
         throw await RefuseAsync(call, new Caller(result.Grant), error).ConfigureAwait(false);
     }
 
@@ -318,6 +320,7 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         public void End(StatusCode status)
         {
             if (Info is not null) Info.Status = status;
+            Telemetry.CallEnded(Context.Method, status, Info?.Tier, Clock.Elapsed, Outcome);
         }
     }
 }

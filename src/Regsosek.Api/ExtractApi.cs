@@ -41,6 +41,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             }
             outcome.Scope = plan.EffectiveRegion;
 
+            using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare");
             var summary = await extracts.RunAsync(plan,
                 async (chunk, token) =>
                 {
@@ -49,6 +50,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
                 },
                 async (s, token) =>
                 {
+                    preparing.Dispose();
                     outcome.Rows = s.Rows;
                     outcome.Bytes = s.Bytes;
                     outcome.ExtractSha256 = s.Sha256;

@@ -28,6 +28,9 @@ public sealed class RequestInfo
     /// <summary>The grant the call ran under, when it named one.</summary>
     public string? GrantId { get; set; }
 
+    /// <summary>The tier of the grant the call ran under; null for the public (no grant recognised).</summary>
+    public Regsosek.Core.Tier? Tier { get; set; }
+
     /// <summary>The gRPC status the call ended with, when the pipeline set it.</summary>
     public StatusCode? Status { get; set; }
 

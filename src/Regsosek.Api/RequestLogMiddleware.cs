@@ -8,7 +8,8 @@ namespace Regsosek.Api;
 /// <summary>
 /// Gives every request a request id — the client's <c>x-request-id</c> when it is a sane short token, else a
 /// new one — returns it in the response's <c>x-request-id</c> header, puts it in the logging scope, and logs
-/// each request once when it ends: request id, grant, method, status and latency. gRPC, gRPC-Web and
+/// each request once when it ends: request id, grant, tier, method, status, latency and the trace id (of the request's
+/// span, which also gets the request id as <c>regsosek.request_id</c>). gRPC, gRPC-Web and
 /// HTTP/JSON calls alike.
 /// </summary>
 public sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<RequestLogMiddleware> logger)
@@ -21,6 +22,7 @@ public sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<R
         http.Features.Set(info);
         http.TraceIdentifier = info.RequestId;
         http.Response.Headers[RequestInfo.HeaderName] = info.RequestId;
+        Telemetry.TagRequest(info.RequestId);
         using var scope = logger.BeginScope(new KeyValuePair<string, object>[] { new("RequestId", info.RequestId) });
         try
         {
@@ -28,8 +30,8 @@ public sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<R
         }
         finally
         {
-            LogCall(logger, info.RequestId, info.GrantId ?? "-", info.Method ?? http.Request.Path.Value ?? "", StatusOf(http, info),
-                clock.Elapsed.TotalMilliseconds);
+            LogCall(logger, info.RequestId, info.GrantId ?? "-", TierOf(info), info.Method ?? http.Request.Path.Value ?? "", StatusOf(http, info),
+                clock.Elapsed.TotalMilliseconds, Activity.Current?.TraceId.ToHexString() ?? "-");
         }
     }
 
@@ -47,7 +49,11 @@ public sealed partial class RequestLogMiddleware(RequestDelegate next, ILogger<R
         return $"HTTP {http.Response.StatusCode}";
     }
 
+    /// <summary>The caller's tier ("1" for the public) once the pipeline saw the call; "-" for calls it never saw (health, reflection).</summary>
+    private static string TierOf(RequestInfo info) => info.Method is null ? "-" : Telemetry.TierText(info.Tier);
+
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "{RequestId} grant {GrantId} {Method} {Status} in {LatencyMs:0.0} ms")]
-    private static partial void LogCall(ILogger logger, string requestId, string grantId, string method, string status, double latencyMs);
+        Message = "{RequestId} grant {GrantId} tier {Tier} {Method} {Status} in {LatencyMs:0.0} ms trace {TraceId}")]
+    private static partial void LogCall(ILogger logger, string requestId, string grantId, string tier, string method, string status,
+        double latencyMs, string traceId);
 }

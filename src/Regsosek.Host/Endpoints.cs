@@ -15,12 +15,20 @@ public sealed class Endpoints
 {
     private ListenOptions? _grpc;
     private ListenOptions? _http;
+    private ListenOptions? _metrics;
 
     /// <summary>The gRPC endpoint as bound (the real port when 0 was asked for), after the server started.</summary>
     public IPEndPoint? Grpc => _grpc?.IPEndPoint;
 
     /// <summary>The HTTP/1.1 endpoint as bound, or null when it is not opened.</summary>
     public IPEndPoint? Http => _http?.IPEndPoint;
+
+    /// <summary>The Prometheus scrape endpoint as bound, or null when metrics are not served (see <see cref="MetricsSettings"/>).</summary>
+    public IPEndPoint? Metrics => _metrics?.IPEndPoint;
+
+    /// <summary>True when <paramref name="http"/> came in on the metrics port.</summary>
+    public bool IsMetrics(Microsoft.AspNetCore.Http.HttpContext http) =>
+        Metrics is { } metrics && http.Connection.LocalPort == metrics.Port;
 
     /// <summary>Adds the endpoints to Kestrel.</summary>
     /// <exception cref="ArgumentException">The host is not an IP address or "localhost", a port is out of range, or the certificate file does not exist.</exception>
@@ -55,6 +63,13 @@ public sealed class Endpoints
                 listen.Protocols = HttpProtocols.Http1;
                 if (tls) listen.UseHttps(options.CertificatePath!, options.CertificatePassword);
                 _http = listen;
+            });
+        // Range and clashes are checked by ObservabilityOptionsValidator at start, before Kestrel binds.
+        if (options.Metrics.PrometheusPort is >= 0 and <= 65535 and var metricsPort)
+            Listen(metricsPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1; // Prometheus scrapes over cleartext HTTP/1.1
+                _metrics = listen;
             });
     }
 }

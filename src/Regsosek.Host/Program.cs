@@ -11,6 +11,7 @@ using Regsosek.Stores.Reports;
 using Spectre.Console;
 
 // regsosek: the Regsosek Data Service's host and command line.
+ConsoleOutput.Configure(); // plain text, no ANSI codes, when stdout is not a terminal or NO_COLOR is set
 var root = new RootCommand("Regsosek Data Service: disclosure-controlled access to the Regsosek registry over gRPC.");
 
 // Options shared by the commands that use the service's configuration.
@@ -47,6 +48,7 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(portOption) is { } port) options.Port = port;
     if (parse.GetValue(httpPortOption) is { } httpPort) options.HttpPort = httpPort;
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
+    if (options.Logging.IsJson) ConsoleOutput.ToStandardError(); // stdout: the JSON log alone
     await EnsureDatasetAsync(options, ct);
     var app = ServiceHost.Build(options);
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
@@ -58,6 +60,7 @@ start.SetAction(async (parse, ct) =>
         : $"Serving gRPC and HTTP/JSON (TLS, HTTP/2 or HTTP/1.1) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]");
     if (endpoints.Http is { } http)
         AnsiConsole.MarkupLine($"Serving HTTP/JSON and gRPC-Web (HTTP/1.1) on [bold]{options.Host}:{http.Port}[/]");
+    if (endpoints.Metrics is { } metrics) AnsiConsole.MarkupLine($"Serving Prometheus metrics on [bold]http://{options.Host}:{metrics.Port}{ObservabilityExtensions.MetricsPath}[/]");
     AnsiConsole.MarkupLine("Ctrl+C stops.");
     await app.WaitForShutdownAsync(ct);
     return 0;
@@ -124,7 +127,8 @@ catch (OperationCanceledException)
 }
 catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
                               or InvalidGrantRequestException or GrantNotFoundException or GrantStateException
-                              or FormatException or Regsosek.Stores.Storage.StoreUnavailableException)
+                              or FormatException or Regsosek.Stores.Storage.StoreUnavailableException
+                              or Microsoft.Extensions.Options.OptionsValidationException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;

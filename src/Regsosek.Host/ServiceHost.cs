@@ -64,7 +64,7 @@ public static class ServiceHost
     {
         // appsettings.json (log levels) sits beside the executable, whatever the working directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+        builder.Logging.AddRegsosekConsole(options.Logging);
         var endpoints = new Endpoints();
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -106,9 +106,11 @@ public static class ServiceHost
             dictionary));
         services.AddSingleton(endpoints);
         services.AddRegsosekApi(options.Cors, TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
+        services.AddRegsosekTelemetry(options);
         configure?.Invoke(services);
 
         var app = builder.Build();
+        app.UseRegsosekMetricsEndpoint();
         app.MapRegsosekApi();
         app.UseDashboard();
         return app;

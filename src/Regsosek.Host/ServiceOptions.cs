@@ -34,6 +34,15 @@ public sealed class ServiceOptions
     /// <summary>Web origins allowed to call from a browser (Regsosek:Cors:AllowedOrigins); none by default.</summary>
     public Regsosek.Api.CorsSettings Cors { get; set; } = new();
 
+    /// <summary>Prometheus scrape endpoint (Regsosek:Metrics:PrometheusPort); off when unset.</summary>
+    public MetricsSettings Metrics { get; set; } = new();
+
+    /// <summary>Console log format (Regsosek:Logging:Format): "simple" or "json".</summary>
+    public LoggingSettings Logging { get; set; } = new();
+
+    /// <summary>OTLP export of traces and metrics (Regsosek:Telemetry:OtlpEndpoint); off when unset.</summary>
+    public TelemetrySettings Telemetry { get; set; } = new();
+
     /// <summary>PFX certificate for TLS; cleartext when unset.</summary>
     public string? CertificatePath { get; set; }
 
