@@ -50,12 +50,25 @@ public sealed class PercentileExtremeAttacks(ServiceFixture service)
 
     /// <summary>One attack: percentiles of age at <see cref="Extremes"/> for the groups of <paramref name="scope"/> and
     /// <paramref name="groupBy"/>; the truth from <paramref name="truthToken"/>. Returns the cells withheld by the tail rule.</summary>
-    private async Task<int> AttackAsync(string? token, int threshold, Scope scope, string[] groupBy, string truthToken)
+    private async Task<int> AttackAsync(string? token, int threshold, Scope scope, string[] groupBy, string truthToken, bool viaAggregate = false)
     {
-        var request = new PercentilesRequest { Variable = "age", Scope = scope };
-        request.Percentiles.AddRange(Extremes);
-        request.GroupBy.AddRange(groupBy);
-        var released = (await _attacker.PercentilesAsync(request, token)).AssertReply();
+        AggregateResponse released;
+        if (viaAggregate)
+        {
+            // The same percentiles as Aggregate measures ("age:p0.5", …).
+            var aggregate = new AggregateRequest { Scope = scope };
+            aggregate.Indicators.AddRange(Extremes.Select(p => "age:p" + p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            aggregate.GroupBy.AddRange(groupBy);
+            released = (await _attacker.AggregateAsync(aggregate, token)).AssertReply();
+        }
+        else
+        {
+            var request = new PercentilesRequest { Variable = "age", Scope = scope };
+            request.Percentiles.AddRange(Extremes);
+            request.GroupBy.AddRange(groupBy);
+            released = (await _attacker.PercentilesAsync(request, token)).AssertReply();
+        }
+        Assert.Equal(Extremes.Length, released.Measures.Count);
         Assert.DoesNotContain("exact.tier", released.RuleIds());
 
         var truthRequest = Attacker.Request("population", scope.Region, scope.Breakdown, groupBy);
@@ -100,6 +113,7 @@ public sealed class PercentileExtremeAttacks(ServiceFixture service)
         var truth = await Tier4TokenAsync();
         int tail = await AttackAsync(service.Regency3201.Token, 10, new Scope { Region = "3201", Breakdown = RegionLevel.Village }, [], truth);
         tail += await AttackAsync(service.Regency3201.Token, 10, new Scope { Region = "3201", Breakdown = RegionLevel.District }, ["sex", "age_broad"], truth);
+        tail += await AttackAsync(service.Regency3201.Token, 10, new Scope { Region = "3201", Breakdown = RegionLevel.District }, ["urban_rural"], truth, viaAggregate: true);
         Assert.True(tail > 0, "no percentile was withheld by the tail rule: the attack tested nothing");
     }
 
@@ -108,6 +122,7 @@ public sealed class PercentileExtremeAttacks(ServiceFixture service)
     {
         int tail = await AttackAsync(null, 20, new Scope { Region = "", Breakdown = RegionLevel.Province }, ["age_group_5y", "sex"], service.Microdata.Token);
         tail += await AttackAsync(null, 20, new Scope { Region = "31" }, ["age_group_5y", "urban_rural", "sex"], service.Microdata.Token);
+        tail += await AttackAsync(null, 20, new Scope { Region = "32" }, ["age_group_5y", "sex"], service.Microdata.Token, viaAggregate: true);
         Assert.True(tail > 0, "no percentile was withheld by the tail rule: the attack tested nothing");
     }
 }
