@@ -1,3 +1,4 @@
+using FsCheck.Fluent;
 using Regsosek.Api.Tests.Infrastructure;
 using Regsosek.Api.V1;
 using Regsosek.Stores.Grants;
@@ -30,6 +31,34 @@ public sealed class MagnitudeDifferencingAttacks(ServiceFixture service)
     [InlineData("livestock_total:sum", "urban_rural")]
     public async Task A_withheld_sum_is_not_recovered_as_the_total_minus_the_other_cells(string measure, string dimension)
     {
+        var (targets, attacks) = await AttackAsync(measure, dimension);
+        Assert.True(targets > 0, $"{measure} by district × {dimension}: no sum is withheld by dominance or group size; the attack has no target");
+        Assert.True(attacks > 0, $"{measure}: no differencing attack could be mounted (totals withheld)");
+    }
+
+    /// <summary>Property: random sums of the catalogue's numerics by district × a random dimension; every withheld sum
+    /// is attacked by differencing within the table, across two filtered requests, and as mean × count.</summary>
+    [Fact]
+    public async Task Property_no_withheld_sum_of_any_numeric_and_breakdown_is_recovered_exactly()
+    {
+        var numerics = Attacker.Catalogue.Numerics
+            .Where(n => n.Visibility.MinTier <= Core.Tier.Disaggregated && n.Visibility.LowestLevel >= Core.RegionLevel.District).ToList();
+        var dims = Attacker.Catalogue.Dimensions.Where(d => !d.IsRegion && d.MinTier <= Core.Tier.Disaggregated).ToList();
+        var gen = from numeric in Gen.Elements(numerics.ToArray())
+                  from dimension in Gen.Elements(dims.Where(d => d.AppliesTo(numeric.Unit)).Select(d => d.Id).ToArray())
+                  select (Measure: numeric.Id + ":sum", Dimension: dimension);
+        int targets = 0, attacks = 0;
+        await AttackProperty.ForAll(gen, async c =>
+        {
+            var (t, a) = await AttackAsync(c.Measure, c.Dimension);
+            Interlocked.Add(ref targets, t);
+            Interlocked.Add(ref attacks, a);
+        }, maxTest: 10);
+        Assert.True(targets > 0 && attacks > 0, $"the random tables gave {targets} withheld sums and {attacks} attacks");
+    }
+
+    private async Task<(int Targets, int Attacks)> AttackAsync(string measure, string dimension)
+    {
         var token = service.Regency3201.Token;
         var request = Attacker.Request(measure, "3201", RegionLevel.District, [dimension]);
         var table = await _attacker.ReplyAsync(request, token);
@@ -41,7 +70,7 @@ public sealed class MagnitudeDifferencingAttacks(ServiceFixture service)
         var withheld = table.Rows.Where(r => r.Keys[0].HasCode && r.Keys[1].HasCode
             && r.Cells[0].IsWithheld() && r.Cells[0].Rule is "primary.dominance" or "primary.group-size"
             && truth[Released.KeyText(r.KeyOf())].Cells[0].Value != 0).Take(6).ToList();
-        Assert.True(withheld.Count > 0, $"{measure} by district × {dimension}: no sum is withheld by dominance or group size; the attack has no target");
+        if (withheld.Count == 0) return (0, 0);
         var districts = table.Rows.Where(r => r.Keys[0].HasCode).Select(r => r.Keys[0].Code).Distinct().ToList();
 
         int attacks = 0;
@@ -81,7 +110,24 @@ public sealed class MagnitudeDifferencingAttacks(ServiceFixture service)
                     $"{measure}: withheld cell {Released.KeyText(target.KeyOf())} = {exact} recovered as {a} − {b} from two requests");
             }
         }
-        Assert.True(attacks > 0, $"{measure}: no differencing attack could be mounted (totals withheld)");
+        // 4. The same cell's mean times its count (mean·n is the sum), where both are released.
+        var variable = measure.Contains(':') ? measure[..measure.IndexOf(':')] : Attacker.Catalogue.Indicators.Single(i => i.Id == measure).Of!.Id;
+        var countIndicator = Attacker.Catalogue.TryGetNumeric(variable, out var numeric) && numeric.Unit == Catalogue.Unit.Families ? "family_count" : "population";
+        var means = await _attacker.AggregateAsync(Attacker.Request(variable + ":mean", "3201", RegionLevel.District, [dimension]), token);
+        var exactCounts = (await _attacker.ReplyAsync(Attacker.Request(countIndicator, "3201", RegionLevel.District, [dimension]), await Tier4TokenAsync())).ByKey();
+        if (means.Ok)
+            foreach (var target in withheld)
+            {
+                var key = Released.KeyText(target.KeyOf());
+                var mean = means.Reply!.ByKey()[key].Cells[0];
+                if (mean.IsWithheld()) continue;
+                attacks++;
+                var exact = truth[key].Cells[0].Value;
+                // The attacker does not know the exact count of the numeric's records; give it the count of the unit.
+                Assert.False(Math.Abs(mean.Value * exactCounts[key].Cells[0].Value - exact) < 1e-6,
+                    $"{measure}: withheld cell {key} = {exact} recovered as mean × count");
+            }
+        return (withheld.Count, attacks);
     }
 
     [Fact]
