@@ -410,6 +410,19 @@ public sealed class DisclosureControl : IDisclosureControl
                         reason[c, j] = DisclosureRules.DominantCategory;
                         changed = true;
                     }
+            // The labels must not single the dominant child out: where every other child is labelled a small count
+            // ("primary.threshold", i.e. under T), the one child left is the dominant one and the line says "all but
+            // fewer than T have X" again (found by FrequencyTableAttacks). Such small children get this rule's label.
+            int notSmall = 0;
+            foreach (int c in line.Children)
+                if (reason[c, j] != DisclosureRules.Threshold) notSmall++;
+            if (notSmall < 2)
+                foreach (int c in line.Children)
+                    if (reason[c, j] == DisclosureRules.Threshold)
+                    {
+                        reason[c, j] = DisclosureRules.DominantCategory;
+                        changed = true;
+                    }
         }
         return changed;
     }
