@@ -11,7 +11,8 @@ namespace Regsosek.Catalogue;
 /// Columns from <paramref name="FirstColumn"/>, all BIGINT unless marked DOUBLE:
 /// Count: count, key sum. Percentage: numerator count, numerator key sum, denominator count, denominator key sum.
 /// Percentile/Min/Max: group size, key sum, statistic (DOUBLE).
-/// Mean: group size, key sum, mean (DOUBLE), largest contribution (DOUBLE: the scale of its magnitude noise).
+/// Mean: group size, key sum, mean (DOUBLE), largest (DOUBLE: the scale of its magnitude noise), second largest
+/// (DOUBLE; with the largest, the dominance rule on mean × group size).
 /// Sum: group size, key sum, sum (DOUBLE), largest (DOUBLE), second largest (DOUBLE).
 /// </remarks>
 public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? Probability)
@@ -21,8 +22,7 @@ public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? 
     {
         StatisticKind.Count => 2,
         StatisticKind.Percentage => 4,
-        StatisticKind.Sum => 5,
-        StatisticKind.Mean => 4,
+        StatisticKind.Sum or StatisticKind.Mean => 5,
         _ => 3,
     };
 }

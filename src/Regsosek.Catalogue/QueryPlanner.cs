@@ -133,7 +133,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     outer.Add(KeyedCount(n));
                     outer.Add(measure.Kind switch
                     {
-                        StatisticKind.Mean => $"avg({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n})",
+                        StatisticKind.Mean => $"avg({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n}), list_extract(max({v}, 2) FILTER (WHERE {n}), 2)",
                         StatisticKind.Sum => $"sum({v}) FILTER (WHERE {n}), max({v}) FILTER (WHERE {n}), list_extract(max({v}, 2) FILTER (WHERE {n}), 2)",
                         StatisticKind.Min => $"min({v}) FILTER (WHERE {n})",
                         StatisticKind.Max => $"max({v}) FILTER (WHERE {n})",

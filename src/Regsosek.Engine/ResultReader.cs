@@ -65,6 +65,7 @@ internal static class ResultReader
                     GroupSize = first.Count,
                     Statistic = Double(chunk, row, c + 2),
                     Largest = Double(chunk, row, c + 3),
+                    SecondLargest = Double(chunk, row, c + 4),
                 };
             default:
                 return new ExactValue

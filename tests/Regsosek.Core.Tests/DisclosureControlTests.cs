@@ -73,7 +73,7 @@ public class DisclosureControlTests
     {
         // Issue 11, class 4: means and percentiles are no longer shown exactly but perturbed (a mean by at most
         // MagnitudeNoise × largest / n, a percentile by at most PercentileNoise × |value|).
-        var v = Release(new ExactValue { Kind = kind, Statistic = 12.5, GroupSize = group, Largest = 40, Numerator = new KeyedCount(group, 1234),
+        var v = Release(new ExactValue { Kind = kind, Statistic = 12.5, GroupSize = group, Largest = 40, SecondLargest = 30, Numerator = new KeyedCount(group, 1234),
             Probability = kind == StatisticKind.Percentile ? 0.5 : null }, tier);
         if (withheld) Assert.Equal((CellStatus.Suppressed, DisclosureRules.GroupSize), (v.Status, v.Rule));
         else
@@ -94,6 +94,19 @@ public class DisclosureControlTests
         var v = Release(new ExactValue { Kind = StatisticKind.Sum, Statistic = 100, GroupSize = 40, Largest = largest, SecondLargest = second }, Tier.Disaggregated);
         if (withheld) Assert.Equal((CellStatus.Suppressed, DisclosureRules.Dominance), (v.Status, v.Rule));
         else Assert.InRange(Math.Abs(v.Value!.Value - 100), 0.25 * largest, 0.5 * largest);   // issue 11, class 4: perturbed
+    }
+
+    [Theory]
+    [InlineData(80.0, 10.0, true)]     // mean 2.5 × 40 = a sum of 100 whose top two are 90 %
+    [InlineData(50.0, 30.0, false)]
+    [InlineData(50.0, null, true)]     // second largest unknown: cannot check, so withheld
+    public void Means_whose_sum_is_dominated_are_withheld_like_the_sum(double largest, double? second, bool withheld)
+    {
+        // Mean × group size is the sum: releasing the mean would give back (with noise) the sum dominance withholds.
+        var v = Release(new ExactValue { Kind = StatisticKind.Mean, Statistic = 2.5, GroupSize = 40, Largest = largest, SecondLargest = second,
+            Numerator = new KeyedCount(40, 777) }, Tier.Disaggregated);
+        if (withheld) Assert.Equal((CellStatus.Suppressed, DisclosureRules.Dominance), (v.Status, v.Rule));
+        else Assert.Equal(CellStatus.Perturbed, v.Status);
     }
 
     [Theory]

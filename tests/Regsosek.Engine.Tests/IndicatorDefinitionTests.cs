@@ -148,11 +148,11 @@ public sealed class IndicatorDefinitionTests(EngineFixture fx) : IClassFixture<E
         // 30/3 = 10, 20/4 = 5, 60/2 = 30; a family without floor area has no value. Median of {5, 10, 30} = 10.
         ["median_floor_area_per_capita"] = new(
             A(F(("r302", 30), ("r112", 3)), F(("r302", 20), ("r112", 4)), F(("r302", 60), ("r112", 2)), F(("r112", 2))), 10, 3),
-        ["mean_family_size"] = new(A(F(("r112", 2)), F(("r112", 4)), F(("r112", 6))), 4, 3, 6), // a mean carries its largest contribution (the scale of its magnitude noise)
+        ["mean_family_size"] = new(A(F(("r112", 2)), F(("r112", 4)), F(("r112", 6))), 4, 3, 6, 4), // a mean carries its two largest contributions (noise scale, dominance)
         ["total_cattle"] = new(A(F(("r504a", 5)), F(("r504a", 0)), F(("r504a", 12)), F(("r504a", 3))), 20, 4, 12, 5),
         // Only workers count; a worker who moved away (404 = 3) is not a member.
         ["mean_hours_worked"] = new(
-            A(P(("r416a", 1), ("r416b", 40)), P(("r416a", 1), ("r416b", 20)), P(("r416a", 2)), P(("r404", 3), ("r416a", 1), ("r416b", 60))), 30, 2, 40),
+            A(P(("r416a", 1), ("r416b", 40)), P(("r416a", 1), ("r416b", 20)), P(("r416a", 2)), P(("r404", 3), ("r416a", 1), ("r416b", 60))), 30, 2, 40, 20),
     };
 
     public static TheoryData<string> RateIds => new(Rates.Keys);

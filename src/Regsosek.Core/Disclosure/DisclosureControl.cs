@@ -326,7 +326,9 @@ public sealed class DisclosureControl : IDisclosureControl
                 return v.Probability is { } p && PercentileRule.Releasable(p, v.GroupSize, o.GroupSizeThreshold) ? null : DisclosureRules.PercentileTail;
             case StatisticKind.Mean:
                 if (GroupRule(v, o) is { } gm) return gm;
-                return o.PerturbMagnitudes && v.Largest is null ? DisclosureRules.MagnitudeScaleUnknown : null;
+                if (v.Largest is null) return o.PerturbMagnitudes ? DisclosureRules.MagnitudeScaleUnknown : null;
+                // A mean times its group size is the sum: where the sum would be withheld by dominance, so is the mean.
+                return Dominated(v, o, v.Statistic * v.GroupSize) ? DisclosureRules.Dominance : null;
             default:
                 return GroupRule(v, o);
         }
@@ -339,9 +341,12 @@ public sealed class DisclosureControl : IDisclosureControl
 
     /// <summary>(n, k) dominance: the n largest contributions exceed k % of the total. Unknown contributions are
     /// treated as dominant (withheld), since the rule cannot be checked.</summary>
-    private static bool Dominated(ExactValue v, TierDisclosureOptions o)
+    private static bool Dominated(ExactValue v, TierDisclosureOptions o) => Dominated(v, o, v.Statistic);
+
+    /// <summary>As <see cref="Dominated(ExactValue, TierDisclosureOptions)"/> for a cell whose sum is <paramref name="sum"/>.</summary>
+    private static bool Dominated(ExactValue v, TierDisclosureOptions o, double? sum)
     {
-        if (v.Statistic is not { } total || v.Largest is not { } first) return true;
+        if (sum is not { } total || v.Largest is not { } first) return true;
         double top = first + (o.DominanceN == 2 ? v.SecondLargest ?? (v.GroupSize >= 2 ? double.PositiveInfinity : 0) : 0);
         if (total <= 0) return top > 0;
         return top > o.DominanceK / 100.0 * total;
