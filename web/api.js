@@ -44,11 +44,13 @@ export class Api {
 
   indicators() { return this.request("GET", "/v1/indicators"); }
   dimensions() { return this.request("GET", "/v1/dimensions"); }
+  /** The numeric variables Percentiles takes (CatalogService.ListNumerics). */
+  numerics() { return this.request("GET", "/v1/numerics"); }
   regions(parent) { return this.request("GET", parent ? `/v1/regions?parent=${encodeURIComponent(parent)}` : "/v1/regions"); }
   aggregate(body) { return this.request("POST", "/v1/aggregate", body); }
   desilDistribution(body) { return this.request("POST", "/v1/desil-distribution", body); }
   percentiles(body) { return this.request("POST", "/v1/percentiles", body); }
-  /** "Who am I": not (yet) offered by the API; the page falls back when it answers 404. */
+  /** Who the caller is (CatalogService.WhoAmI): {grant?, tier, region, regionName}; a refused token is an ApiError. */
   me() { return this.request("GET", "/v1/me"); }
 }
 

@@ -8,9 +8,8 @@ import { barChart, columnChart, percentileStrip, pyramid } from "./charts.js";
 const TOKEN_KEY = "regsosek.token";
 const LANG_KEY = "regsosek.lang";
 const PERCENTILES = [10, 25, 50, 75, 90];
-// The numeric variables the Percentiles RPC accepts are not listed by the catalogue (yet): these are offered
-// and the server decides (a refused one shows "needs a grant").
-const PERCENTILE_VARIABLES = ["floor_area_per_capita", "family_size", "age"];
+// The percentile view starts with this numeric when the caller may ask for it (ListNumerics lists them all).
+const DEFAULT_PERCENTILE_VARIABLE = "floor_area_per_capita";
 
 const state = {
   lang: localStorage.getItem(LANG_KEY) === "en" ? "en" : "id",
@@ -18,11 +17,12 @@ const state = {
   grant: null, // {tier, region, organisation?, unit?, validUntil?, problem?}
   indicators: [],
   dimensions: [],
+  numerics: [],
   region: "",
   names: new Map([["", null]]),
   children: new Map(),
   breakdownIndicator: null,
-  percentileVariable: PERCENTILE_VARIABLES[0],
+  percentileVariable: DEFAULT_PERCENTILE_VARIABLE,
   views: {},
   generation: 0,
   dataVersion: "",
@@ -109,6 +109,7 @@ function chartWidth(section) {
 
 // ---------------------------------------------------------------- catalogue and access
 
+/** Indicators and numerics alike: minTier, open, lowestLevel. */
 function indicatorAllowed(ind, level) {
   if ((TIERS[ind.minTier] ?? 2) > tier()) return false;
   if (tier() === 1 && (!ind.open || level > 1)) return false;
@@ -120,6 +121,16 @@ function dimensionTier(id) {
   const d = state.dimensions.find((x) => x.id === id);
   if (!d) return null;
   return TIERS[d.minTier] ?? 1;
+}
+
+/** The numerics the caller may ask percentiles of at the selected region (ListNumerics, filtered by tier and level). */
+function percentileChoices() {
+  return state.numerics.filter((n) => indicatorAllowed(n, levelOf(state.region)));
+}
+
+function numericName(id) {
+  const n = state.numerics.find((x) => x.id === id);
+  return n ? (state.lang === "en" ? n.nameEn : n.nameId) || id : id;
 }
 
 function countIndicator(unit) {
@@ -142,26 +153,19 @@ async function ensureNames(code) {
   }
 }
 
-/** Who the caller is: GET /v1/me when the API offers it, else tier and region from a "my whole scope" call. */
+/** Who the caller is: GET /v1/me (CatalogService.WhoAmI); a refused token leaves the page public, saying why. */
 async function identify() {
   if (!state.token) { state.grant = null; return; }
   try {
     const me = await api.me();
-    const g = me.grant || me;
+    const g = me.grant || {};
     state.grant = {
-      tier: TIERS[g.tier] ?? 1, region: g.region || "", organisation: g.organisation, unit: g.unit,
-      validUntil: g.validUntil, offered: true,
+      tier: TIERS[me.tier] ?? 1, region: me.region || "", organisation: g.organisation, unit: g.unit, validUntil: g.validUntil,
     };
+    if (me.region && me.regionName) state.names.set(me.region, me.regionName);
   } catch (e) {
-    if (!(e instanceof ApiError) || e.kind !== "not-found") { rejectToken(e); return; }
-    const probe = state.indicators.find((i) => i.statistic === "count" && i.open) || state.indicators[0];
-    try {
-      const reply = await api.aggregate({ indicators: [probe.id], scope: { wholeScope: true } });
-      state.grant = { tier: TIERS[reply.metadata?.tier] ?? 1, region: reply.metadata?.effectiveRegion || "", offered: false };
-    } catch (e2) {
-      rejectToken(e2);
-      return;
-    }
+    rejectToken(e);
+    return;
   }
   await ensureNames(state.grant.region);
 }
@@ -250,6 +254,10 @@ async function loadDesil(region) {
 }
 
 async function loadPercentiles(region) {
+  const choices = percentileChoices();
+  if (!choices.length) return { status: "denied", needTier: 2 };
+  if (!choices.some((n) => n.id === state.percentileVariable))
+    state.percentileVariable = (choices.find((n) => n.id === DEFAULT_PERCENTILE_VARIABLE) || choices[0]).id;
   const variable = state.percentileVariable;
   const reply = await api.percentiles({ variable, percentiles: PERCENTILES, scope: { region } });
   return { status: "ok", reply, variable };
@@ -516,18 +524,19 @@ function renderDesil() {
 function renderPercentiles() {
   const view = state.views.percentiles || { status: "loading" };
   const variable = state.percentileVariable;
-  const varName = t().variables[variable] || variable;
+  const varName = numericName(variable);
   let items = [];
   let unit = "";
   if (view.status === "ok") {
     const row = (view.reply.rows || [])[0];
+    // A percentile's measure id is "<variable>:p<percentile>" (aggregate.proto, Measure.id).
     items = (view.reply.measures || []).map((m, k) => ({ key: m.id, label: `p${m.id.split(":p").pop()}`, cell: cellOf(row?.cells?.[k]) }));
     unit = unitText("percentile", view.reply.measures?.[0]?.unit);
   }
   const controls = h("div", { class: "view-controls" },
     h("label", { for: "percentile-variable" }, t().variable),
     h("select", { id: "percentile-variable", onchange: (e) => { state.percentileVariable = e.target.value; reloadView("percentiles"); } },
-      PERCENTILE_VARIABLES.map((v) => h("option", { value: v, selected: v === variable }, t().variables[v] || v))));
+      percentileChoices().map((n) => h("option", { value: n.id, selected: n.id === variable }, numericName(n.id)))));
   shell("percentiles", t().percentiles, format(t().percentilesHint, { variable: varName, region: regionName(state.region) }), {
     controls, responses: view.reply ? [view.reply] : [], cells: items.map((i) => i.cell),
     csvName: `regsosek-persentil-${variable}-${state.region || "nasional"}.csv`,
@@ -656,9 +665,10 @@ async function start() {
   });
 
   try {
-    const [indicators, dimensions] = await Promise.all([api.indicators(), api.dimensions(), children("")]);
+    const [indicators, dimensions, numerics] = await Promise.all([api.indicators(), api.dimensions(), api.numerics(), children("")]);
     state.indicators = indicators.indicators || [];
     state.dimensions = dimensions.dimensions || [];
+    state.numerics = numerics.numerics || [];
   } catch (e) {
     $("#status").textContent = `${t().failed}: ${e.message}`;
     document.body.dataset.ready = "error";

@@ -15,7 +15,7 @@ export const TEXT = {
     grantTier: "Tier",
     grantRegion: "Wilayah",
     grantExpiry: "Berlaku sampai",
-    grantNotOffered: "belum disediakan API",
+    grantNotOffered: "tidak diketahui",
     tokenRejected: "Token tidak diterima",
     tierNames: { 1: "1 (publik)", 2: "2 (agregat terpilah)", 3: "3 (mikrodata)", 4: "4 (BNBA)" },
     region: "Wilayah",
@@ -70,7 +70,6 @@ export const TEXT = {
     statusWithheld: "ditahan",
     percentile: "Persentil",
     units: { head: "ekor", hours: "jam", years: "tahun" },
-    variables: { floor_area_per_capita: "Luas lantai per kapita (m²)", family_size: "Jumlah anggota keluarga", age: "Umur (tahun)" },
     rules: {
       "primary.threshold": "Ditahan: jumlah di bawah {threshold} tidak ditampilkan agar tidak ada orang yang dapat dikenali.",
       "primary.complement": "Ditahan: persentase tidak ditampilkan bila pembilang, penyebut, atau selisih keduanya di bawah {threshold} (100 % pada kelompok kecil membuka data orang).",
@@ -97,7 +96,7 @@ export const TEXT = {
     grantTier: "Tier",
     grantRegion: "Region",
     grantExpiry: "Valid until",
-    grantNotOffered: "not offered by the API yet",
+    grantNotOffered: "unknown",
     tokenRejected: "Token not accepted",
     tierNames: { 1: "1 (public)", 2: "2 (disaggregated aggregates)", 3: "3 (microdata)", 4: "4 (BNBA)" },
     region: "Region",
@@ -152,7 +151,6 @@ export const TEXT = {
     statusWithheld: "withheld",
     percentile: "Percentile",
     units: { head: "head", hours: "hours", years: "years" },
-    variables: { floor_area_per_capita: "Floor area per capita (m²)", family_size: "Family size", age: "Age (years)" },
     rules: {
       "primary.threshold": "Withheld: counts under {threshold} are not shown, so that no one can be identified.",
       "primary.complement": "Withheld: a percentage is not shown when its numerator, denominator or their difference is under {threshold} (100 % of a small group would disclose its members).",

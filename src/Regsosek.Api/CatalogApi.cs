@@ -2,18 +2,56 @@ using Regsosek.Api.V1;
 using Regsosek.Catalogue;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
+using ExtractTable = Regsosek.Extracts.ExtractTable;
+using Regsosek.Schema;
 using Grpc.Core;
 
 namespace Regsosek.Api;
 
-/// <summary>regsosek.v1.CatalogService: what can be asked for. Open to everyone (the catalogue holds no
-/// personal data), but audited like every call.</summary>
+/// <summary>regsosek.v1.CatalogService: what can be asked for, and who is asking. Open to everyone (the
+/// catalogue holds no personal data), but authenticated and audited like every call.</summary>
 public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, IRegionNames regions)
     : V1.CatalogService.CatalogServiceBase
 {
 
     private readonly ListIndicatorsResponse _indicators = BuildIndicators(catalogue);
     private readonly ListDimensionsResponse _dimensions = BuildDimensions(catalogue);
+    private readonly ListNumericsResponse _numerics = BuildNumerics(catalogue);
+    private readonly Dictionary<ExtractTable, ListExtractColumnsResponse> _extractColumns =
+        Enum.GetValues<ExtractTable>().ToDictionary(t => t, t => BuildExtractColumns(DataDictionary.Default, t));
+
+    public override Task<ListNumericsResponse> ListNumerics(ListNumericsRequest request, ServerCallContext context) =>
+        runner.RunAsync(context, request, (_, outcome, _) =>
+        {
+            outcome.Rows = _numerics.Numerics.Count;
+            return Task.FromResult(_numerics);
+        });
+
+    public override Task<ListExtractColumnsResponse> ListExtractColumns(ListExtractColumnsRequest request, ServerCallContext context) =>
+        runner.RunAsync(context, request, (_, outcome, _) =>
+        {
+            var response = _extractColumns[ParseTable(request.Table)];
+            outcome.Rows = response.Columns.Count;
+            return Task.FromResult(response);
+        });
+
+    /// <summary>Who the caller is: its grant, or the public. Authentication refuses a token that is unknown,
+    /// expired, not yet valid or revoked before this runs, so the grant shown is always one in force.</summary>
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context) =>
+        runner.RunAsync(context, request, (caller, outcome, _) =>
+        {
+            var scope = caller.Scope;
+            outcome.Scope = scope;
+            outcome.Rows = 1;
+            var response = new WhoAmIResponse
+            {
+                Tier = (V1.Tier)(int)caller.Tier,
+                Region = scope.Value,
+                RegionName = regions.NameOf(scope) ?? scope.Value,
+            };
+            if (caller.Grant is { } grant) response.Grant = AdminApi.ToWire(grant);
+            return Task.FromResult(response);
+        });
 
     public override Task<ListIndicatorsResponse> ListIndicators(ListIndicatorsRequest request, ServerCallContext context) =>
         runner.RunAsync(context, request, (_, outcome, _) =>
@@ -77,9 +115,95 @@ public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, 
         {
             var wire = new V1.Dimension { Id = d.Id, NameId = d.NameId, NameEn = d.NameEn };
             wire.Units.Add(d.Units.Select(u => u.Name()));
+            wire.MinTier = (V1.Tier)(int)d.MinTier;
             foreach (var v in d.Values)
                 wire.Values.Add(new V1.DimensionValue { Code = v.Code, LabelId = v.NameId, LabelEn = v.NameEn });
             response.Dimensions.Add(wire);
+        }
+        return response;
+    }
+
+    private static ListNumericsResponse BuildNumerics(IndicatorCatalogue catalogue)
+    {
+        var response = new ListNumericsResponse();
+        foreach (var n in catalogue.Numerics)
+            response.Numerics.Add(new V1.Numeric
+            {
+                Id = n.Id,
+                NameId = n.NameId,
+                NameEn = n.NameEn,
+                Unit = n.Unit.Name(),
+                ValueUnit = n.ValueUnit,
+                Open = n.Visibility.Open,
+                MinTier = (V1.Tier)(int)n.Visibility.MinTier,
+                LowestLevel = (V1.RegionLevel)((int)n.Visibility.LowestLevel + 1),
+            });
+        return response;
+    }
+
+    /// <summary>"individu" (also empty, as ExtractRequest's default), "keluarga", "individu_with_keluarga", or the
+    /// ExtractTable enum names of extract.proto; case-insensitive.</summary>
+    private static ExtractTable ParseTable(string text)
+    {
+        var name = (text ?? "").Trim().ToLowerInvariant();
+        if (name.StartsWith("extract_table_", StringComparison.Ordinal)) name = name["extract_table_".Length..];
+        return name switch
+        {
+            "" or "individu" => ExtractTable.Individu,
+            "keluarga" => ExtractTable.Keluarga,
+            "individu_with_keluarga" => ExtractTable.IndividuWithKeluarga,
+            _ => throw RpcErrors.InvalidArgument("table",
+                $"unknown table '{(name.Length <= 32 ? name : name[..32] + "…")}'; use individu, keluarga or individu_with_keluarga"),
+        };
+    }
+
+    private static string TableName(ExtractTable table) => table switch
+    {
+        ExtractTable.Keluarga => "keluarga",
+        ExtractTable.Individu => "individu",
+        _ => "individu_with_keluarga",
+    };
+
+    /// <summary>
+    /// The columns of an extract of <paramref name="table"/> in the order of "all columns" (as ExtractPlanner takes
+    /// them: the person's, then the family's not already listed), each with the tier its extracts need: tier 3 (an
+    /// extract at all) or the variable's own min_tier, tier 4 for identity variables and geography below regency —
+    /// the rules of ExtractPlanner and AccessPolicy.DecideExtract (CatalogTests checks the two agree column by column).
+    /// </summary>
+    private static ListExtractColumnsResponse BuildExtractColumns(DataDictionary dictionary, ExtractTable table)
+    {
+        var variables = new List<Variable>();
+        if (table != ExtractTable.Keluarga) variables.AddRange(dictionary.Columns(TableKind.Individu));
+        if (table != ExtractTable.Individu)
+        {
+            var taken = variables.Select(v => v.Column).ToHashSet(StringComparer.Ordinal);
+            variables.AddRange(dictionary.Columns(TableKind.Keluarga).Where(v => !taken.Contains(v.Column)));
+        }
+        var response = new ListExtractColumnsResponse { Table = TableName(table) };
+        foreach (var v in variables)
+        {
+            var tier = Core.Tier.Microdata;
+            if (v.MinTier > tier) tier = v.MinTier;
+            if (v.Identity || v.Column is "district_code" or "village_code") tier = Core.Tier.Bnba;
+            var column = new ExtractColumn
+            {
+                Name = v.Column,
+                Table = v.Table == TableKind.Keluarga ? "keluarga" : "individu",
+                Question = v.Question ?? "",
+                Type = v.SqlType.ToLowerInvariant(),
+                LabelId = v.LabelId,
+                LabelEn = v.LabelEn,
+                MultiSelectSum = v.MultiSelectSum,
+                MinTier = (V1.Tier)(int)tier,
+                Identity = v.Identity,
+                QuasiIdentifier = v.QuasiIdentifier,
+                Pseudonymised = v.Column is "person_id" or "family_id",
+            };
+            if (v.Min is { } min) column.Min = min;
+            if (v.Max is { } max) column.Max = max;
+            foreach (var c in v.Codes)
+                column.Values.Add(new ValueLabel { Code = c.Code, LabelId = c.LabelId, LabelEn = c.LabelEn });
+            response.Columns.Add(column);
         }
         return response;
     }
