@@ -22,8 +22,8 @@ function svgRoot(width, height, label) {
   return svg;
 }
 
-function withheldBar(svg, attrs, cell, ui) {
-  const g = el("g", { class: "bar withheld", "data-status": "withheld", "data-rule": cell.rule, tabindex: 0, role: "img", "aria-label": `${ui.withheld}: ${ui.ruleText(cell.rule)}` });
+function withheldBar(svg, attrs, cell, ui, key) {
+  const g = el("g", { class: "bar withheld", "data-key": key, "data-status": "withheld", "data-rule": cell.rule, tabindex: 0, role: "img", "aria-label": `${ui.withheld}: ${ui.ruleText(cell.rule)}` });
   g.appendChild(el("title", {}, ui.ruleText(cell.rule)));
   g.appendChild(el("rect", { ...attrs, fill: svg.hatch, class: "withheld-rect" }));
   return g;
@@ -48,7 +48,7 @@ export function barChart(items, ui) {
     label.appendChild(el("title", {}, item.label));
     svg.appendChild(label);
     if (item.cell.status === "withheld") {
-      svg.appendChild(withheldBar(svg, { x: labelWidth, y: y + 3, width: Math.max(24, barSpace * 0.08), height: row - 6 }, item.cell, ui));
+      svg.appendChild(withheldBar(svg, { x: labelWidth, y: y + 3, width: Math.max(24, barSpace * 0.08), height: row - 6 }, item.cell, ui, item.key));
       svg.appendChild(el("text", { x: labelWidth + Math.max(24, barSpace * 0.08) + 6, y: y + row / 2 + 4, class: "value withheld-text" }, ui.withheld));
       return;
     }
@@ -76,7 +76,7 @@ export function columnChart(items, ui) {
     svg.appendChild(el("text", { x: x + slot / 2, y: height - bottom + 16, "text-anchor": "middle", class: "label" }, item.short ?? item.label));
     if (item.cell.status === "withheld") {
       const h = 20;
-      svg.appendChild(withheldBar(svg, { x: x + 4, y: height - bottom - h, width: slot - 8, height: h }, item.cell, ui));
+      svg.appendChild(withheldBar(svg, { x: x + 4, y: height - bottom - h, width: slot - 8, height: h }, item.cell, ui, item.key));
       svg.appendChild(el("text", { x: x + slot / 2, y: height - bottom - h - 6, "text-anchor": "middle", class: "value withheld-text small" }, ui.withheld));
       return;
     }
