@@ -47,20 +47,10 @@ internal static class ResultReader
                 return ExactValue.OfCount(first.Count, first.KeySum);
             case StatisticKind.Percentage:
                 return ExactValue.OfPercentage(first, new KeyedCount(Long(chunk, row, c + 2), Long(chunk, row, c + 3)));
-            case StatisticKind.Sum:
+            case StatisticKind.Sum or StatisticKind.Mean:
                 return new ExactValue
                 {
-                    Kind = StatisticKind.Sum,
-                    Numerator = first,
-                    GroupSize = first.Count,
-                    Statistic = Double(chunk, row, c + 2),
-                    Largest = Double(chunk, row, c + 3),
-                    SecondLargest = Double(chunk, row, c + 4),
-                };
-            case StatisticKind.Mean:
-                return new ExactValue
-                {
-                    Kind = StatisticKind.Mean,
+                    Kind = layout.Kind,
                     Numerator = first,
                     GroupSize = first.Count,
                     Statistic = Double(chunk, row, c + 2),

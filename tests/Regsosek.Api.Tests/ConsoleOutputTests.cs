@@ -118,10 +118,6 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
         Assert.Equal("Information", call.GetProperty("LogLevel").GetString());
     }
 
-    private sealed record Result(int ExitCode, string Stdout, string Stderr)
-    {
-        public override string ToString() => $"exit {ExitCode}\nstdout:\n{Stdout}\nstderr:\n{Stderr}";
-    }
 
     /// <summary>The host with stdout and stderr redirected, a colour-capable TERM, and no NO_COLOR.</summary>
     private static Process Start(string[] args, Dictionary<string, string> environment)
@@ -141,26 +137,18 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
-    private static async Task<Result> RunAsync(string[] args, Dictionary<string, string> environment)
-    {
-        using var process = Start(args, environment);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"regsosek {string.Join(' ', args)} did not finish within 120 s");
-        }
-        return new Result(process.ExitCode, await stdout, await stderr);
-    }
+
 
     private const int SigInt = 2;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
+
+    /// <summary>The host with stdout and stderr redirected, a colour-capable TERM, and no NO_COLOR.</summary>
+    private static Task<CliResult> RunAsync(string[] args, Dictionary<string, string> environment)
+    {
+        var env = new Dictionary<string, string?> { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color", ["COLORTERM"] = "truecolor" };
+        foreach (var (name, value) in environment) env[name] = value;
+        return CliRunner.RunAsync(args, env);
+    }
 }

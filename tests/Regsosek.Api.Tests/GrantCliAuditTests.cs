@@ -29,7 +29,7 @@ public sealed class GrantCliAuditTests : IDisposable
         return list;
     }
 
-    private Task<(int ExitCode, string Stdout, string Stderr)> IssueAsync(string region) =>
+    private Task<CliResult> IssueAsync(string region) =>
         RunAsync("grants", "issue", "--home", _home, "--organisation", "Pemerintah Kabupaten Bogor", "--unit", "Bappeda",
             "--tier", "2", "--region", region, "--purpose", "RPJMD 2025-2029");
 
@@ -82,30 +82,5 @@ public sealed class GrantCliAuditTests : IDisposable
         Assert.Contains("intact: 2 records", verify.Stdout);
     }
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(CliRunner.DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(CliRunner.RegsosekDll());
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"regsosek {string.Join(' ', args)} did not finish within 120 s");
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<CliResult> RunAsync(params string[] args) => CliRunner.RunAsync(args);
 }
