@@ -199,6 +199,9 @@ public sealed class WireTests(ServiceFixture service)
         await WaitAsync(gate.Entered, "the call never reached the server's handler");
 
         var result = (await plan.ResultsAsync()).Single(); // the client gives up at its deadline while the server is held
+        // The server's deadline counts from the request's arrival, a little after the client's: let it pass (and the
+        // client's reset arrive, on a loaded machine) before the held handler goes on, or the race is the test's.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         gate.Release();
 
         result.AssertStatus(GrpcStatusCode.DeadlineExceeded);
@@ -227,6 +230,7 @@ public sealed class WireTests(ServiceFixture service)
         await plan.CancelAsync();
 
         var result = (await plan.ResultsAsync()).Single();
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the client's reset reaches the server before the handler goes on
         gate.Release();
 
         result.AssertStatus(GrpcStatusCode.Cancelled);
