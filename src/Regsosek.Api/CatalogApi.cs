@@ -182,9 +182,7 @@ public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, 
         var response = new ListExtractColumnsResponse { Table = TableName(table) };
         foreach (var v in variables)
         {
-            var tier = Core.Tier.Microdata;
-            if (v.MinTier > tier) tier = v.MinTier;
-            if (v.Identity || v.Column is "district_code" or "village_code") tier = Core.Tier.Bnba;
+            var tier = Regsosek.Extracts.ExtractPlanner.ColumnTier(v);
             var column = new ExtractColumn
             {
                 Name = v.Column,
@@ -197,7 +195,7 @@ public sealed class CatalogApi(CallRunner runner, IndicatorCatalogue catalogue, 
                 MinTier = (V1.Tier)(int)tier,
                 Identity = v.Identity,
                 QuasiIdentifier = v.QuasiIdentifier,
-                Pseudonymised = v.Column is "person_id" or "family_id",
+                Pseudonymised = Regsosek.Extracts.ExtractPlanner.IsPseudonymised(v.Column),
             };
             if (v.Min is { } min) column.Min = min;
             if (v.Max is { } max) column.Max = max;

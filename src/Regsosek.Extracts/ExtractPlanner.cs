@@ -193,6 +193,17 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     private static TableKind VariableTable(ExtractSource source, string column) =>
         source.Columns.First(c => c.Variable.Column == column).Variable.Table;
 
+    /// <summary>The lowest tier whose extracts may carry <paramref name="v"/>: tier 3 (an extract at all) or the
+    /// variable's own minimum, tier 4 for identity variables and for geography below regency/city.</summary>
+    public static Tier ColumnTier(Variable v)
+    {
+        if (v.Identity || GeographyLevel(v.Column) > RegionLevel.Regency) return Tier.Bnba;
+        return v.MinTier > Tier.Microdata ? v.MinTier : Tier.Microdata;
+    }
+
+    /// <summary>True for the record ids an extract carries as per-grant pseudonyms.</summary>
+    public static bool IsPseudonymised(string column) => PseudonymKind(column) is not null;
+
     /// <summary>True when "all columns" at <paramref name="tier"/> includes <paramref name="v"/>.</summary>
     private static bool Visible(Variable v, Tier tier) =>
         tier.Includes(v.MinTier) && (!v.Identity || tier.Includes(Tier.Bnba));
