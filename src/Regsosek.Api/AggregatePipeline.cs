@@ -59,7 +59,7 @@ public sealed class AggregatePipeline(
         QueryPlan plan;
         try
         {
-            plan = planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, dataset.Partitions);
+            plan = planner.PlanAggregate(request with { Region = allowed.EffectiveRegion }, allowed.EffectiveRegion, dataset.Partitions, dataset.Summaries);
         }
         catch (RequestValidationException e)
         {

@@ -33,4 +33,8 @@ public sealed record MeasureLayout(StatisticKind Kind, int FirstColumn, double? 
 /// when dimension i is totalled: a margin), columns 1..D the BIGINT dimension keys, then each
 /// measure's columns as <see cref="Layout"/> says. Parameters are numbered from $1 in list order.
 /// </summary>
-public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout);
+public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Parameters, TableShape Shape, IReadOnlyList<MeasureLayout> Layout)
+{
+    /// <summary>The prepared summary the query reads instead of the records (null: it reads the records).</summary>
+    public string? Summary { get; init; }
+}

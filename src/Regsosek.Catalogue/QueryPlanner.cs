@@ -1,4 +1,5 @@
 using System.Text;
+using Regsosek.Catalogue.Summaries;
 using Regsosek.Core;
 using Regsosek.Core.Aggregates;
 using Regsosek.Schema;
@@ -41,10 +42,13 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     /// <summary>
     /// As <see cref="PlanAggregate(AggregateRequest, RegionCode, string)"/>, reading only the partitions of
     /// <paramref name="effectiveScope"/> that <paramref name="dataset"/> lists (the glob is narrowed to the
-    /// scope's province or regency directory; the region equalities still filter).
+    /// scope's province or regency directory; the region equalities still filter). When one of
+    /// <paramref name="summaries"/> holds every count the request needs (see <see cref="PreparedSummaries.Cover"/>),
+    /// the query reads that summary instead of the records: the same cells, the same numbers, from a table a
+    /// thousand times smaller.
     /// </summary>
     /// <exception cref="RequestValidationException">The request is invalid; the exception names the field.</exception>
-    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, DatasetPartitions dataset)
+    public QueryPlan PlanAggregate(AggregateRequest request, RegionCode effectiveScope, DatasetPartitions dataset, PreparedSummaries? summaries = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(dataset);
@@ -53,17 +57,18 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var unit = measures[0].Unit;
         var dimensions = ResolveDimensions(request, effectiveScope, unit);
         var filters = ResolveFilters(request.Filters, effectiveScope, request.Breakdown, unit);
+        var summary = summaries is null ? null : CoveringSummary(summaries, measures, unit, dimensions, filters);
 
         var sql = new SqlText();
-        var globParam = sql.Add(new StringParameter(dataset.Glob(unit.Table(), effectiveScope)));
+        var globParam = sql.Add(new StringParameter(summary?.Glob(effectiveScope) ?? dataset.Glob(unit.Table(), effectiveScope)));
 
-        // Inner query: one row per record with its dimension keys, measure conditions and values.
+        // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values.
         var inner = new List<string>();
         for (int i = 0; i < dimensions.Count; i++)
         {
             var key = dimensions[i].IsRegion
                 ? $"CAST({request.Breakdown!.Value.ColumnName()} AS BIGINT)"
-                : SqlCompiler.DimensionKey(dimensions[i], Catalogue);
+                : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.DimensionKey(dimensions[i], Catalogue);
             inner.Add($"{key} AS d{i}");
         }
         var outer = new List<string>
@@ -99,15 +104,30 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             var n = $"m{m}_n";
             switch (measure.Kind)
             {
+                case StatisticKind.Count or StatisticKind.Percentage when summary is not null:
+                    // The summary's columns of the same conditions: counts and key sums to add up.
+                    // In layout order: a count's numerator; a percentage's numerator (denominator and numerator), then denominator.
+                    var counted = SummarySql.MeasureConditions(measure, Catalogue);
+                    (string Name, string Condition)[] columns = measure.Kind == StatisticKind.Count
+                        ? [(n, counted[0])]
+                        : [(n, counted[1]), ($"m{m}_d", counted[0])];
+                    foreach (var (name, condition) in columns)
+                    {
+                        int index = summary.ConditionIndex(condition);
+                        inner.Add($"{SummarySql.CountColumn(index)} AS {name}_c");
+                        inner.Add($"{SummarySql.KeySumColumn(index)} AS {name}_k");
+                        outer.Add($"CAST(coalesce(sum({name}_c), 0) AS BIGINT), CAST(coalesce(sum({name}_k), 0) AS BIGINT)");
+                    }
+                    break;
                 case StatisticKind.Count:
-                    inner.Add($"{SqlCompiler.Condition(measure.Numerator, Catalogue)} AS {n}");
+                    inner.Add($"{SummarySql.MeasureConditions(measure, Catalogue)[0]} AS {n}");
                     outer.Add(KeyedCount(n));
                     break;
                 case StatisticKind.Percentage:
                     var den = $"m{m}_d";
-                    var denSql = SqlCompiler.Condition(measure.Denominator!, Catalogue);
-                    inner.Add($"{denSql} AS {den}");
-                    inner.Add($"({denSql} AND {SqlCompiler.Condition(measure.Numerator, Catalogue)}) AS {n}");
+                    var conditions = SummarySql.MeasureConditions(measure, Catalogue);
+                    inner.Add($"{conditions[0]} AS {den}");
+                    inner.Add($"{conditions[1]} AS {n}");
                     outer.Add(KeyedCount(n));
                     outer.Add(KeyedCount(den));
                     break;
@@ -142,9 +162,9 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     break;
             }
         }
-        inner.Add("record_key");
+        if (summary is null) inner.Add("record_key");
 
-        // WHERE: the region (partition pruning), the unit's universe, the filters.
+        // WHERE: the region (partition pruning), the unit's universe (a summary holds only its records), the filters.
         var where = new List<string>();
         foreach (var level in new[] { RegionLevel.Province, RegionLevel.Regency, RegionLevel.District, RegionLevel.Village })
         {
@@ -152,7 +172,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             where.Add($"{level.ColumnName()} = {sql.Add(new Int64Parameter(effectiveScope.AncestorAt(level).Numeric))}");
         }
         var universe = Catalogue.UniverseOf(unit);
-        if (universe is not TrueCondition) where.Add(SqlCompiler.Condition(universe, Catalogue));
+        if (summary is null && universe is not TrueCondition) where.Add(SqlCompiler.Condition(universe, Catalogue));
         foreach (var filter in filters)
         {
             if (filter.Dimension.IsRegion)
@@ -163,14 +183,15 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             }
             else
             {
-                where.Add($"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {SqlCompiler.DimensionKey(filter.Dimension, Catalogue)})");
+                var key = summary is not null ? SummarySql.DimensionColumn(filter.Dimension.Id) : SqlCompiler.DimensionKey(filter.Dimension, Catalogue);
+                where.Add($"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {key})");
             }
         }
 
         var text = new StringBuilder();
         text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
         text.Append("FROM (SELECT ").AppendJoin(", ", inner).Append('\n');
-        text.Append("  FROM read_parquet(").Append(globParam).Append(", ").Append(DatasetLayout.HiveOptions).Append(")\n");
+        text.Append("  FROM read_parquet(").Append(globParam).Append(summary is null ? ", " + DatasetLayout.HiveOptions : "").Append(")\n");
         if (where.Count > 0) text.Append("  WHERE ").AppendJoin("\n    AND ", where).Append('\n');
         text.Append(") AS t");
         if (dimensions.Count > 0)
@@ -183,7 +204,18 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var shape = new TableShape(
             dimensions.Select(d => d.Id).ToList(),
             measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
-        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout);
+        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout) { Summary = summary?.Name };
+    }
+
+    /// <summary>The smallest prepared summary holding every count of <paramref name="measures"/> and every non-region
+    /// dimension grouped or filtered on; null when a measure is not a count or percentage, or no summary covers them.</summary>
+    private PreparedSummary? CoveringSummary(PreparedSummaries summaries, List<Measure> measures, Unit unit,
+        List<Dimension> dimensions, List<ResolvedFilter> filters)
+    {
+        if (measures.Any(m => m.Kind is not (StatisticKind.Count or StatisticKind.Percentage))) return null;
+        var needed = dimensions.Concat(filters.Select(f => f.Dimension)).Where(d => !d.IsRegion).Distinct().ToList();
+        var conditions = measures.SelectMany(m => SummarySql.MeasureConditions(m, Catalogue)).Distinct().ToList();
+        return summaries.Cover(Catalogue, unit, needed, conditions);
     }
 
     /// <summary>Percentile measures over the same values (<paramref name="valuesSql"/> where <paramref name="conditionSql"/>):

@@ -21,4 +21,11 @@ public sealed record AggregateEngineOptions
     /// <summary>Keep Parquet footers (schema, row-group statistics) in memory between queries, so repeated
     /// requests do not re-read them. The dataset's files are immutable, so the cache never goes stale.</summary>
     public bool ParquetMetadataCache { get; init; } = true;
+
+    /// <summary>
+    /// Size of the result cache, in cells (rows × (dimensions + measures)) of exact tables; 0 turns it off. The
+    /// dataset is immutable, so a cached table never goes stale; the least recently used go first when it is
+    /// full. Default 2,000,000 cells (a few hundred MB at most).
+    /// </summary>
+    public long ResultCacheCells { get; init; } = 2_000_000;
 }

@@ -51,6 +51,8 @@ start.SetAction(async (parse, ct) =>
     if (options.Logging.IsJson) ConsoleOutput.ToStandardError(); // stdout: the JSON log alone
     await EnsureDatasetAsync(options, ct);
     var app = ServiceHost.Build(options);
+    if (app.Services.GetRequiredService<Regsosek.Api.DatasetInfo>().SummariesProblem is { } summariesProblem)
+        AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     await app.StartAsync(ct);
@@ -97,19 +99,35 @@ root.Subcommands.Add(generate);
 
 // dataset verify
 var dataset = new Command("dataset", "Dataset tools.");
-var verifyDataset = new Command("verify", "Check every file of a dataset against its manifest's SHA-256 checksums.") { homeOption, datasetOption };
+var verifyDataset = new Command("verify", "Check every file of a dataset, and its prepared summaries, against their manifests' SHA-256 checksums.") { homeOption, datasetOption };
 verifyDataset.SetAction((parse, ct) =>
 {
     var options = LoadOptions(parse);
     var manifest = DatasetManifest.Load(Path.Combine(options.DatasetPath, Regsosek.Schema.DatasetLayout.ManifestFileName));
-    var problems = manifest.Verify(options.DatasetPath);
+    var problems = manifest.Verify(options.DatasetPath).Concat(Regsosek.Engine.Summaries.SummaryManifest.Verify(options.DatasetPath)).ToList();
     foreach (var p in problems) Console.Error.WriteLine(p);
+    var summaries = File.Exists(Regsosek.Engine.Summaries.SummaryManifest.PathIn(options.DatasetPath))
+        ? Regsosek.Engine.Summaries.SummaryManifest.Load(Regsosek.Engine.Summaries.SummaryManifest.PathIn(options.DatasetPath)).FileCount
+        : 0;
     Console.WriteLine(problems.Count == 0
-        ? $"{manifest.Files.Count} files verified"
-        : $"{problems.Count} of {manifest.Files.Count} files do not match the manifest");
+        ? $"{manifest.Files.Count} files and {summaries} summary files verified"
+        : $"{problems.Count} problems in {manifest.Files.Count} files and {summaries} summary files: see above");
     return Task.FromResult(problems.Count == 0 ? 0 : 1);
 });
 dataset.Subcommands.Add(verifyDataset);
+var prepareThreadsOption = new Option<int?>("--threads") { Description = "DuckDB threads (default: all cores)" };
+var prepareMemoryOption = new Option<string?>("--memory-limit") { Description = "DuckDB memory limit, e.g. 8GB (default: 80 % of RAM)" };
+var prepareDataset = new Command("prepare", "Build the summary tables (schema/summaries.yaml) the service answers most aggregates from; run once per dataset version.")
+{
+    homeOption, datasetOption, prepareThreadsOption, prepareMemoryOption,
+};
+prepareDataset.SetAction(async (parse, ct) =>
+{
+    var options = LoadOptions(parse);
+    await PrepareCommand.RunAsync(options.DatasetPath, parse.GetValue(prepareThreadsOption), parse.GetValue(prepareMemoryOption), ct);
+    return 0;
+});
+dataset.Subcommands.Add(prepareDataset);
 root.Subcommands.Add(dataset);
 
 root.Subcommands.Add(GrantCommands.Build(LoadOptions, homeOption, postgresOption));
@@ -156,4 +174,5 @@ static async Task EnsureDatasetAsync(ServiceOptions options, CancellationToken c
         OutputDirectory = options.DatasetPath,
         RegionDataDirectory = Paths.RegionData(),
     }, ct);
+    await PrepareCommand.RunAsync(options.DatasetPath, null, null, ct);
 }

@@ -36,8 +36,13 @@ public static class ServiceHost
                 $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); generate one with 'regsosek generate --out {directory}'",
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
+        var summaries = Engine.Summaries.SummaryManifest.Open(directory, out var problem);
         return new DatasetInfo(DatasetPartitions.Scan(directory),
-            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons", m.Persons);
+            $"regsosek-synthetic generator {m.GeneratorVersion}, schema {m.SchemaVersion}, seed {m.Seed}, {m.Persons} persons", m.Persons)
+        {
+            Summaries = summaries,
+            SummariesProblem = problem,
+        };
     }
 
     /// <summary>JWT validation when an issuer is configured; opaque tokens only otherwise.</summary>

@@ -78,6 +78,10 @@ public sealed class DatasetPartitions
         return new DatasetPartitions(datasetDirectory, partitions.Select(p => (p.Table, p.Prov, p.Regency)).ToHashSet());
     }
 
+    /// <summary>The provinces with at least one partition of <paramref name="table"/>, ascending; empty when unscanned.</summary>
+    public IReadOnlyList<int> Provinces(TableKind table) =>
+        _provinces is null ? [] : _provinces.Where(p => p.Item1 == table).Select(p => p.Item2).Order().ToList();
+
     /// <summary>
     /// The glob of the Parquet files holding <paramref name="table"/>'s records in <paramref name="scope"/>:
     /// one regency's directory for a regency or anything below it, one province's for a province, every

@@ -1,0 +1,110 @@
+using System.Text;
+using Regsosek.Core.Aggregates;
+using YamlDotNet.RepresentationModel;
+
+namespace Regsosek.Catalogue.Summaries;
+
+/// <summary>One summary table to build: a unit, its non-region dimensions, and its file-system name.</summary>
+/// <param name="Name">"persons__sex__age_group_5y": the unit and the dimension ids; the summary's directory.</param>
+/// <param name="Unit">Persons or families.</param>
+/// <param name="Dimensions">Its non-region dimensions, in the order of schema/summaries.yaml.</param>
+public sealed record SummarySpec(string Name, Unit Unit, IReadOnlyList<Dimension> Dimensions)
+{
+    /// <summary>True when every dimension of this summary is also one of <paramref name="finer"/>'s (same unit):
+    /// this summary follows from <paramref name="finer"/> by adding up.</summary>
+    public bool IsRollupOf(SummarySpec finer) =>
+        finer.Unit == Unit && finer != this && Dimensions.All(d => finer.Dimensions.Contains(d));
+}
+
+/// <summary>
+/// What schema/summaries.yaml asks to prepare, validated against the catalogue, with the SQL that builds each
+/// summary (<see cref="SummarySql"/>) and the conditions its columns count. Pure.
+/// </summary>
+public sealed class SummaryDesign
+{
+    private readonly Dictionary<Unit, IReadOnlyList<string>> _conditions;
+
+    private SummaryDesign(IndicatorCatalogue catalogue, IReadOnlyList<SummarySpec> specs)
+    {
+        Catalogue = catalogue;
+        Specs = specs;
+        _conditions = Enum.GetValues<Unit>().ToDictionary(u => u, u => (IReadOnlyList<string>)ConditionsOf(catalogue, u));
+    }
+
+    /// <summary>The catalogue the design was validated against.</summary>
+    public IndicatorCatalogue Catalogue { get; }
+
+    /// <summary>The summaries, finest first within each unit (a summary is built before those that roll up from it).</summary>
+    public IReadOnlyList<SummarySpec> Specs { get; }
+
+    /// <summary>The conditions (SQL text) a summary of <paramref name="unit"/> counts, in column order: every distinct
+    /// condition of the unit's count and percentage indicators (see <see cref="SummarySql.MeasureConditions"/>).</summary>
+    public IReadOnlyList<string> Conditions(Unit unit) => _conditions[unit];
+
+    /// <summary>Loads the embedded schema/summaries.yaml.</summary>
+    /// <exception cref="CatalogueException">An entry is invalid; the message names it.</exception>
+    public static SummaryDesign Load(IndicatorCatalogue catalogue) => Load(catalogue, IndicatorCatalogue.ReadResource("summaries.yaml"));
+
+    /// <summary>Loads a design from YAML text.</summary>
+    /// <exception cref="CatalogueException">An entry is invalid; the message names it.</exception>
+    public static SummaryDesign Load(IndicatorCatalogue catalogue, string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(catalogue);
+        const string file = "summaries.yaml";
+        var root = Yaml.LoadRoot(yaml, file);
+        Yaml.RequireOnlyKeys(root, file, "summaries");
+        var specs = new List<SummarySpec>();
+        int index = 0;
+        foreach (var node in Yaml.Seq(Yaml.Get(root, "summaries"), file, "'summaries'").Children)
+        {
+            var entry = $"{file}: summaries[{index++}]";
+            var map = Yaml.Map(node, entry, "a summary");
+            Yaml.RequireOnlyKeys(map, entry, "unit", "dimensions");
+            var unitText = Yaml.String(map, "unit", entry);
+            if (!UnitExtensions.TryParse(unitText, out var unit))
+                throw new CatalogueException(entry, $"unit must be persons or families, not '{unitText}'");
+            var dimensions = new List<Dimension>();
+            foreach (var d in Yaml.Seq(Yaml.Get(map, "dimensions"), entry, "'dimensions'").Children)
+            {
+                var id = (d as YamlScalarNode)?.Value ?? "";
+                if (!catalogue.TryGetDimension(id, out var dimension))
+                    throw new CatalogueException(entry, $"unknown dimension '{id}'{Yaml.At(d)}");
+                if (dimension.IsRegion)
+                    throw new CatalogueException(entry, "the region is in every summary (by village); do not list it");
+                if (!dimension.AppliesTo(unit))
+                    throw new CatalogueException(entry, $"dimension '{id}' does not apply to {unit.Name()}");
+                if (dimensions.Contains(dimension))
+                    throw new CatalogueException(entry, $"dimension '{id}' is listed twice");
+                dimensions.Add(dimension);
+            }
+            var spec = new SummarySpec(NameOf(unit, dimensions), unit, dimensions);
+            if (specs.Any(s => s.Unit == unit && s.Dimensions.Count == dimensions.Count && s.Dimensions.All(dimensions.Contains)))
+                throw new CatalogueException(entry, $"{spec.Name}: the same summary is listed twice");
+            specs.Add(spec);
+        }
+        // Finest first, so that a summary can be rolled up from one already built.
+        var ordered = specs.OrderBy(s => s.Unit).ThenByDescending(s => s.Dimensions.Count).ToList();
+        return new SummaryDesign(catalogue, ordered);
+    }
+
+    private static string NameOf(Unit unit, IReadOnlyList<Dimension> dimensions)
+    {
+        var name = new StringBuilder(unit.Name());
+        foreach (var d in dimensions) name.Append("__").Append(d.Id);
+        return name.ToString();
+    }
+
+    private static List<string> ConditionsOf(IndicatorCatalogue catalogue, Unit unit)
+    {
+        var list = new List<string>();
+        foreach (var indicator in catalogue.Indicators)
+        {
+            if (indicator.Unit != unit) continue;
+            var measure = Measure.Of(indicator);
+            if (measure.Kind is not (StatisticKind.Count or StatisticKind.Percentage)) continue;
+            foreach (var condition in SummarySql.MeasureConditions(measure, catalogue))
+                if (!list.Contains(condition)) list.Add(condition);
+        }
+        return list;
+    }
+}

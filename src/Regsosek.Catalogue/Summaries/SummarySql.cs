@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text;
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Schema;
+
+namespace Regsosek.Catalogue.Summaries;
+
+/// <summary>
+/// The SQL of summary tables: which conditions a measure counts, the query that builds one province's summary
+/// from the records, and the one that rolls a finer summary up to a coarser one. Column names: the four region
+/// code columns, <c>d_&lt;dimension id&gt;</c> for each dimension key, and <c>c&lt;i&gt;_n</c> / <c>c&lt;i&gt;_k</c>
+/// for the count and the record-key sum of condition i. Pure.
+/// </summary>
+public static class SummarySql
+{
+    /// <summary>The region code columns of every summary, outermost first.</summary>
+    public static readonly IReadOnlyList<string> RegionColumns =
+        [RegionLevel.Province.ColumnName(), RegionLevel.Regency.ColumnName(), RegionLevel.District.ColumnName(), RegionLevel.Village.ColumnName()];
+
+    /// <summary>
+    /// The conditions (SQL text) a count or percentage measure counts: a count its numerator; a percentage its
+    /// denominator, then denominator-and-numerator. The scan plan counts exactly these expressions, so a summary
+    /// column and a scan count of the same text are the same number.
+    /// </summary>
+    public static IReadOnlyList<string> MeasureConditions(Measure measure, IndicatorCatalogue catalogue)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        switch (measure.Kind)
+        {
+            case StatisticKind.Count:
+                return [SqlCompiler.Condition(measure.Numerator, catalogue)];
+            case StatisticKind.Percentage:
+                var denominator = SqlCompiler.Condition(measure.Denominator!, catalogue);
+                return [denominator, $"({denominator} AND {SqlCompiler.Condition(measure.Numerator, catalogue)})"];
+            default:
+                throw new ArgumentException($"{measure.Id} is a {measure.Kind}: only counts and percentages are summarised", nameof(measure));
+        }
+    }
+
+    /// <summary>The SQL key of a dimension as the scan computes it (and the summary stores it).</summary>
+    public static string DimensionKey(Dimension dimension, IndicatorCatalogue catalogue) => SqlCompiler.DimensionKey(dimension, catalogue);
+
+    /// <summary>The SQL of a unit's universe condition.</summary>
+    public static string Universe(Unit unit, IndicatorCatalogue catalogue) => SqlCompiler.Condition(catalogue.UniverseOf(unit), catalogue);
+
+    /// <summary>The summary column of a dimension.</summary>
+    public static string DimensionColumn(string dimensionId) => "d_" + dimensionId;
+
+    /// <summary>The count column of condition <paramref name="index"/>.</summary>
+    public static string CountColumn(int index) => "c" + index.ToString(CultureInfo.InvariantCulture) + "_n";
+
+    /// <summary>The record-key sum column of condition <paramref name="index"/>.</summary>
+    public static string KeySumColumn(int index) => "c" + index.ToString(CultureInfo.InvariantCulture) + "_k";
+
+    /// <summary>
+    /// The SELECT that gives one province's rows of <paramref name="spec"/> from the records: one row per village ×
+    /// dimension keys that occurs among the unit's universe, ordered by region and keys. Parameters: $1 the
+    /// partition glob, $2 the province code.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<QueryParameter> Parameters) Build(
+        SummarySpec spec, IReadOnlyList<string> conditions, IndicatorCatalogue catalogue, DatasetPartitions dataset, int province)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(conditions);
+        var select = new List<string>(RegionColumns);
+        var keys = new List<string>(RegionColumns);
+        foreach (var d in spec.Dimensions)
+        {
+            select.Add($"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}");
+            keys.Add(DimensionColumn(d.Id));
+        }
+        for (int i = 0; i < conditions.Count; i++)
+        {
+            select.Add($"count(*) FILTER (WHERE {conditions[i]}) AS {CountColumn(i)}");
+            select.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE {conditions[i]}), 0) AS BIGINT) AS {KeySumColumn(i)}");
+        }
+        var sql = new StringBuilder();
+        sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
+        sql.Append("FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
+        sql.Append("WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(spec.Unit, catalogue)).Append('\n');
+        sql.Append("GROUP BY ").AppendJoin(", ", keys).Append('\n');
+        sql.Append("ORDER BY ").AppendJoin(", ", keys);
+        var glob = dataset.Glob(spec.Unit.Table(), RegionCode.Parse(province.ToString(CultureInfo.InvariantCulture)));
+        return (sql.ToString(), [new StringParameter(glob), new Int64Parameter(province)]);
+    }
+
+    /// <summary>
+    /// The SELECT that gives <paramref name="spec"/>'s rows by adding up a finer summary's file (parameter $1):
+    /// exact, because counts and key sums add. <paramref name="conditionCount"/> is the number of conditions of both.
+    /// </summary>
+    public static string Rollup(SummarySpec spec, int conditionCount)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var keys = new List<string>(RegionColumns);
+        keys.AddRange(spec.Dimensions.Select(d => DimensionColumn(d.Id)));
+        var select = new List<string>(keys);
+        for (int i = 0; i < conditionCount; i++)
+        {
+            select.Add($"CAST(sum({CountColumn(i)}) AS BIGINT) AS {CountColumn(i)}");
+            select.Add($"CAST(sum({KeySumColumn(i)}) AS BIGINT) AS {KeySumColumn(i)}");
+        }
+        var sql = new StringBuilder();
+        sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
+        sql.Append("FROM read_parquet($1)\n");
+        sql.Append("GROUP BY ").AppendJoin(", ", keys).Append('\n');
+        sql.Append("ORDER BY ").AppendJoin(", ", keys);
+        return sql.ToString();
+    }
+}

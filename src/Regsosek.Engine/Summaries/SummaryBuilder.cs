@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using DuckDB.NET.Data;
+using Regsosek.Catalogue;
+using Regsosek.Catalogue.Summaries;
+using Regsosek.DataAccess;
+using Regsosek.Schema;
+
+namespace Regsosek.Engine.Summaries;
+
+/// <summary>Where a summary build is: <paramref name="Done"/> of <paramref name="Total"/> files, the last one written.</summary>
+public sealed record SummaryProgress(string Summary, int Province, int Done, int Total, bool RolledUp);
+
+/// <summary>
+/// Builds the summaries of a <see cref="SummaryDesign"/> beside a dataset (<c>regsosek dataset prepare</c>): one
+/// Parquet file per summary and province, each from the records or, when a finer summary of the same unit is
+/// already built, by adding that one up. Files go to <c>summaries.partial/</c> first and replace
+/// <c>summaries/</c> only when every file and the manifest are written, so a failed or cancelled build leaves the
+/// previous summaries (or none) in place and nothing half-written.
+/// </summary>
+public sealed class SummaryBuilder(SummaryDesign design)
+{
+    /// <summary>Rows per Parquet row group: small enough that a regency's rows prune the rest of its province's file.</summary>
+    public const int RowGroupSize = 16_384;
+
+    /// <summary>Builds every summary of the design for the dataset in <paramref name="datasetDirectory"/>.</summary>
+    /// <param name="datasetDirectory">The dataset (with its manifest.json).</param>
+    /// <param name="settings">DuckDB settings of the build (threads, memory limit, spill directory).</param>
+    /// <param name="progress">Told after every file.</param>
+    /// <param name="ct">Stops the build between files and interrupts the running query; nothing is left behind.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled.</exception>
+    public async Task<SummaryManifest> BuildAsync(string datasetDirectory, DuckDbSettings? settings = null,
+        IProgress<SummaryProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(datasetDirectory);
+        var clock = Stopwatch.StartNew();
+        var datasetHash = SummaryManifest.DatasetManifestHash(datasetDirectory);
+        var partitions = DatasetPartitions.Scan(datasetDirectory);
+        var final = Path.Combine(datasetDirectory, SummaryManifest.DirectoryName);
+        var partial = final + ".partial";
+        if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+        Directory.CreateDirectory(partial);
+        try
+        {
+            var built = new List<(SummarySpec Spec, SummaryEntry Entry)>();
+            int total = design.Specs.Sum(s => partitions.Provinces(s.Unit.Table()).Count), done = 0;
+            using var database = DuckDbSettings.Open(null, settings);
+            foreach (var spec in design.Specs)
+            {
+                var conditions = design.Conditions(spec.Unit);
+                var source = built.Where(b => spec.IsRollupOf(b.Spec)).OrderBy(b => b.Entry.Rows).Select(b => (SummaryEntry?)b.Entry).FirstOrDefault();
+                Directory.CreateDirectory(Path.Combine(partial, spec.Name));
+                var files = new List<SummaryFile>();
+                foreach (var province in partitions.Provinces(spec.Unit.Table()))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var relative = spec.Name + "/" + PreparedSummary.FileName(province);
+                    var path = Path.Combine(partial, relative);
+                    var (sql, parameters) = source is null
+                        ? SummarySql.Build(spec, conditions, design.Catalogue, partitions, province)
+                        : (SummarySql.Rollup(spec, conditions.Count),
+                           [new StringParameter(Path.Combine(partial, source.Name, PreparedSummary.FileName(province)))]);
+                    await Task.Run(() => database.Execute(
+                        $"COPY ({sql}) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {RowGroupSize})",
+                        parameters, ct), ct).ConfigureAwait(false);
+                    files.Add(Describe(database, path, relative, province));
+                    progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, source is not null));
+                }
+                built.Add((spec, new SummaryEntry
+                {
+                    Name = spec.Name,
+                    Unit = spec.Unit.Name(),
+                    Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
+                    Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
+                    Conditions = conditions,
+                    RolledUpFrom = source?.Name,
+                    Files = files,
+                }));
+            }
+            var manifest = new SummaryManifest
+            {
+                DatasetManifestSha256 = datasetHash,
+                DatasetVersion = DatasetVersionOf(datasetDirectory),
+                BuiltAt = DateTimeOffset.UtcNow,
+                BuildSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
+                Summaries = built.Select(b => b.Entry).ToList(),
+            };
+            manifest.Save(Path.Combine(partial, SummaryManifest.FileName));
+            Replace(final, partial);
+            return manifest;
+        }
+        catch
+        {
+            if (Directory.Exists(partial)) Directory.Delete(partial, recursive: true);
+            throw;
+        }
+    }
+
+    private static SummaryFile Describe(DuckDBConnection database, string path, string relative, int province)
+    {
+        long rows = database.Scalar<long>("SELECT count(*) FROM read_parquet($1)", [new StringParameter(path)]);
+        using var stream = File.OpenRead(path);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(stream));
+        return new SummaryFile(relative, province, rows, stream.Length, sha);
+    }
+
+    private static void Replace(string final, string partial)
+    {
+        var old = final + ".old";
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+        if (Directory.Exists(final)) Directory.Move(final, old);
+        Directory.Move(partial, final);
+        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    private static string? DatasetVersionOf(string datasetDirectory)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(datasetDirectory, DatasetLayout.ManifestFileName)));
+            var root = json.RootElement;
+            string Get(string name) => root.TryGetProperty(name, out var v) ? v.ToString() : "?";
+            return $"generator {Get("generator_version")} schema {Get("schema_version")} seed {Get("seed")} persons {Get("persons")}";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
+}
