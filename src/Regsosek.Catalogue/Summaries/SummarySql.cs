@@ -53,37 +53,79 @@ public static class SummarySql
     /// <summary>The record-key sum column of condition <paramref name="index"/>.</summary>
     public static string KeySumColumn(int index) => "c" + index.ToString(CultureInfo.InvariantCulture) + "_k";
 
+    /// <summary>The column of a combined build's result telling which summary a row belongs to (see <see cref="Build"/>).</summary>
+    public const string SetColumn = "summary_set";
+
     /// <summary>
-    /// The SELECT that gives one province's rows of <paramref name="spec"/> from the records: one row per village ×
-    /// dimension keys that occurs among the unit's universe, ordered by region and keys. Parameters: $1 the
-    /// partition glob, $2 the province code.
+    /// The SELECT that computes one province's rows of every summary in <paramref name="specs"/> (all of one unit) from
+    /// the records in ONE pass: each record's conditions are evaluated once, and DuckDB's GROUPING SETS add them up by
+    /// village × each summary's dimensions. Column <see cref="SetColumn"/> tells the summaries' rows apart (see
+    /// <see cref="Split"/>). Parameters: $1 the partition glob, $2 the province code.
     /// </summary>
     public static (string Sql, IReadOnlyList<QueryParameter> Parameters) Build(
-        SummarySpec spec, IReadOnlyList<string> conditions, IndicatorCatalogue catalogue, DatasetPartitions dataset, int province)
+        IReadOnlyList<SummarySpec> specs, IReadOnlyList<string> conditions, IndicatorCatalogue catalogue, DatasetPartitions dataset, int province)
     {
-        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(conditions);
-        var select = new List<string>(RegionColumns);
+        if (specs.Count == 0 || specs.Any(s => s.Unit != specs[0].Unit))
+            throw new ArgumentException("one or more summaries, all of one unit", nameof(specs));
+        var unit = specs[0].Unit;
+        var all = AllDimensions(specs);
+
+        // Inner: one row per record, its keys and its conditions evaluated once.
+        var inner = new List<string>(RegionColumns);
+        inner.AddRange(all.Select(d => $"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}"));
+        inner.AddRange(conditions.Select((c, i) => $"{c} AS b{i}"));
+        inner.Add("record_key");
+
         var keys = new List<string>(RegionColumns);
-        foreach (var d in spec.Dimensions)
+        keys.AddRange(all.Select(d => DimensionColumn(d.Id)));
+        var outer = new List<string>(keys)
         {
-            select.Add($"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}");
-            keys.Add(DimensionColumn(d.Id));
-        }
+            all.Count == 0 ? $"CAST(0 AS BIGINT) AS {SetColumn}" : $"CAST(GROUPING({string.Join(", ", all.Select(d => DimensionColumn(d.Id)))}) AS BIGINT) AS {SetColumn}",
+        };
         for (int i = 0; i < conditions.Count; i++)
         {
-            select.Add($"count(*) FILTER (WHERE {conditions[i]}) AS {CountColumn(i)}");
-            select.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE {conditions[i]}), 0) AS BIGINT) AS {KeySumColumn(i)}");
+            outer.Add($"count(*) FILTER (WHERE b{i}) AS {CountColumn(i)}");
+            outer.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE b{i}), 0) AS BIGINT) AS {KeySumColumn(i)}");
         }
+        var region = string.Join(", ", RegionColumns);
+        var sets = specs.Select(s => "(" + string.Join(", ", RegionColumns.Concat(s.Dimensions.Select(d => DimensionColumn(d.Id)))) + ")");
+
         var sql = new StringBuilder();
-        sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
-        sql.Append("FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
-        sql.Append("WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(spec.Unit, catalogue)).Append('\n');
-        sql.Append("GROUP BY ").AppendJoin(", ", keys).Append('\n');
-        sql.Append("ORDER BY ").AppendJoin(", ", keys);
-        var glob = dataset.Glob(spec.Unit.Table(), RegionCode.Parse(province.ToString(CultureInfo.InvariantCulture)));
+        sql.Append("SELECT ").AppendJoin(",\n  ", outer).Append('\n');
+        sql.Append("FROM (SELECT ").AppendJoin(",\n    ", inner).Append('\n');
+        sql.Append("  FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
+        sql.Append("  WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(unit, catalogue)).Append(") AS t\n");
+        sql.Append("GROUP BY GROUPING SETS (").AppendJoin(", ", sets).Append(')');
+        var glob = dataset.Glob(unit.Table(), RegionCode.Parse(province.ToString(CultureInfo.InvariantCulture)));
         return (sql.ToString(), [new StringParameter(glob), new Int64Parameter(province)]);
     }
+
+    /// <summary>
+    /// The SELECT that takes <paramref name="spec"/>'s rows out of a combined build's result (a table named
+    /// <paramref name="table"/>, built by <see cref="Build"/> for <paramref name="built"/>), ordered by region and keys.
+    /// </summary>
+    public static string Split(SummarySpec spec, IReadOnlyList<SummarySpec> built, int conditionCount, string table)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var all = AllDimensions(built);
+        long set = 0;
+        for (int i = 0; i < all.Count; i++)
+            if (!spec.Dimensions.Contains(all[i])) set |= 1L << (all.Count - 1 - i);
+        var keys = new List<string>(RegionColumns);
+        keys.AddRange(spec.Dimensions.Select(d => DimensionColumn(d.Id)));
+        var select = new List<string>(keys);
+        for (int i = 0; i < conditionCount; i++)
+        {
+            select.Add(CountColumn(i));
+            select.Add(KeySumColumn(i));
+        }
+        return $"SELECT {string.Join(", ", select)} FROM {table} WHERE {SetColumn} = {set.ToString(CultureInfo.InvariantCulture)} ORDER BY {string.Join(", ", keys)}";
+    }
+
+    private static List<Dimension> AllDimensions(IReadOnlyList<SummarySpec> specs) =>
+        specs.SelectMany(s => s.Dimensions).Distinct().ToList();
 
     /// <summary>
     /// The SELECT that gives <paramref name="spec"/>'s rows by adding up a finer summary's file (parameter $1):

@@ -13,8 +13,9 @@ public sealed record SummaryProgress(string Summary, int Province, int Done, int
 
 /// <summary>
 /// Builds the summaries of a <see cref="SummaryDesign"/> beside a dataset (<c>regsosek dataset prepare</c>): one
-/// Parquet file per summary and province, each from the records or, when a finer summary of the same unit is
-/// already built, by adding that one up. Files go to <c>summaries.partial/</c> first and replace
+/// Parquet file per summary and province. The summaries of a unit that no other one holds are computed from the
+/// records in one pass per province (GROUPING SETS: each record's conditions are evaluated once); the others are
+/// added up from the smallest finer one. Files go to <c>summaries.partial/</c> first and replace
 /// <c>summaries/</c> only when every file and the manifest are written, so a failed or cancelled build leaves the
 /// previous summaries (or none) in place and nothing half-written.
 /// </summary>
@@ -42,39 +43,51 @@ public sealed class SummaryBuilder(SummaryDesign design)
         Directory.CreateDirectory(partial);
         try
         {
-            var built = new List<(SummarySpec Spec, SummaryEntry Entry)>();
             int total = design.Specs.Sum(s => partitions.Provinces(s.Unit.Table()).Count), done = 0;
+            var entries = new List<SummaryEntry>();
             using var database = DuckDbSettings.Open(null, settings);
-            foreach (var spec in design.Specs)
+            foreach (var unit in design.Specs.Select(s => s.Unit).Distinct())
             {
-                var conditions = design.Conditions(spec.Unit);
-                var source = built.Where(b => spec.IsRollupOf(b.Spec)).OrderBy(b => b.Entry.Rows).Select(b => (SummaryEntry?)b.Entry).FirstOrDefault();
-                Directory.CreateDirectory(Path.Combine(partial, spec.Name));
-                var files = new List<SummaryFile>();
-                foreach (var province in partitions.Provinces(spec.Unit.Table()))
+                var conditions = design.Conditions(unit);
+                var specs = design.Specs.Where(s => s.Unit == unit).ToList();
+                // Summaries no other one holds are built from the records, together; the rest are added up from the
+                // smallest finer one, file by file.
+                var roots = specs.Where(s => !specs.Any(s.IsRollupOf)).ToList();
+                var sources = specs.Except(roots).ToDictionary(s => s, s => roots.Where(s.IsRollupOf).OrderBy(r => r.Dimensions.Aggregate(1L, (n, d) => n * (d.Values.Count + 1))).First());
+                var files = specs.ToDictionary(s => s, _ => new List<SummaryFile>());
+                foreach (var spec in specs) Directory.CreateDirectory(Path.Combine(partial, spec.Name));
+                foreach (var province in partitions.Provinces(unit.Table()))
                 {
                     ct.ThrowIfCancellationRequested();
-                    var relative = spec.Name + "/" + PreparedSummary.FileName(province);
-                    var path = Path.Combine(partial, relative);
-                    var (sql, parameters) = source is null
-                        ? SummarySql.Build(spec, conditions, design.Catalogue, partitions, province)
-                        : (SummarySql.Rollup(spec, conditions.Count),
-                           [new StringParameter(Path.Combine(partial, source.Name, PreparedSummary.FileName(province)))]);
-                    await Task.Run(() => database.Execute(
-                        $"COPY ({sql}) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {RowGroupSize})",
-                        parameters, ct), ct).ConfigureAwait(false);
-                    files.Add(Describe(database, path, relative, province));
-                    progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, source is not null));
+                    var (build, parameters) = SummarySql.Build(roots, conditions, design.Catalogue, partitions, province);
+                    await RunAsync(database, $"CREATE OR REPLACE TEMP TABLE summary_build AS {build}", parameters, ct).ConfigureAwait(false);
+                    foreach (var spec in roots)
+                    {
+                        var relative = spec.Name + "/" + PreparedSummary.FileName(province);
+                        await CopyAsync(database, SummarySql.Split(spec, roots, conditions.Count, "summary_build"), [], Path.Combine(partial, relative), ct).ConfigureAwait(false);
+                        files[spec].Add(Describe(database, Path.Combine(partial, relative), relative, province));
+                        progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, RolledUp: false));
+                    }
+                    database.Execute("DROP TABLE summary_build");
+                    foreach (var (spec, source) in sources)
+                    {
+                        var relative = spec.Name + "/" + PreparedSummary.FileName(province);
+                        await CopyAsync(database, SummarySql.Rollup(spec, conditions.Count),
+                            [new StringParameter(Path.Combine(partial, source.Name, PreparedSummary.FileName(province)))],
+                            Path.Combine(partial, relative), ct).ConfigureAwait(false);
+                        files[spec].Add(Describe(database, Path.Combine(partial, relative), relative, province));
+                        progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, RolledUp: true));
+                    }
                 }
-                built.Add((spec, new SummaryEntry
+                entries.AddRange(specs.Select(spec => new SummaryEntry
                 {
                     Name = spec.Name,
                     Unit = spec.Unit.Name(),
                     Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
                     Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
                     Conditions = conditions,
-                    RolledUpFrom = source?.Name,
-                    Files = files,
+                    RolledUpFrom = sources.TryGetValue(spec, out var from) ? from.Name : null,
+                    Files = files[spec],
                 }));
             }
             var manifest = new SummaryManifest
@@ -83,7 +96,7 @@ public sealed class SummaryBuilder(SummaryDesign design)
                 DatasetVersion = DatasetVersionOf(datasetDirectory),
                 BuiltAt = DateTimeOffset.UtcNow,
                 BuildSeconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
-                Summaries = built.Select(b => b.Entry).ToList(),
+                Summaries = entries,
             };
             manifest.Save(Path.Combine(partial, SummaryManifest.FileName));
             Replace(final, partial);
@@ -95,6 +108,12 @@ public sealed class SummaryBuilder(SummaryDesign design)
             throw;
         }
     }
+
+    private static Task RunAsync(DuckDBConnection database, string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken ct) =>
+        Task.Run(() => database.Execute(sql, parameters, ct), ct);
+
+    private static Task CopyAsync(DuckDBConnection database, string select, IReadOnlyList<QueryParameter> parameters, string path, CancellationToken ct) =>
+        RunAsync(database, $"COPY ({select}) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {RowGroupSize})", parameters, ct);
 
     private static SummaryFile Describe(DuckDBConnection database, string path, string relative, int province)
     {
