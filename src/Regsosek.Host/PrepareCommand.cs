@@ -17,7 +17,7 @@ public static class PrepareCommand
         var design = SummaryDesign.Load(IndicatorCatalogue.Load(DataDictionary.Default));
         console.MarkupLine($"Preparing {design.Specs.Count} summary tables for [blue]{Markup.Escape(datasetDirectory)}[/]");
         var progress = new SynchronousProgress<SummaryProgress>(p => console.MarkupLine(
-            $"  [grey]{p.Done,4}/{p.Total}[/] {Markup.Escape(p.Summary)} province {p.Province}{(p.RolledUp ? " (added up from a finer summary)" : "")}"));
+            $"  [grey]{p.Done,4}/{p.Total}[/] {Markup.Escape(p.Summary)} province {p.Province}"));
         var manifest = await new SummaryBuilder(design).BuildAsync(datasetDirectory,
             new DuckDbSettings { Threads = threads, MemoryLimit = memoryLimit, TempDirectory = Path.Combine(datasetDirectory, ".prepare-tmp") },
             progress, ct);
@@ -26,7 +26,7 @@ public static class PrepareCommand
         long bytes = manifest.Summaries.SelectMany(s => s.Files).Sum(f => f.Bytes);
         console.MarkupLine($"Wrote {manifest.FileCount} files, {manifest.Summaries.Sum(s => s.Rows):N0} rows, {bytes / 1048576.0:N1} MiB, in {manifest.BuildSeconds:N1} s");
         foreach (var s in manifest.Summaries)
-            console.MarkupLine($"  {Markup.Escape(s.Name),-34} {s.Rows,12:N0} rows {s.Files.Sum(f => f.Bytes) / 1048576.0,9:N1} MiB {(s.RolledUpFrom is null ? "" : "from " + Markup.Escape(s.RolledUpFrom))}");
+            console.MarkupLine($"  {Markup.Escape(s.Name),-34} {s.Rows,12:N0} rows {s.Files.Sum(f => f.Bytes) / 1048576.0,9:N1} MiB");
         return manifest;
     }
 

@@ -8,13 +8,7 @@ namespace Regsosek.Catalogue.Summaries;
 /// <param name="Name">"persons__sex__age_group_5y": the unit and the dimension ids; the summary's directory.</param>
 /// <param name="Unit">Persons or families.</param>
 /// <param name="Dimensions">Its non-region dimensions, in the order of schema/summaries.yaml.</param>
-public sealed record SummarySpec(string Name, Unit Unit, IReadOnlyList<Dimension> Dimensions)
-{
-    /// <summary>True when every dimension of this summary is also one of <paramref name="finer"/>'s (same unit):
-    /// this summary follows from <paramref name="finer"/> by adding up.</summary>
-    public bool IsRollupOf(SummarySpec finer) =>
-        finer.Unit == Unit && finer != this && Dimensions.All(d => finer.Dimensions.Contains(d));
-}
+public sealed record SummarySpec(string Name, Unit Unit, IReadOnlyList<Dimension> Dimensions);
 
 /// <summary>
 /// What schema/summaries.yaml asks to prepare, validated against the catalogue, with the SQL that builds each
@@ -34,7 +28,7 @@ public sealed class SummaryDesign
     /// <summary>The catalogue the design was validated against.</summary>
     public IndicatorCatalogue Catalogue { get; }
 
-    /// <summary>The summaries, finest first within each unit (a summary is built before those that roll up from it).</summary>
+    /// <summary>The summaries, by unit, finest first.</summary>
     public IReadOnlyList<SummarySpec> Specs { get; }
 
     /// <summary>The conditions (SQL text) a summary of <paramref name="unit"/> counts, in column order: every distinct
@@ -82,7 +76,6 @@ public sealed class SummaryDesign
                 throw new CatalogueException(entry, $"{spec.Name}: the same summary is listed twice");
             specs.Add(spec);
         }
-        // Finest first, so that a summary can be rolled up from one already built.
         var ordered = specs.OrderBy(s => s.Unit).ThenByDescending(s => s.Dimensions.Count).ToList();
         return new SummaryDesign(catalogue, ordered);
     }

@@ -7,8 +7,8 @@ using Regsosek.Schema;
 namespace Regsosek.Catalogue.Summaries;
 
 /// <summary>
-/// The SQL of summary tables: which conditions a measure counts, the query that builds one province's summary
-/// from the records, and the one that rolls a finer summary up to a coarser one. Column names: the four region
+/// The SQL of summary tables: which conditions a measure counts, the query that adds up one province's records
+/// by village and keys, and the one that rolls those rows up to each summary. Column names: the four region
 /// code columns, <c>d_&lt;dimension id&gt;</c> for each dimension key, and <c>c&lt;i&gt;_n</c> / <c>c&lt;i&gt;_k</c>
 /// for the count and the record-key sum of condition i. Pure.
 /// </summary>
@@ -53,14 +53,12 @@ public static class SummarySql
     /// <summary>The record-key sum column of condition <paramref name="index"/>.</summary>
     public static string KeySumColumn(int index) => "c" + index.ToString(CultureInfo.InvariantCulture) + "_k";
 
-    /// <summary>The column of a combined build's result telling which summary a row belongs to (see <see cref="Build"/>).</summary>
-    public const string SetColumn = "summary_set";
-
     /// <summary>
-    /// The SELECT that computes one province's rows of every summary in <paramref name="specs"/> (all of one unit) from
-    /// the records in ONE pass: each record's conditions are evaluated once, and DuckDB's GROUPING SETS add them up by
-    /// village × each summary's dimensions. Column <see cref="SetColumn"/> tells the summaries' rows apart (see
-    /// <see cref="Split"/>). Parameters: $1 the partition glob, $2 the province code.
+    /// The SELECT that computes one province's finest summary rows for every summary in <paramref name="specs"/> (all of
+    /// one unit) from the records in ONE pass: each record's conditions are evaluated once and added up by village ×
+    /// the union of the summaries' dimensions. Each summary then follows from this table by <see cref="Rollup"/>: at
+    /// full scale a village of some 3,000 persons has a few hundred distinct key combinations, so the table is an
+    /// order of magnitude smaller than the records. Parameters: $1 the partition glob, $2 the province code.
     /// </summary>
     public static (string Sql, IReadOnlyList<QueryParameter> Parameters) Build(
         IReadOnlyList<SummarySpec> specs, IReadOnlyList<string> conditions, IndicatorCatalogue catalogue, DatasetPartitions dataset, int province)
@@ -71,67 +69,30 @@ public static class SummarySql
             throw new ArgumentException("one or more summaries, all of one unit", nameof(specs));
         var unit = specs[0].Unit;
         var all = AllDimensions(specs);
-
-        // Inner: one row per record, its keys and its conditions evaluated once.
-        var inner = new List<string>(RegionColumns);
-        inner.AddRange(all.Select(d => $"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}"));
-        inner.AddRange(conditions.Select((c, i) => $"{c} AS b{i}"));
-        inner.Add("record_key");
-
         var keys = new List<string>(RegionColumns);
         keys.AddRange(all.Select(d => DimensionColumn(d.Id)));
-        var outer = new List<string>(keys)
-        {
-            all.Count == 0 ? $"CAST(0 AS BIGINT) AS {SetColumn}" : $"CAST(GROUPING({string.Join(", ", all.Select(d => DimensionColumn(d.Id)))}) AS BIGINT) AS {SetColumn}",
-        };
+        var select = new List<string>(RegionColumns);
+        select.AddRange(all.Select(d => $"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}"));
         for (int i = 0; i < conditions.Count; i++)
         {
-            outer.Add($"count(*) FILTER (WHERE b{i}) AS {CountColumn(i)}");
-            outer.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE b{i}), 0) AS BIGINT) AS {KeySumColumn(i)}");
+            select.Add($"count(*) FILTER (WHERE {conditions[i]}) AS {CountColumn(i)}");
+            select.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE {conditions[i]}), 0) AS BIGINT) AS {KeySumColumn(i)}");
         }
-        var region = string.Join(", ", RegionColumns);
-        var sets = specs.Select(s => "(" + string.Join(", ", RegionColumns.Concat(s.Dimensions.Select(d => DimensionColumn(d.Id)))) + ")");
-
         var sql = new StringBuilder();
-        sql.Append("SELECT ").AppendJoin(",\n  ", outer).Append('\n');
-        sql.Append("FROM (SELECT ").AppendJoin(",\n    ", inner).Append('\n');
-        sql.Append("  FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
-        sql.Append("  WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(unit, catalogue)).Append(") AS t\n");
-        sql.Append("GROUP BY GROUPING SETS (").AppendJoin(", ", sets).Append(')');
+        sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
+        sql.Append("FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
+        sql.Append("WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(unit, catalogue)).Append('\n');
+        sql.Append("GROUP BY ").AppendJoin(", ", keys);
         var glob = dataset.Glob(unit.Table(), RegionCode.Parse(province.ToString(CultureInfo.InvariantCulture)));
         return (sql.ToString(), [new StringParameter(glob), new Int64Parameter(province)]);
     }
 
     /// <summary>
-    /// The SELECT that takes <paramref name="spec"/>'s rows out of a combined build's result (a table named
-    /// <paramref name="table"/>, built by <see cref="Build"/> for <paramref name="built"/>), ordered by region and keys.
+    /// The SELECT that gives <paramref name="spec"/>'s rows, ordered by region and keys, by adding up finer summary
+    /// rows from <paramref name="source"/> (a table name, or a table function such as <c>read_parquet($1)</c>): exact,
+    /// because counts and key sums add. <paramref name="conditionCount"/> is the number of conditions of both.
     /// </summary>
-    public static string Split(SummarySpec spec, IReadOnlyList<SummarySpec> built, int conditionCount, string table)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        var all = AllDimensions(built);
-        long set = 0;
-        for (int i = 0; i < all.Count; i++)
-            if (!spec.Dimensions.Contains(all[i])) set |= 1L << (all.Count - 1 - i);
-        var keys = new List<string>(RegionColumns);
-        keys.AddRange(spec.Dimensions.Select(d => DimensionColumn(d.Id)));
-        var select = new List<string>(keys);
-        for (int i = 0; i < conditionCount; i++)
-        {
-            select.Add(CountColumn(i));
-            select.Add(KeySumColumn(i));
-        }
-        return $"SELECT {string.Join(", ", select)} FROM {table} WHERE {SetColumn} = {set.ToString(CultureInfo.InvariantCulture)} ORDER BY {string.Join(", ", keys)}";
-    }
-
-    private static List<Dimension> AllDimensions(IReadOnlyList<SummarySpec> specs) =>
-        specs.SelectMany(s => s.Dimensions).Distinct().ToList();
-
-    /// <summary>
-    /// The SELECT that gives <paramref name="spec"/>'s rows by adding up a finer summary's file (parameter $1):
-    /// exact, because counts and key sums add. <paramref name="conditionCount"/> is the number of conditions of both.
-    /// </summary>
-    public static string Rollup(SummarySpec spec, int conditionCount)
+    public static string Rollup(SummarySpec spec, int conditionCount, string source)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var keys = new List<string>(RegionColumns);
@@ -144,9 +105,12 @@ public static class SummarySql
         }
         var sql = new StringBuilder();
         sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
-        sql.Append("FROM read_parquet($1)\n");
+        sql.Append("FROM ").Append(source).Append('\n');
         sql.Append("GROUP BY ").AppendJoin(", ", keys).Append('\n');
         sql.Append("ORDER BY ").AppendJoin(", ", keys);
         return sql.ToString();
     }
+
+    private static List<Dimension> AllDimensions(IReadOnlyList<SummarySpec> specs) =>
+        specs.SelectMany(s => s.Dimensions).Distinct().ToList();
 }

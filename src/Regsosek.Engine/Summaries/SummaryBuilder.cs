@@ -9,13 +9,12 @@ using Regsosek.Schema;
 namespace Regsosek.Engine.Summaries;
 
 /// <summary>Where a summary build is: <paramref name="Done"/> of <paramref name="Total"/> files, the last one written.</summary>
-public sealed record SummaryProgress(string Summary, int Province, int Done, int Total, bool RolledUp);
+public sealed record SummaryProgress(string Summary, int Province, int Done, int Total);
 
 /// <summary>
 /// Builds the summaries of a <see cref="SummaryDesign"/> beside a dataset (<c>regsosek dataset prepare</c>): one
-/// Parquet file per summary and province. The summaries of a unit that no other one holds are computed from the
-/// records in one pass per province (GROUPING SETS: each record's conditions are evaluated once); the others are
-/// added up from the smallest finer one. Files go to <c>summaries.partial/</c> first and replace
+/// Parquet file per summary and province. Each province's records are read once per unit: added up by village and
+/// the union of the unit's summary dimensions into a temporary table, from which every summary is added up. Files go to <c>summaries.partial/</c> first and replace
 /// <c>summaries/</c> only when every file and the manifest are written, so a failed or cancelled build leaves the
 /// previous summaries (or none) in place and nothing half-written.
 /// </summary>
@@ -50,34 +49,22 @@ public sealed class SummaryBuilder(SummaryDesign design)
             {
                 var conditions = design.Conditions(unit);
                 var specs = design.Specs.Where(s => s.Unit == unit).ToList();
-                // Summaries no other one holds are built from the records, together; the rest are added up from the
-                // smallest finer one, file by file.
-                var roots = specs.Where(s => !specs.Any(s.IsRollupOf)).ToList();
-                var sources = specs.Except(roots).ToDictionary(s => s, s => roots.Where(s.IsRollupOf).OrderBy(r => r.Dimensions.Aggregate(1L, (n, d) => n * (d.Values.Count + 1))).First());
                 var files = specs.ToDictionary(s => s, _ => new List<SummaryFile>());
                 foreach (var spec in specs) Directory.CreateDirectory(Path.Combine(partial, spec.Name));
                 foreach (var province in partitions.Provinces(unit.Table()))
                 {
                     ct.ThrowIfCancellationRequested();
-                    var (build, parameters) = SummarySql.Build(roots, conditions, design.Catalogue, partitions, province);
+                    // One pass over the province's records, then each summary added up from that table.
+                    var (build, parameters) = SummarySql.Build(specs, conditions, design.Catalogue, partitions, province);
                     await RunAsync(database, $"CREATE OR REPLACE TEMP TABLE summary_build AS {build}", parameters, ct).ConfigureAwait(false);
-                    foreach (var spec in roots)
+                    foreach (var spec in specs)
                     {
                         var relative = spec.Name + "/" + PreparedSummary.FileName(province);
-                        await CopyAsync(database, SummarySql.Split(spec, roots, conditions.Count, "summary_build"), [], Path.Combine(partial, relative), ct).ConfigureAwait(false);
+                        await CopyAsync(database, SummarySql.Rollup(spec, conditions.Count, "summary_build"), [], Path.Combine(partial, relative), ct).ConfigureAwait(false);
                         files[spec].Add(Describe(database, Path.Combine(partial, relative), relative, province));
-                        progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, RolledUp: false));
+                        progress?.Report(new SummaryProgress(spec.Name, province, ++done, total));
                     }
                     database.Execute("DROP TABLE summary_build");
-                    foreach (var (spec, source) in sources)
-                    {
-                        var relative = spec.Name + "/" + PreparedSummary.FileName(province);
-                        await CopyAsync(database, SummarySql.Rollup(spec, conditions.Count),
-                            [new StringParameter(Path.Combine(partial, source.Name, PreparedSummary.FileName(province)))],
-                            Path.Combine(partial, relative), ct).ConfigureAwait(false);
-                        files[spec].Add(Describe(database, Path.Combine(partial, relative), relative, province));
-                        progress?.Report(new SummaryProgress(spec.Name, province, ++done, total, RolledUp: true));
-                    }
                 }
                 entries.AddRange(specs.Select(spec => new SummaryEntry
                 {
@@ -86,7 +73,6 @@ public sealed class SummaryBuilder(SummaryDesign design)
                     Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
                     Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
                     Conditions = conditions,
-                    RolledUpFrom = sources.TryGetValue(spec, out var from) ? from.Name : null,
                     Files = files[spec],
                 }));
             }

@@ -177,9 +177,6 @@ public sealed record SummaryEntry
     /// <summary>The counted conditions (SQL), in column order.</summary>
     public required IReadOnlyList<string> Conditions { get; init; }
 
-    /// <summary>Built from this summary by adding up (null: from the records).</summary>
-    public string? RolledUpFrom { get; init; }
-
     /// <summary>Its files, one per province.</summary>
     public required IReadOnlyList<SummaryFile> Files { get; init; }
 
