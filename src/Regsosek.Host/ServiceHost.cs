@@ -91,6 +91,7 @@ public static class ServiceHost
         {
             Threads = options.EngineThreads,
             MemoryLimit = options.EngineMemoryLimit,
+            ResultCacheCells = options.EngineResultCacheCells,
         }));
         services.AddSingleton<IDisclosureControl>(_ => new DisclosureControl());
         // One region table: names for responses, and the check that a grant's region exists.

@@ -60,6 +60,9 @@ public sealed class ServiceOptions
     /// <summary>DuckDB memory limit, e.g. "8GB"; DuckDB's default (80 % of RAM) when unset.</summary>
     public string? EngineMemoryLimit { get; set; }
 
+    /// <summary>The engine's result cache, in cells of exact tables (0: off). Default 2,000,000.</summary>
+    public long EngineResultCacheCells { get; set; } = 2_000_000;
+
     /// <summary>Base64 master key of extract pseudonyms; created under Home when unset.</summary>
     public string? PseudonymMasterKey { get; set; }
 

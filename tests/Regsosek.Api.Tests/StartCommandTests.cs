@@ -14,7 +14,7 @@ namespace Regsosek.Api.Tests;
 /// </summary>
 public sealed class StartCommandTests : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(300); // generate and prepare a sample on a machine that may be busy
     private readonly string _home = Path.Combine(Path.GetTempPath(), "regsosek-start-" + Guid.NewGuid().ToString("N"));
 
     public void Dispose()

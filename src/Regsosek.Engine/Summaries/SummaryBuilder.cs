@@ -60,8 +60,8 @@ public sealed class SummaryBuilder(SummaryDesign design)
                     foreach (var spec in specs)
                     {
                         var relative = spec.Name + "/" + PreparedSummary.FileName(province);
-                        await CopyAsync(database, SummarySql.Rollup(spec, conditions.Count, "summary_build"), [], Path.Combine(partial, relative), ct).ConfigureAwait(false);
-                        files[spec].Add(Describe(database, Path.Combine(partial, relative), relative, province));
+                        long rows = await CopyAsync(database, SummarySql.Rollup(spec, conditions.Count, "summary_build"), [], Path.Combine(partial, relative), ct).ConfigureAwait(false);
+                        files[spec].Add(Describe(Path.Combine(partial, relative), relative, province, rows));
                         progress?.Report(new SummaryProgress(spec.Name, province, ++done, total));
                     }
                     database.Execute("DROP TABLE summary_build");
@@ -95,15 +95,15 @@ public sealed class SummaryBuilder(SummaryDesign design)
         }
     }
 
-    private static Task RunAsync(DuckDBConnection database, string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken ct) =>
+    private static Task<long> RunAsync(DuckDBConnection database, string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken ct) =>
         Task.Run(() => database.Execute(sql, parameters, ct), ct);
 
-    private static Task CopyAsync(DuckDBConnection database, string select, IReadOnlyList<QueryParameter> parameters, string path, CancellationToken ct) =>
+    /// <summary>Writes <paramref name="select"/>'s rows to <paramref name="path"/>; returns how many (COPY's row count).</summary>
+    private static Task<long> CopyAsync(DuckDBConnection database, string select, IReadOnlyList<QueryParameter> parameters, string path, CancellationToken ct) =>
         RunAsync(database, $"COPY ({select}) TO '{path.Replace("'", "''")}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {RowGroupSize})", parameters, ct);
 
-    private static SummaryFile Describe(DuckDBConnection database, string path, string relative, int province)
+    private static SummaryFile Describe(string path, string relative, int province, long rows)
     {
-        long rows = database.Scalar<long>("SELECT count(*) FROM read_parquet($1)", [new StringParameter(path)]);
         using var stream = File.OpenRead(path);
         var sha = Convert.ToHexStringLower(SHA256.HashData(stream));
         return new SummaryFile(relative, province, rows, stream.Length, sha);

@@ -88,6 +88,10 @@ public sealed class ServiceFixture : IAsyncLifetime
             Threads = 2,
             MemoryLimit = "1GB",
         });
+        // Prepared like a served dataset: covered aggregates read the summaries (the Engine tests show they give the scan's tables).
+        await new Regsosek.Engine.Summaries.SummaryBuilder(Regsosek.Catalogue.Summaries.SummaryDesign.Load(
+                Regsosek.Catalogue.IndicatorCatalogue.Load(Regsosek.Schema.DataDictionary.Default)))
+            .BuildAsync(Dataset, new Regsosek.DataAccess.DuckDbSettings { Threads = 2, MemoryLimit = "1GB" });
 
         Options = new ServiceOptions
         {
