@@ -189,11 +189,14 @@ function problemOf(e) {
 async function loadTiles(region) {
   const level = levelOf(region);
   const allowed = state.indicators.filter((i) => indicatorAllowed(i, level));
-  const units = [...new Set(allowed.map((i) => i.unit))];
+  // One request per unit for its counts and percentages (the service answers these from its prepared summaries)
+  // and one for its other statistics (means, percentiles: read from the records).
+  const groupOf = (i) => `${i.unit}/${i.statistic === "count" || i.statistic === "percentage" ? "counts" : "statistics"}`;
+  const groups = [...new Set(allowed.map(groupOf))];
   const tiles = [];
   const responses = [];
-  await Promise.all(units.map(async (unit) => {
-    const ids = allowed.filter((i) => i.unit === unit).map((i) => i.id);
+  await Promise.all(groups.map(async (group) => {
+    const ids = allowed.filter((i) => groupOf(i) === group).map((i) => i.id);
     try {
       const reply = await api.aggregate({ indicators: ids, scope: { region } });
       responses.push(reply);

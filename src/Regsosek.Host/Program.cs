@@ -55,6 +55,8 @@ start.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
+    var warmed = await StartCommand.WarmUpAsync(app.Services, ct);
+    if (warmed > 0) AnsiConsole.MarkupLine($"[grey]Answered {warmed} national questions of the dashboard from the summaries (now in the result cache).[/]");
     await app.StartAsync(ct);
     var endpoints = app.Services.GetRequiredService<Endpoints>();
     AnsiConsole.MarkupLine(options.CertificatePath is null

@@ -55,6 +55,46 @@ public static class StartCommand
         AnsiConsole.MarkupLine($"[grey]{released.Rows.Count} rows (first 12 shown); rules: {Markup.Escape(string.Join(", ", released.Rules.Select(r => r.Id)))}. {Markup.Escape(Licences.Attribution)}[/]");
     }
 
+    /// <summary>
+    /// Asks, before serving, the national questions the public dashboard asks first (the open indicators of each
+    /// unit, the population pyramid, the open indicators by province) when prepared summaries answer them: the
+    /// first visitor then finds the pipeline compiled and the answers in the engine's result cache. Questions the
+    /// summaries do not hold (they would scan the records: seconds at full scale) are left for the first caller.
+    /// Returns how many it asked.
+    /// </summary>
+    public static async Task<int> WarmUpAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var dataset = services.GetRequiredService<DatasetInfo>();
+        if (dataset.Summaries.All.Count == 0) return 0;
+        var catalogue = services.GetRequiredService<IndicatorCatalogue>();
+        var pipeline = services.GetRequiredService<AggregatePipeline>();
+        var open = catalogue.Indicators.Where(i => i.Visibility.Open && i.Statistic is StatisticKind.Count or StatisticKind.Percentage).ToList();
+        var questions = new List<AggregateRequest>();
+        // As web/app.js asks them: the tiles (a unit's open counts and percentages, in catalogue order), the pyramid
+        // (the first open person count by sex and five-year age group), the breakdown (the first open percentage by province).
+        foreach (var unit in open.Select(i => i.Unit).Distinct())
+            questions.Add(new AggregateRequest(open.Where(i => i.Unit == unit).Select(i => i.Id).ToList(), RegionCode.National, null, [], []));
+        if (open.FirstOrDefault(i => i.Unit == Unit.Persons && i.Statistic == StatisticKind.Count) is { } persons)
+            questions.Add(new AggregateRequest([persons.Id], RegionCode.National, null, ["sex", "age_group_5y"], []));
+        if (open.FirstOrDefault(i => i.Statistic == StatisticKind.Percentage) is { } percentage)
+            questions.Add(new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []));
+        int asked = 0;
+        foreach (var question in questions)
+        {
+            try
+            {
+                await pipeline.RunAsync(question, new RequestMapping.ScopeRequest(question.Region, question.Breakdown, false),
+                    "indicators", Caller.Public, new CallOutcome(), ct);
+                asked++;
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                // Refused for the public (a tier rule): the dashboard will not ask it either.
+            }
+        }
+        return asked;
+    }
+
     private static string Format(ReleasedValue v) => v.Status switch
     {
         CellStatus.Suppressed => $"[yellow]withheld ({Markup.Escape(v.Rule ?? "")})[/]",
