@@ -32,22 +32,12 @@ public sealed class ExtractRunner
     /// <summary>Creates a runner.</summary>
     /// <param name="keyring">The service master key, from configuration (pseudonym keys derive from it).</param>
     /// <param name="options">Temp root, chunk size and DuckDB limits.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (<see cref="ExtractOptions.Validate"/>).</exception>
     public ExtractRunner(PseudonymKeyring keyring, ExtractOptions? options = null)
     {
         _keyring = keyring ?? throw new ArgumentNullException(nameof(keyring));
         _options = options ?? new ExtractOptions();
-        if (_options.ChunkBytes is < 1 or > ExtractOptions.MaxChunkBytes)
-            throw new ArgumentOutOfRangeException(nameof(options), _options.ChunkBytes, $"ChunkBytes must be 1 to {ExtractOptions.MaxChunkBytes}");
-        AtLeastOne(_options.ParquetRowGroupSize, nameof(ExtractOptions.ParquetRowGroupSize));
-        AtLeastOne(_options.ParquetRowGroupsPerPart, nameof(ExtractOptions.ParquetRowGroupsPerPart));
-        AtLeastOne(_options.PseudonymFileRows, nameof(ExtractOptions.PseudonymFileRows));
-        AtLeastOne(_options.SortRunRows, nameof(ExtractOptions.SortRunRows));
-    }
-
-    private static void AtLeastOne(long value, string option)
-    {
-        if (value < 1)
-            throw new ArgumentOutOfRangeException("options", value, $"{option} must be at least 1");
+        _options.Validate();
     }
 
     /// <summary>

@@ -19,12 +19,14 @@ var homeOption = new Option<string?>("--home") { Description = "Working director
 var datasetOption = new Option<string?>("--dataset") { Description = "Dataset directory (default: <home>/dataset)" };
 var postgresOption = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for grants and audit (default: SQLite under <home>)" };
 
+// appsettings.json beside the executable, then REGSOSEK__ environment variables.
+var configuration = new ConfigurationBuilder()
+    .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+    .AddEnvironmentVariables("REGSOSEK__")
+    .Build();
+
 ServiceOptions LoadOptions(ParseResult parse)
 {
-    var configuration = new ConfigurationBuilder()
-        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-        .AddEnvironmentVariables("REGSOSEK__")
-        .Build();
     var options = new ServiceOptions();
     configuration.GetSection("Regsosek").Bind(options);
     configuration.Bind(options); // REGSOSEK__Port=... style variables
@@ -50,7 +52,7 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
     if (options.Logging.IsJson) ConsoleOutput.ToStandardError(); // stdout: the JSON log alone
     await EnsureDatasetAsync(options, ct);
-    var app = ServiceHost.Build(options);
+    var app = ServiceHost.Build(options, configuration: configuration);
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     await app.StartAsync(ct);
