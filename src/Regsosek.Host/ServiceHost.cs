@@ -10,7 +10,6 @@ using Regsosek.Core.Disclosure;
 using Regsosek.Engine;
 using Regsosek.Extracts;
 using Regsosek.Extracts.Pseudonyms;
-using Regsosek.Generator;
 using Regsosek.Schema;
 using Regsosek.Stores;
 using Regsosek.Stores.Audit;
@@ -35,7 +34,8 @@ public static class ServiceHost
         var manifestPath = Path.Combine(directory, DatasetLayout.ManifestFileName);
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException(
-                $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); generate one with 'regsosek generate --out {directory}'",
+                $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); './regsosek start' generates the sample there, " +
+                $"or generate one with './regsosek generate --persons 500000 --out {directory}'",
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
         return new DatasetInfo(DatasetPartitions.Scan(directory),

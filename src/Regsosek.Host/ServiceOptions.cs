@@ -15,7 +15,7 @@ public sealed class ServiceOptions
     /// <summary>The dataset (generated Parquet with manifest.json). Default: Home/dataset.</summary>
     public string? Dataset { get; set; }
 
-    /// <summary>Persons in the sample generated when the dataset does not exist yet.</summary>
+    /// <summary>Persons in the sample that ./regsosek start generates (regsosek-generate) when the dataset does not exist yet.</summary>
     public long SamplePersons { get; set; } = 500_000;
 
     /// <summary>Seed of the generated sample.</summary>
