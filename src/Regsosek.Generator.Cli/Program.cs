@@ -47,8 +47,5 @@ catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedA
 }
 catch (Exception e)
 {
-    Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-    if (Environment.GetEnvironmentVariable("REGSOSEK_DEBUG") == "1") Console.Error.WriteLine(e);
-    else Console.Error.WriteLine("(set REGSOSEK_DEBUG=1 for the stack trace)");
-    return 1;
+    return ConsoleOutput.Unexpected(e); // operators get the message; the stack trace only when they ask for it
 }
