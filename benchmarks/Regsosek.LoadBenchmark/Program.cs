@@ -70,7 +70,7 @@ public static class LoadBenchmarkProgram
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
         }
-        catch (Exception e) when (e is GrpcCallException or BenchmarkFailureException)
+        catch (Exception e) when (e is Grpc.Core.RpcException or BenchmarkFailureException)
         {
             Console.Error.WriteLine($"FAILED: {e.Message}");
             return 1;
@@ -83,7 +83,7 @@ public static class LoadBenchmarkProgram
         if (File.Exists(manifest)) return;
         if (options.GeneratePersons is not { } persons)
             throw new FileNotFoundException($"no dataset at {options.Dataset} (no {DatasetLayout.ManifestFileName}); " +
-                $"generate one with --generate 500000, or 'regsosek generate --persons 500000 --seed 20220101 --out {options.Dataset}'");
+                $"generate one with --generate 500000, or './regsosek generate --persons 500000 --seed 20220101 --out {options.Dataset}'");
         Console.Error.WriteLine($"generating {persons:N0} persons (seed {options.Seed}) into {options.Dataset}");
         var result = await new DatasetGenerator().RunAsync(new GeneratorOptions
         {

@@ -70,7 +70,7 @@ public static class Report
         if (run.Kinds.Any(r => r.Stages[Stage.Engine].Count > 0))
         {
             sb.AppendLine();
-            sb.AppendLine($"#### Where the time goes (diagnostic: median ms per stage of the service's pipeline run in-process from its own components, {Min(run, r => r.Stages[Stage.Engine].Count)} runs per kind, interleaved with the above)");
+            sb.AppendLine($"#### Where the time goes (diagnostic: median ms per stage of the service's own pipeline (AggregatePipeline) called in-process, engine and disclosure time from its telemetry, {Min(run, r => r.Stages[Stage.Engine].Count)} runs per kind, interleaved with the above)");
             sb.AppendLine();
             var stages = Enum.GetValues<Stage>();
             sb.Append("| request | ").AppendJoin(" | ", stages.Select(StageName))
@@ -141,7 +141,7 @@ public static class Report
 
     private static string StageName(Stage s) => s switch
     {
-        Stage.MapAndPolicy => "map + policy",
+        Stage.DecideAndPlan => "decide + plan + complete",
         Stage.Serialize => "serialise",
         _ => s.ToString().ToLowerInvariant(),
     };

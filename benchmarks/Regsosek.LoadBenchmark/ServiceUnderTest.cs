@@ -1,8 +1,12 @@
+using System.Net;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using AggregateService = Regsosek.Api.V1.AggregateService;
 using Regsosek.Core;
 using Regsosek.Core.Disclosure;
 using Regsosek.Host;
@@ -13,7 +17,7 @@ namespace Regsosek.LoadBenchmark;
 /// <summary>
 /// The real service (<see cref="ServiceHost.Build"/>) started in this process on a loopback port chosen by
 /// the OS, with its own temporary home (SQLite grants and audit), a tier-2 national grant issued directly
-/// through its grant store, and a client. Optionally with disclosure control replaced by
+/// through its grant store, and grpc-dotnet typed clients. Optionally with disclosure control replaced by
 /// <see cref="PassThroughDisclosure"/>; everything else is the production pipeline.
 /// </summary>
 public sealed class ServiceUnderTest : IAsyncDisposable
@@ -28,7 +32,20 @@ public sealed class ServiceUnderTest : IAsyncDisposable
         _home = home;
         Address = address;
         Token = token;
-        Client = new GrpcUnaryClient(address);
+        // One HTTP/2 connection multiplexes the concurrent calls, as a service's single client would.
+        Channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            MaxReceiveMessageSize = null,
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = false,
+                PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+                AutomaticDecompression = DecompressionMethods.None,
+                UseProxy = false,
+            },
+        });
+        Aggregates = new AggregateService.AggregateServiceClient(Channel);
+        Health = new Health.HealthClient(Channel);
     }
 
     /// <summary>"service" or "service without DC".</summary>
@@ -40,8 +57,14 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     /// <summary>Bearer token of the tier-2 national grant.</summary>
     public string Token { get; }
 
-    /// <summary>A client of this server (one HTTP/2 connection).</summary>
-    public GrpcUnaryClient Client { get; }
+    /// <summary>The channel to this server (grpc-dotnet, one HTTP/2 connection).</summary>
+    public GrpcChannel Channel { get; }
+
+    /// <summary>The typed client of the aggregate service.</summary>
+    public AggregateService.AggregateServiceClient Aggregates { get; }
+
+    /// <summary>The typed client of the standard health service.</summary>
+    public Health.HealthClient Health { get; }
 
     /// <summary>The server's services (the pipeline's components, for the stage profile).</summary>
     public IServiceProvider Services => _app.Services;
@@ -77,7 +100,7 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     /// <summary>Stops the server and deletes its home.</summary>
     public async ValueTask DisposeAsync()
     {
-        Client.Dispose();
+        Channel.Dispose();
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         try { Directory.Delete(_home, recursive: true); }

@@ -6,14 +6,24 @@ namespace Regsosek.LoadBenchmark;
 /// <summary>One kind of request of the workload: what Sepakat (or the public) sends, and as whom.</summary>
 /// <param name="Id">Short id used in the report.</param>
 /// <param name="Description">What the request asks, in words.</param>
-/// <param name="Method">The gRPC method path, "/regsosek.v1.AggregateService/...".</param>
+/// <param name="Method">The gRPC method path, "/regsosek.v1.AggregateService/..." (named in the audit record).</param>
 /// <param name="Request">The wire request (AggregateRequest, DesilDistributionRequest or PercentilesRequest).</param>
 /// <param name="WithToken">True: sent with the tier-2 grant's bearer token; false: no token (tier 1, the public).</param>
 public sealed record RequestKind(string Id, string Description, string Method, IMessage Request, bool WithToken)
 {
-    /// <summary>Calls the service with this request; <paramref name="token"/> is used only when <see cref="WithToken"/>.</summary>
-    public Task<AggregateResponse> CallAsync(GrpcUnaryClient client, string token, CancellationToken ct = default) =>
-        client.CallAsync(Method, Request, AggregateResponse.Parser, WithToken ? token : null, ct);
+    /// <summary>Calls the service with this request through its typed client; <paramref name="token"/> is used only when <see cref="WithToken"/>.</summary>
+    /// <exception cref="Grpc.Core.RpcException">The call ended with a status other than OK.</exception>
+    public async Task<AggregateResponse> CallAsync(AggregateService.AggregateServiceClient client, string token, CancellationToken ct = default)
+    {
+        var headers = WithToken ? new Grpc.Core.Metadata { { "authorization", "Bearer " + token } } : null;
+        return Request switch
+        {
+            AggregateRequest a => await client.AggregateAsync(a, headers, cancellationToken: ct),
+            DesilDistributionRequest d => await client.DesilDistributionAsync(d, headers, cancellationToken: ct),
+            PercentilesRequest p => await client.PercentilesAsync(p, headers, cancellationToken: ct),
+            _ => throw new ArgumentException($"{Id}: not an aggregate request: {Request.Descriptor.FullName}"),
+        };
+    }
 }
 
 /// <summary>The Sepakat-style mix of the benchmark (see ../SERVICE.md).</summary>

@@ -1,8 +1,8 @@
 """The Python example against the real service: a tiny generated dataset (one regency, 3,000
 persons), `regsosek start` on a free port, a tier-2 token from `regsosek grants issue`.
 
-Run with Debian's python3 after clients/python/build.sh and a Release build of the host
-(scripts/test does both):  cd clients/python && /usr/bin/python3 -m unittest -v test_desil
+Run with Debian's python3 after clients/python/build.sh and a Release build of the host and the
+generator's command line (scripts/test does both):  cd clients/python && /usr/bin/python3 -m unittest -v test_desil
 """
 import math
 import os
@@ -19,6 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DLL = os.environ.get("REGSOSEK_DLL",
                      os.path.join(ROOT, "src", "Regsosek.Host", "bin", "Release", "net10.0", "regsosek.dll"))
+GENERATOR = os.environ.get("REGSOSEK_GENERATE_DLL",
+                           os.path.join(ROOT, "src", "Regsosek.Generator.Cli", "bin", "Release", "net10.0", "regsosek-generate.dll"))
 REGION = "3273"  # Kota Bandung, the only regency of the dataset
 GROUP_BY = ["dwelling_ownership", "lighting"]  # small enough cells that some are withheld
 
@@ -30,23 +32,24 @@ import desil  # noqa: E402
 from regsosek.v1 import aggregate_pb2, common_pb2  # noqa: E402
 
 
-def regsosek(*args, home):
-    result = subprocess.run(["dotnet", DLL, *args], capture_output=True, text=True, timeout=300,
+def regsosek(*args, home, dll=DLL):
+    result = subprocess.run(["dotnet", dll, *args], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "REGSOSEK_HOME": home, "NO_COLOR": "1"})
     if result.returncode != 0:
-        raise AssertionError(f"regsosek {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        raise AssertionError(f"{os.path.basename(dll)} {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return result.stdout
 
 
 class DesilExampleTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        if not os.path.isfile(DLL):
-            raise unittest.SkipTest(f"{DLL} is missing: dotnet build src/Regsosek.Host -c Release")
+        for dll in (DLL, GENERATOR):
+            if not os.path.isfile(dll):
+                raise unittest.SkipTest(f"{dll} is missing: dotnet build Regsosek.DataService.sln -c Release")
         cls.home = tempfile.mkdtemp(prefix="regsosek-python-")
         try:
-            regsosek("generate", "--persons", "3000", "--seed", "12", "--regencies", REGION,
-                     "--out", os.path.join(cls.home, "dataset"), home=cls.home)
+            regsosek("--persons", "3000", "--seed", "12", "--regencies", REGION,
+                     "--out", os.path.join(cls.home, "dataset"), home=cls.home, dll=GENERATOR)
             issued = regsosek("grants", "issue", "--home", cls.home, "--organisation", "Pemerintah Kota Bandung",
                               "--unit", "Bappelitbang", "--tier", "2", "--region", REGION,
                               "--purpose", "Python client test", "--without-satu-data-forum", home=cls.home)

@@ -4,6 +4,7 @@ using Grpc.AspNetCore.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Regsosek.Api;
 
@@ -20,9 +21,6 @@ public sealed class CorsSettings
 /// <summary>Registers and maps the regsosek.v1 API on grpc-dotnet.</summary>
 public static class ApiExtensions
 {
-    /// <summary>The largest request message accepted (gRPC's usual 4 MiB); larger ones get RESOURCE_EXHAUSTED.</summary>
-    public const int MaxReceiveMessageSize = 4 * 1024 * 1024;
-
     /// <summary>The names of the regsosek.v1 services, each reported by the health service.</summary>
     public static readonly string[] ServiceNames =
     [
@@ -30,16 +28,16 @@ public static class ApiExtensions
     ];
 
     /// <summary>
-    /// Adds gRPC (4 MiB receive limit, no exception details to clients), HTTP/JSON transcoding, server reflection,
-    /// the health service backed by the dataset and store health checks, the CORS policy, the call pipeline and
-    /// the services. The services' own dependencies (catalogue, engine, stores, ...) are registered by the host.
+    /// Adds gRPC (receive limit from <see cref="LimitOptions"/>, no exception details to clients), HTTP/JSON
+    /// transcoding, server reflection, the health service backed by the dataset and store health checks, the CORS
+    /// policy, the call pipeline and the services. The services' own dependencies (catalogue, engine, stores, ...)
+    /// and the <see cref="LimitOptions"/> (bound from configuration) are registered by the host.
     /// </summary>
-    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors, TimeSpan shutdownGrace)
+    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors)
     {
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
-            o.MaxReceiveMessageSize = MaxReceiveMessageSize;
             o.MaxSendMessageSize = null;
         }).AddJsonTranscoding(o =>
             // a refusal's JSON body is its google.rpc.Status, whose details (ErrorInfo, BadRequest, ...) are Any
@@ -63,8 +61,12 @@ public static class ApiExtensions
                 .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
                     "grpc-accept-encoding", RequestInfo.HeaderName);
         }));
-        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), shutdownGrace));
-        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(shutdownGrace));
+        services.AddOptions<GrpcServiceOptions>()
+            .Configure<IOptions<LimitOptions>>((o, limits) => o.MaxReceiveMessageSize = Usable(limits).MaxReceiveMessageBytes);
+        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            sp.GetRequiredService<IOptions<LimitOptions>>().Value.ShutdownGrace));
+        services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>()
+            .Configure<IOptions<LimitOptions>>((o, limits) => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(Usable(limits).ShutdownGrace));
         services.AddSingleton<CallRunner>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<AggregatePipeline>();
@@ -91,6 +93,23 @@ public static class ApiExtensions
         Map(app.MapGrpcHealthChecksService());
         Map(app.MapGrpcReflectionService());
         return app;
+    }
+
+    /// <summary>
+    /// The limits, or the defaults while they are invalid: grpc-dotnet and the host read their options while the app
+    /// is built, before the start validates the settings (ValidateOnStart) and stops with every bad one named, so
+    /// nothing is ever served under these defaults.
+    /// </summary>
+    private static LimitOptions Usable(IOptions<LimitOptions> limits)
+    {
+        try
+        {
+            return limits.Value;
+        }
+        catch (OptionsValidationException)
+        {
+            return new LimitOptions();
+        }
     }
 
     private static void Map(IEndpointConventionBuilder endpoints) => endpoints.RequireCors(CorsSettings.PolicyName);

@@ -23,7 +23,30 @@ public sealed record Grant
     /// <summary>True when this grant is an operator of the data owner (may call AdminService).</summary>
     public bool IsOperator { get; init; }
 
+    /// <summary>
+    /// Whether the grant may be used at <paramref name="now"/>, and if not why: the one home of the validity rule
+    /// (revoked at once; valid from <see cref="ValidFrom"/> inclusive to <see cref="ValidUntil"/> exclusive), which the
+    /// token authenticator and the access policy both ask.
+    /// </summary>
+    public GrantState StateAt(DateTimeOffset now) =>
+        RevokedAt is not null ? GrantState.Revoked
+        : now < ValidFrom ? GrantState.NotYetValid
+        : now >= ValidUntil ? GrantState.Expired
+        : GrantState.Active;
+
     /// <summary>True when the grant may be used at <paramref name="now"/>.</summary>
-    public bool IsActiveAt(DateTimeOffset now) =>
-        RevokedAt is null && now >= ValidFrom && now < ValidUntil;
+    public bool IsActiveAt(DateTimeOffset now) => StateAt(now) == GrantState.Active;
+}
+
+/// <summary>Whether a grant may be used at a given time (<see cref="Grant.StateAt"/>).</summary>
+public enum GrantState
+{
+    /// <summary>Usable.</summary>
+    Active,
+    /// <summary>Closed by the data owner; revocation takes effect at once, whatever the dates.</summary>
+    Revoked,
+    /// <summary>Before its valid-from time.</summary>
+    NotYetValid,
+    /// <summary>At or after its valid-until time.</summary>
+    Expired,
 }

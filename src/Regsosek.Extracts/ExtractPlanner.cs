@@ -76,35 +76,29 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
         var geography = RegionLevel.Regency;
         foreach (var t in touched)
             if (GeographyLevel(t.Variable.Column) is { } level && level > geography) geography = level;
+        Tier? variableTier = touched.Count == 0 ? null : touched.Max(t => t.Variable.MinTier);
+        // A filter on a real id would tell which pseudonym belongs to which person or family.
+        var idFilters = filters.Where(f => IsPseudonymised(f.Column.Variable.Column)).ToList();
 
-        var decision = AccessPolicy.DecideExtract(
-            new ExtractAccessRequest(caller, region, geography, identity.Count > 0, request.WholeScope), now);
+        // The policy decides; the planner only names the fields behind a refusal.
+        var decision = AccessPolicy.DecideExtract(new ExtractAccessRequest(caller, region, geography, identity.Count > 0,
+            request.WholeScope, variableTier, idFilters.Count > 0), now);
         if (decision is Denied denied)
         {
             var detail = denied.Rule switch
             {
-                AccessRules.ExtractIdentity => " (" + string.Join(", ", identity.Select(t => $"{t.Field}: {Describe(t.Variable)}")) + ")",
+                AccessRules.ExtractIdentity when identity.Count > 0 =>
+                    " (" + string.Join(", ", identity.Select(t => $"{t.Field}: {Describe(t.Variable)}")) + ")",
+                AccessRules.ExtractIdentity => " (" + string.Join(", ", idFilters.Select(f => $"{f.Field}.column: {f.Column.Variable.Column}")) + ")",
                 AccessRules.ExtractGeography when geography > RegionLevel.Regency => " (" + string.Join(", ",
                     touched.Where(t => GeographyLevel(t.Variable.Column) > RegionLevel.Regency).Select(t => $"{t.Field}: {t.Variable.Column}")) + ")",
+                AccessRules.TierInsufficient when touched.Any(t => !tier.Includes(t.Variable.MinTier)) => " (" + string.Join(", ",
+                    touched.Where(t => !tier.Includes(t.Variable.MinTier)).Select(t => $"{t.Field}: {t.Variable.Column} needs tier {(int)t.Variable.MinTier}")) + ")",
                 _ => "",
             };
             Deny(denied, detail);
         }
         var allowed = (Allowed)decision;
-
-        // Anything else above the caller's tier (no such column today, but the dictionary decides).
-        foreach (var (field, variable) in touched)
-            if (!tier.Includes(variable.MinTier))
-                throw new ExtractAccessDeniedException(AccessRules.TierInsufficient,
-                    $"{field}: {variable.Column} needs tier {(int)variable.MinTier}; your access is tier {(int)tier}: leave it out");
-
-        // A filter on a real id would tell which pseudonym belongs to which person or family.
-        if (tier == Tier.Microdata)
-            foreach (var f in filters)
-                if (PseudonymKind(f.Column.Variable.Column) is not null)
-                    throw new ExtractAccessDeniedException(AccessRules.ExtractIdentity,
-                        $"{f.Field}.column: {f.Column.Variable.Column} is replaced by a pseudonym in tier-3 extracts, so it cannot be filtered on " +
-                        "(that would reveal whose pseudonym is whose); filter on other variables");
 
         var columns = explicitColumns.Count > 0
             ? explicitColumns.Select(c => c.Column).ToList()
@@ -193,20 +187,15 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     private static TableKind VariableTable(ExtractSource source, string column) =>
         source.Columns.First(c => c.Variable.Column == column).Variable.Table;
 
-    /// <summary>The lowest tier whose extracts may carry <paramref name="v"/>: tier 3 (an extract at all) or the
-    /// variable's own minimum, tier 4 for identity variables and for geography below regency/city.</summary>
-    public static Tier ColumnTier(Variable v)
-    {
-        if (v.Identity || GeographyLevel(v.Column) > RegionLevel.Regency) return Tier.Bnba;
-        return v.MinTier > Tier.Microdata ? v.MinTier : Tier.Microdata;
-    }
+    /// <summary>The lowest tier whose extracts may carry <paramref name="v"/>: the access policy's rule
+    /// (<see cref="AccessPolicy.ExtractColumnTier"/>) applied to the dictionary's variable.</summary>
+    public static Tier ColumnTier(Variable v) => AccessPolicy.ExtractColumnTier(v.Identity, GeographyLevel(v.Column), v.MinTier);
 
     /// <summary>True for the record ids an extract carries as per-grant pseudonyms.</summary>
     public static bool IsPseudonymised(string column) => PseudonymKind(column) is not null;
 
-    /// <summary>True when "all columns" at <paramref name="tier"/> includes <paramref name="v"/>.</summary>
-    private static bool Visible(Variable v, Tier tier) =>
-        tier.Includes(v.MinTier) && (!v.Identity || tier.Includes(Tier.Bnba));
+    /// <summary>True when "all columns" at <paramref name="tier"/> includes <paramref name="v"/>: the policy's column rule.</summary>
+    private static bool Visible(Variable v, Tier tier) => tier.Includes(ColumnTier(v));
 
     private static IdKind? PseudonymKind(string column) => column switch
     {

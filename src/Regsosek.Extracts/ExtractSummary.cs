@@ -111,4 +111,29 @@ public sealed record ExtractOptions
     /// statement holds more than a batch. One value with more combinations is a batch of its own. Default 250,000.
     /// </summary>
     public long SuppressionBatchCombinations { get; init; } = 250_000;
+
+    /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option (see <see cref="Problems"/>).</summary>
+    public void Validate()
+    {
+        foreach (var (option, problem) in Problems())
+            throw new ArgumentOutOfRangeException(option, problem);
+    }
+
+    /// <summary>The problems of these values: each bad option's name and what is wrong ("SortRunRows must be at least 1 (got 0)").</summary>
+    public IEnumerable<(string Option, string Problem)> Problems()
+    {
+        if (ChunkBytes is < 1 or > MaxChunkBytes)
+            yield return (nameof(ChunkBytes), $"{nameof(ChunkBytes)} must be 1 to {MaxChunkBytes} (got {ChunkBytes})");
+        if (Threads is < 1)
+            yield return (nameof(Threads), $"{nameof(Threads)} must be at least 1, or unset for every core (got {Threads})");
+        if (string.IsNullOrWhiteSpace(TempRoot))
+            yield return (nameof(TempRoot), $"{nameof(TempRoot)} must name a directory");
+        foreach (var (option, value) in new (string, long)[]
+                 {
+                     (nameof(ParquetRowGroupSize), ParquetRowGroupSize), (nameof(ParquetRowGroupsPerPart), ParquetRowGroupsPerPart),
+                     (nameof(PseudonymFileRows), PseudonymFileRows), (nameof(SortRunRows), SortRunRows),
+                     (nameof(SuppressionBatchCombinations), SuppressionBatchCombinations) })
+            if (value < 1)
+                yield return (option, $"{option} must be at least 1 (got {value})");
+    }
 }

@@ -35,6 +35,19 @@ public static class ConsoleOutput
     }
 
     /// <summary>
+    /// Reports an error nobody expected on standard error: its type and message for the operator, the stack trace only
+    /// when REGSOSEK_DEBUG=1 asks for it.
+    /// </summary>
+    /// <returns>The exit code of such a failure: 1.</returns>
+    public static int Unexpected(Exception e)
+    {
+        Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
+        if (Environment.GetEnvironmentVariable("REGSOSEK_DEBUG") == "1") Console.Error.WriteLine(e);
+        else Console.Error.WriteLine("(set REGSOSEK_DEBUG=1 for the stack trace)");
+        return 1;
+    }
+
+    /// <summary>
     /// Sends the command line's own output to standard error, so that standard output carries the JSON log alone
     /// (`start` with Regsosek:Logging:Format=json); plain when standard error is not a terminal or NO_COLOR is set.
     /// </summary>

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Regsosek.Core;
-using Regsosek.Generator;
 using Regsosek.Host;
+using Regsosek.Schema;
 using Regsosek.Stores;
 using Regsosek.Stores.Grants;
 using Regsosek.Stores.Reports;
@@ -19,12 +19,14 @@ var homeOption = new Option<string?>("--home") { Description = "Working director
 var datasetOption = new Option<string?>("--dataset") { Description = "Dataset directory (default: <home>/dataset)" };
 var postgresOption = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for grants and audit (default: SQLite under <home>)" };
 
+// appsettings.json beside the executable, then REGSOSEK__ environment variables.
+var configuration = new ConfigurationBuilder()
+    .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+    .AddEnvironmentVariables("REGSOSEK__")
+    .Build();
+
 ServiceOptions LoadOptions(ParseResult parse)
 {
-    var configuration = new ConfigurationBuilder()
-        .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-        .AddEnvironmentVariables("REGSOSEK__")
-        .Build();
     var options = new ServiceOptions();
     configuration.GetSection("Regsosek").Bind(options);
     configuration.Bind(options); // REGSOSEK__Port=... style variables
@@ -38,7 +40,7 @@ ServiceOptions LoadOptions(ParseResult parse)
 var portOption = new Option<int?>("--port") { Description = "Port for gRPC (default 50051)" };
 var httpPortOption = new Option<int?>("--http-port") { Description = "Port for HTTP/1.1: HTTP/JSON and gRPC-Web (default 50052; -1: none)" };
 var hostOption = new Option<string?>("--listen") { Description = "Address to listen on (default 127.0.0.1)" };
-var start = new Command("start", "Start the service (gRPC, gRPC-Web, HTTP/JSON); generates the sample dataset first if there is none.")
+var start = new Command("start", "Start the service (gRPC, gRPC-Web, HTTP/JSON) over an existing dataset (./regsosek start generates the sample first if there is none).")
 {
     homeOption, datasetOption, postgresOption, portOption, httpPortOption, hostOption,
 };
@@ -49,8 +51,7 @@ start.SetAction(async (parse, ct) =>
     if (parse.GetValue(httpPortOption) is { } httpPort) options.HttpPort = httpPort;
     if (parse.GetValue(hostOption) is { } listen) options.Host = listen;
     if (options.Logging.IsJson) ConsoleOutput.ToStandardError(); // stdout: the JSON log alone
-    await EnsureDatasetAsync(options, ct);
-    var app = ServiceHost.Build(options);
+    var app = ServiceHost.Build(options, configuration: configuration);
     if (app.Services.GetRequiredService<Regsosek.Api.DatasetInfo>().SummariesProblem is { } summariesProblem)
         AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
@@ -71,41 +72,13 @@ start.SetAction(async (parse, ct) =>
 });
 root.Subcommands.Add(start);
 
-// generate
-var personsOption = new Option<long>("--persons") { Description = "Number of persons; 251000000 is full scale", Required = true };
-var seedOption = new Option<ulong>("--seed") { Description = "Random seed (same seed and persons: byte-identical files)", DefaultValueFactory = _ => 1 };
-var outOption = new Option<string>("--out") { Description = "Dataset directory to create (must be new or empty)", Required = true };
-var regenciesOption = new Option<string[]>("--regencies") { Description = "Only these regency codes (4 digits), for small samples", AllowMultipleArgumentsPerToken = true };
-var threadsOption = new Option<int?>("--threads") { Description = "Parallel workers (default: all cores)" };
-var memoryOption = new Option<string?>("--memory-limit") { Description = "DuckDB memory limit per worker, e.g. 4GB" };
-var generate = new Command("generate", "Generate a synthetic national Regsosek dataset as hive-partitioned Parquet with a manifest.")
-{
-    personsOption, seedOption, outOption, regenciesOption, threadsOption, memoryOption,
-};
-generate.SetAction(async (parse, ct) =>
-{
-    var regencies = parse.GetValue(regenciesOption);
-    await GenerateCommand.RunAsync(new GeneratorOptions
-    {
-        Persons = parse.GetValue(personsOption),
-        Seed = parse.GetValue(seedOption),
-        OutputDirectory = Path.GetFullPath(parse.GetValue(outOption)!),
-        RegionDataDirectory = Paths.RegionData(),
-        Regencies = regencies is { Length: > 0 } ? regencies : null,
-        Threads = parse.GetValue(threadsOption),
-        MemoryLimit = parse.GetValue(memoryOption),
-    }, ct);
-    return 0;
-});
-root.Subcommands.Add(generate);
-
 // dataset verify
 var dataset = new Command("dataset", "Dataset tools.");
 var verifyDataset = new Command("verify", "Check every file of a dataset, and its prepared summaries, against their manifests' SHA-256 checksums.") { homeOption, datasetOption };
 verifyDataset.SetAction((parse, ct) =>
 {
     var options = LoadOptions(parse);
-    var manifest = DatasetManifest.Load(Path.Combine(options.DatasetPath, Regsosek.Schema.DatasetLayout.ManifestFileName));
+    var manifest = DatasetManifest.Load(Path.Combine(options.DatasetPath, DatasetLayout.ManifestFileName));
     var problems = manifest.Verify(options.DatasetPath).Concat(Regsosek.Engine.Summaries.SummaryManifest.Verify(options.DatasetPath)).ToList();
     foreach (var p in problems) Console.Error.WriteLine(p);
     var summaries = File.Exists(Regsosek.Engine.Summaries.SummaryManifest.PathIn(options.DatasetPath))
@@ -130,6 +103,27 @@ prepareDataset.SetAction(async (parse, ct) =>
     return 0;
 });
 dataset.Subcommands.Add(prepareDataset);
+// For ./regsosek start: the generator's arguments for the start-up sample when the configured dataset does not exist
+// yet (one per line), nothing when it does. The service itself does not carry the generator (regsosek-generate).
+var sampleArgs = new Command("sample-args", "Print the generator arguments of the start-up sample if the configured dataset does not exist yet (./regsosek start uses it).")
+{
+    homeOption, datasetOption,
+};
+sampleArgs.TreatUnmatchedTokensAsErrors = false; // ./regsosek start passes all of start's options along
+sampleArgs.SetAction((parse, ct) =>
+{
+    var options = LoadOptions(parse);
+    var path = options.DatasetPath;
+    if (File.Exists(Path.Combine(path, DatasetLayout.ManifestFileName)))
+        return Task.FromResult(0);
+    if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+        throw new ArgumentException($"{path} exists but holds no dataset manifest; delete it to regenerate the sample");
+    foreach (var line in new[] { "--persons", options.SamplePersons.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                 "--seed", options.SampleSeed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", path })
+        Console.WriteLine(line);
+    return Task.FromResult(0);
+});
+dataset.Subcommands.Add(sampleArgs);
 root.Subcommands.Add(dataset);
 
 root.Subcommands.Add(GrantCommands.Build(LoadOptions, homeOption, postgresOption));
@@ -155,26 +149,5 @@ catch (Exception e) when (e is ArgumentException or FileNotFoundException or Dir
 }
 catch (Exception e)
 {
-    // Operators get the message; the stack trace only when they ask for it.
-    Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message}");
-    if (Environment.GetEnvironmentVariable("REGSOSEK_DEBUG") == "1") Console.Error.WriteLine(e);
-    else Console.Error.WriteLine("(set REGSOSEK_DEBUG=1 for the stack trace)");
-    return 1;
-}
-
-static async Task EnsureDatasetAsync(ServiceOptions options, CancellationToken ct)
-{
-    if (File.Exists(Path.Combine(options.DatasetPath, Regsosek.Schema.DatasetLayout.ManifestFileName)))
-        return;
-    if (Directory.Exists(options.DatasetPath) && Directory.EnumerateFileSystemEntries(options.DatasetPath).Any())
-        throw new ArgumentException($"{options.DatasetPath} exists but holds no dataset manifest; delete it to regenerate the sample");
-    AnsiConsole.MarkupLine("No dataset yet: generating the sample dataset (once).");
-    await GenerateCommand.RunAsync(new GeneratorOptions
-    {
-        Persons = options.SamplePersons,
-        Seed = options.SampleSeed,
-        OutputDirectory = options.DatasetPath,
-        RegionDataDirectory = Paths.RegionData(),
-    }, ct);
-    await PrepareCommand.RunAsync(options.DatasetPath, null, null, ct);
+    return ConsoleOutput.Unexpected(e); // operators get the message; the stack trace only when they ask for it
 }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging;
 using Regsosek.Api;
 using Regsosek.Catalogue;
@@ -8,7 +10,6 @@ using Regsosek.Core.Disclosure;
 using Regsosek.Engine;
 using Regsosek.Extracts;
 using Regsosek.Extracts.Pseudonyms;
-using Regsosek.Generator;
 using Regsosek.Schema;
 using Regsosek.Stores;
 using Regsosek.Stores.Audit;
@@ -33,7 +34,8 @@ public static class ServiceHost
         var manifestPath = Path.Combine(directory, DatasetLayout.ManifestFileName);
         if (!File.Exists(manifestPath))
             throw new FileNotFoundException(
-                $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); generate one with 'regsosek generate --out {directory}'",
+                $"no dataset at {directory} (no {DatasetLayout.ManifestFileName}); './regsosek start' generates the sample there, " +
+                $"or generate one with './regsosek generate --persons 500000 --out {directory}'",
                 manifestPath);
         var m = DatasetManifest.Load(manifestPath);
         var summaries = Engine.Summaries.SummaryManifest.Open(directory, out var problem);
@@ -64,11 +66,14 @@ public static class ServiceHost
     }
 
     /// <summary>Builds the server. <paramref name="configure"/> may replace services after the defaults
-    /// are registered (tests use it to inject a failing audit log or a fixed clock).</summary>
-    public static WebApplication Build(ServiceOptions options, Action<IServiceCollection>? configure = null)
+    /// are registered (tests use it to inject a failing audit log or a fixed clock). <paramref name="configuration"/>
+    /// (the command line's: appsettings.json and REGSOSEK__ variables) is added to the builder's and gives the
+    /// settings bound by <see cref="SettingsExtensions.AddRegsosekSettings"/>, validated when the server starts.</summary>
+    public static WebApplication Build(ServiceOptions options, Action<IServiceCollection>? configure = null, IConfiguration? configuration = null)
     {
         // appsettings.json (log levels) sits beside the executable, whatever the working directory.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        if (configuration is not null) builder.Configuration.AddConfiguration(configuration);
         builder.Logging.AddRegsosekConsole(options.Logging);
         var endpoints = new Endpoints();
         builder.WebHost.ConfigureKestrel(k =>
@@ -93,7 +98,8 @@ public static class ServiceHost
             MemoryLimit = options.EngineMemoryLimit,
             ResultCacheCells = options.EngineResultCacheCells,
         }));
-        services.AddSingleton<IDisclosureControl>(_ => new DisclosureControl());
+        services.AddRegsosekSettings(builder.Configuration);
+        services.AddSingleton<IDisclosureControl>(sp => new DisclosureControl(sp.GetRequiredService<IOptions<DisclosureOptions>>().Value));
         // One region table: names for responses, and the check that a grant's region exists.
         services.AddSingleton(_ => RegionDirectory.Load(dataset.Directory));
         services.AddSingleton<IRegionNames>(sp => new RegionDirectoryNames(sp.GetRequiredService<RegionDirectory>()));
@@ -105,13 +111,13 @@ public static class ServiceHost
         services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),
             sp.GetRequiredService<TimeProvider>()));
         var masterKey = PseudonymMasterKey.Resolve(options);
-        services.AddSingleton(_ => new ExtractService(dataset.Partitions,
-            // Extracts keep their own per-extract DuckDB defaults (1 thread, 96 MB: nearly flat peak memory, docs/extracts.md),
-            // not the aggregate engine's thread count.
-            new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),
+        services.AddSingleton(sp => new ExtractService(dataset.Partitions,
+            // Extracts have their own per-extract DuckDB settings (Regsosek:Extracts; default 1 thread, 96 MB: nearly
+            // flat peak memory, docs/extracts.md), not the aggregate engine's.
+            new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), sp.GetRequiredService<IOptions<ExtractOptions>>().Value),
             dictionary));
         services.AddSingleton(endpoints);
-        services.AddRegsosekApi(options.Cors, TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
+        services.AddRegsosekApi(options.Cors);
         services.AddRegsosekTelemetry(options);
         configure?.Invoke(services);
 

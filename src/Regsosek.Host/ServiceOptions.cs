@@ -3,7 +3,9 @@ namespace Regsosek.Host;
 /// <summary>
 /// Configuration of the service, bound from the "Regsosek" section of appsettings.json, environment
 /// variables (REGSOSEK__Dataset, REGSOSEK__Port, ...) and command-line options, in that order.
-/// Every path defaults to the embedded set-up under <see cref="Home"/>.
+/// Every path defaults to the embedded set-up under <see cref="Home"/>. The disclosure, extract and limit settings
+/// (Regsosek:Disclosure, Regsosek:Extracts, Regsosek:Limits) are options classes of their own, bound and validated
+/// by <see cref="SettingsExtensions.AddRegsosekSettings"/>.
 /// </summary>
 public sealed class ServiceOptions
 {
@@ -13,7 +15,7 @@ public sealed class ServiceOptions
     /// <summary>The dataset (generated Parquet with manifest.json). Default: Home/dataset.</summary>
     public string? Dataset { get; set; }
 
-    /// <summary>Persons in the sample generated when the dataset does not exist yet.</summary>
+    /// <summary>Persons in the sample that ./regsosek start generates (regsosek-generate) when the dataset does not exist yet.</summary>
     public long SamplePersons { get; set; } = 500_000;
 
     /// <summary>Seed of the generated sample.</summary>
@@ -46,9 +48,6 @@ public sealed class ServiceOptions
     /// <summary>PFX certificate for TLS; cleartext when unset.</summary>
     public string? CertificatePath { get; set; }
 
-    /// <summary>Seconds running calls may go on once the service starts stopping; then they are aborted and
-    /// recorded as such in the audit trail. New calls are refused from the start of stopping.</summary>
-    public double ShutdownGraceSeconds { get; set; } = 10;
     public string? CertificatePassword { get; set; }
 
     /// <summary>PostgreSQL connection string for grants and audit; SQLite files under Home when unset.</summary>

@@ -8,7 +8,7 @@ using Regsosek.Api.Tests.Infrastructure;
 namespace Regsosek.Api.Tests;
 
 /// <summary>
-/// What the built host (`dotnet regsosek.dll`) prints when its output goes to a pipe, as under a process supervisor
+/// What the built host (`dotnet regsosek.dll`) and generator (`regsosek-generate.dll`) print when its output goes to a pipe, as under a process supervisor
 /// or in CI: plain text without ANSI escape codes even when TERM claims a colour terminal, and with
 /// Regsosek:Logging:Format=json one JSON object per log line carrying the call's request id, tier and trace id.
 /// NO_COLOR is deliberately not set here: redirection alone must be enough.
@@ -28,7 +28,7 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
     public async Task Generate_and_grants_list_print_no_ANSI_codes_when_stdout_is_redirected()
     {
         var folder = Path.Combine(service.Root, "plain-" + Guid.NewGuid().ToString("N")[..8]);
-        var generate = await RunAsync(["generate", "--persons", "300", "--regencies", "3201", "--threads", "1", "--out", folder], []);
+        var generate = await RunAsync(["--persons", "300", "--regencies", "3201", "--threads", "1", "--out", folder], [], CliRunner.GenerateAsync);
         Assert.True(generate.ExitCode == 0, generate.ToString());
         Assert.Contains("Generating 300 persons", generate.Stdout); // markup ([bold]...) rendered as plain text
         Assert.DoesNotContain(Escape, generate.Stdout);
@@ -145,10 +145,11 @@ public sealed partial class ConsoleOutputTests(ServiceFixture service)
     private static extern int Kill(int pid, int signal);
 
     /// <summary>The host with stdout and stderr redirected, a colour-capable TERM, and no NO_COLOR.</summary>
-    private static Task<CliResult> RunAsync(string[] args, Dictionary<string, string> environment)
+    private static Task<CliResult> RunAsync(string[] args, Dictionary<string, string> environment,
+        Func<IEnumerable<string>, IReadOnlyDictionary<string, string?>, Task<CliResult>>? run = null)
     {
         var env = new Dictionary<string, string?> { ["NO_COLOR"] = null, ["TERM"] = "xterm-256color", ["COLORTERM"] = "truecolor" };
         foreach (var (name, value) in environment) env[name] = value;
-        return CliRunner.RunAsync(args, env);
+        return (run ?? CliRunner.RunAsync)(args, env);
     }
 }

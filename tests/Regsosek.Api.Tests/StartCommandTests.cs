@@ -8,9 +8,10 @@ using Regsosek.Api.Tests.Infrastructure;
 namespace Regsosek.Api.Tests;
 
 /// <summary>
-/// The README's first command: `regsosek start` on an empty home generates the sample dataset, answers its
-/// public sample question, serves gRPC to a real client, and stops cleanly on Ctrl+C (SIGINT); started again
-/// on the same home it reuses the dataset and the SQLite stores.
+/// The README's first command: `./regsosek start` on an empty home generates the sample dataset (with the generator's
+/// own command line: the service does not carry the generator), answers its public sample question, serves gRPC to a
+/// real client, and stops cleanly on Ctrl+C (SIGINT); started again on the same home it reuses the dataset and the
+/// SQLite stores. The script runs on the tests' own build (REGSOSEK_CONFIGURATION).
 /// </summary>
 public sealed class StartCommandTests : IDisposable
 {
@@ -60,6 +61,50 @@ public sealed class StartCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_service_does_not_carry_the_generator_and_the_script_runs_it_for_generate_and_the_missing_sample()
+    {
+        Assert.DoesNotContain(typeof(Regsosek.Host.ServiceHost).Assembly.GetReferencedAssemblies(), a => a.Name == "Regsosek.Generator");
+
+        // ./regsosek generate runs regsosek-generate.
+        var dataset = Path.Combine(_home, "generated");
+        var generate = await Script(["generate", "--persons", "300", "--regencies", "3201", "--threads", "1", "--out", dataset]);
+        Assert.True(generate.ExitCode == 0, generate.ToString());
+        Assert.True(File.Exists(Path.Combine(dataset, "manifest.json")), generate.ToString());
+
+        // What ./regsosek start asks the host before starting: the sample's generator arguments, only while the
+        // configured dataset is missing (start's other options pass through unharmed).
+        var missing = await CliRunner.RunAsync(["dataset", "sample-args", "--home", _home, "--port", "0"],
+            new Dictionary<string, string?> { ["NO_COLOR"] = "1", ["REGSOSEK__SamplePersons"] = "1234" });
+        Assert.True(missing.ExitCode == 0, missing.ToString());
+        Assert.Equal(["--persons", "1234", "--seed", "20220101", "--out", Path.Combine(_home, "dataset")],
+            missing.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var present = await CliRunner.RunAsync(["dataset", "sample-args", "--home", _home, "--dataset", dataset]);
+        Assert.True(present.ExitCode == 0 && present.Stdout.Length == 0, present.ToString());
+
+        // The host alone on a missing dataset says how to get one, and generates nothing.
+        var start = await CliRunner.RunAsync(["start", "--home", _home, "--port", "0", "--http-port", "-1"]);
+        Assert.True(start.ExitCode == 2, start.ToString());
+        Assert.Contains("./regsosek start' generates the sample there", start.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(_home, "dataset")), "the host generated a dataset");
+    }
+
+    /// <summary>./regsosek on the tests' own build, its output collected.</summary>
+    private static async Task<CliResult> Script(string[] args)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "regsosek"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        start.Environment["REGSOSEK_CONFIGURATION"] = CliRunner.Configuration;
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await process.WaitForExitAsync(timeout.Token);
+        return new CliResult(process.ExitCode, await stdout, await stderr);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -83,13 +128,14 @@ public sealed class StartCommandTests : IDisposable
 
         public static async Task<RunningServer> StartAsync(string home, int port, int httpPort)
         {
-            var start = new ProcessStartInfo(CliRunner.DotnetHost())
+            var start = new ProcessStartInfo("bash")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            start.ArgumentList.Add(CliRunner.RegsosekDll());
+            start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "regsosek"));
+            start.Environment["REGSOSEK_CONFIGURATION"] = CliRunner.Configuration;
             foreach (var a in new[] { "start", "--home", home, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                          "--http-port", httpPort.ToString(System.Globalization.CultureInfo.InvariantCulture) })
                 start.ArgumentList.Add(a);

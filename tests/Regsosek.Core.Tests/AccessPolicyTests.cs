@@ -229,6 +229,80 @@ public class AccessPolicyTests
         from min in Gen.Frequency((3, Gen.Constant(1)), (2, Gen.Choose(2, 4)))
         select new VariableAccess("v" + min, (Tier)min);
 
+    // ---- Grant validity has one home (Grant.StateAt); the policy's grant rules follow it. ----
+
+    private static Gen<Grant> GrantTimesGen =>
+        from from_ in Gen.Choose(-400, 400)
+        from length in Gen.Choose(0, 800)
+        from revoked in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+        select MakeGrant(Tier.Disaggregated, "32", Now.AddDays(from_), Now.AddDays(from_ + length), revoked ? Now.AddDays(-400) : null);
+
+    /// <summary>For any grant and time: the state is revoked whenever revoked, else active exactly inside
+    /// [ValidFrom, ValidUntil); the policy allows exactly the active grants and names the state's rule otherwise.</summary>
+    [Fact]
+    public void The_policy_refuses_exactly_the_grants_that_are_not_active_with_the_states_rule() =>
+        PropertyRunner.ForAll((from g in GrantTimesGen from offset in Gen.Choose(-10, 10) select (g, at: Now.AddDays(offset))).ToArbitrary(), t =>
+        {
+            var (g, at) = t;
+            var state = g.StateAt(at);
+            var expected = g.RevokedAt is not null ? GrantState.Revoked
+                : at < g.ValidFrom ? GrantState.NotYetValid
+                : at >= g.ValidUntil ? GrantState.Expired : GrantState.Active;
+            var decision = AccessPolicy.DecideAggregate(Request(new Caller(g), "32"), at);
+            return state == expected && g.IsActiveAt(at) == (state == GrantState.Active) && (state, decision) switch
+            {
+                (GrantState.Active, Allowed) => true,
+                (GrantState.Revoked, Denied { Rule: AccessRules.GrantRevoked }) => true,
+                (GrantState.NotYetValid, Denied { Rule: AccessRules.GrantNotYetValid }) => true,
+                (GrantState.Expired, Denied { Rule: AccessRules.GrantExpired }) => true,
+                _ => false,
+            };
+        }, maxTest: 2000);
+
+    [Fact]
+    public void A_grant_is_usable_from_its_first_instant_and_not_at_its_end_and_revocation_wins()
+    {
+        var g = MakeGrant(Tier.Disaggregated, "32", Now, Now.AddDays(1));
+        Assert.Equal(GrantState.NotYetValid, g.StateAt(Now.AddTicks(-1)));
+        Assert.Equal(GrantState.Active, g.StateAt(Now));
+        Assert.Equal(GrantState.Expired, g.StateAt(Now.AddDays(1)));
+        Assert.Equal(GrantState.Revoked, (g with { RevokedAt = Now.AddDays(5) }).StateAt(Now.AddHours(1)));
+    }
+
+    // ---- Extract column rules live in the policy (ExtractColumnTier), and DecideExtract follows them. ----
+
+    /// <summary>For any tier-3 or tier-4 caller and any one variable (identity or not, coding a region level or not,
+    /// any min_tier), an extract touching it is allowed exactly when the caller's tier includes its column tier:
+    /// the catalogue's per-column tier and the decision never disagree.</summary>
+    [Fact]
+    public void An_extract_is_allowed_exactly_when_the_tier_includes_each_columns_tier() =>
+        PropertyRunner.ForAll((
+            from tier in Gen.Choose(3, 4)
+            from identity in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+            from geo in Gen.Choose(-1, 4)
+            from min in Gen.Choose(1, 4)
+            select ((Tier)tier, identity, geo < 0 ? (RegionLevel?)null : (RegionLevel)geo, (Tier)min)).ToArbitrary(), t =>
+        {
+            var (tier, identity, geography, min) = t;
+            var finest = geography is { } g && g > RegionLevel.Regency ? g : RegionLevel.Regency;
+            var decision = AccessPolicy.DecideExtract(new ExtractAccessRequest(new Caller(MakeGrant(tier, "")), RegionCode.Parse("32"),
+                finest, identity, false, min), Now);
+            return (decision is Allowed) == tier.Includes(AccessPolicy.ExtractColumnTier(identity, geography, min));
+        }, maxTest: 1000);
+
+    [Theory]
+    [InlineData(3, 4, false, AccessRules.TierInsufficient)]
+    [InlineData(4, 4, false, null)]
+    [InlineData(3, 3, true, AccessRules.ExtractIdentity)]
+    [InlineData(4, 3, true, null)]
+    public void Tier3_extracts_refuse_variables_above_tier_3_and_filters_on_record_ids(int tier, int variableTier, bool idFilter, string? expected)
+    {
+        var decision = AccessPolicy.DecideExtract(new ExtractAccessRequest(new Caller(MakeGrant((Tier)tier, "32")), RegionCode.Parse("3201"),
+            RegionLevel.Regency, false, false, (Tier)variableTier, idFilter), Now);
+        if (expected is null) Assert.IsType<Allowed>(decision);
+        else Assert.Equal(expected, Assert.IsType<Denied>(decision).Rule);
+    }
+
     // ---- Issue 11, class 1: closed topics cannot be rebuilt from open counts. ----
 
     /// <summary>For any tier-1 request that is answered, no dimension (group-by or filter) and no variable above

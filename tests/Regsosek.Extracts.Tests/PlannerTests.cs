@@ -77,9 +77,11 @@ public sealed class PlannerTests
         var village = new ExtractRequest { Region = "3201", Filters = [new ExtractFilter("village_code", Codes: [3201012001])] };
         Assert.Equal(AccessRules.ExtractGeography,
             Assert.Throws<ExtractAccessDeniedException>(() => Plan(village, Grants.Caller("g1", Tier.Microdata))).Rule);
-        var id = new ExtractRequest { Region = "3201", Filters = [new ExtractFilter("person_id", Codes: [32010000000011])] };
-        Assert.Equal(AccessRules.ExtractIdentity,
-            Assert.Throws<ExtractAccessDeniedException>(() => Plan(id, Grants.Caller("g1", Tier.Microdata))).Rule);
+        var id = new ExtractRequest { Region = "3201", Filters = [new ExtractFilter("r405", Codes: [1]), new ExtractFilter("person_id", Codes: [32010000000011])] };
+        var refused = Assert.Throws<ExtractAccessDeniedException>(() => Plan(id, Grants.Caller("g1", Tier.Microdata)));
+        Assert.Equal(AccessRules.ExtractIdentity, refused.Rule);
+        Assert.Contains("(filters[1].column: person_id)", refused.Message); // the policy decides, the planner names the field
+        Assert.NotNull(Plan(id, Grants.Caller("g4", Tier.Bnba)));
     }
 
     [Theory]

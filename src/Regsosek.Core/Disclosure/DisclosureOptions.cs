@@ -57,21 +57,21 @@ public sealed record TierDisclosureOptions
     /// <summary>Cell-key perturbation parameters (maximum noise D, variance V).</summary>
     public CellKeyOptions CellKey { get; init; } = new();
 
-    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad option by its configuration path under <paramref name="tierName"/> (e.g. "Tier1:CountThreshold").</summary>
     public void Validate(string tierName)
     {
         if (CountThreshold < 1)
-            throw new ArgumentException($"{tierName}: CountThreshold must be at least 1 (got {CountThreshold})");
+            throw new ArgumentException($"{tierName}:CountThreshold must be at least 1 (got {CountThreshold})");
         if (GroupSizeThreshold < 1)
-            throw new ArgumentException($"{tierName}: GroupSizeThreshold must be at least 1 (got {GroupSizeThreshold})");
+            throw new ArgumentException($"{tierName}:GroupSizeThreshold must be at least 1 (got {GroupSizeThreshold})");
         if (DominanceN is not (1 or 2))
-            throw new ArgumentException($"{tierName}: DominanceN must be 1 or 2 (got {DominanceN}); the engine reports the two largest contributions only");
+            throw new ArgumentException($"{tierName}:DominanceN must be 1 or 2 (got {DominanceN}); the engine reports the two largest contributions only");
         if (DominanceK is <= 0 or > 100)
-            throw new ArgumentException($"{tierName}: DominanceK must be in (0, 100] percent (got {DominanceK})");
+            throw new ArgumentException($"{tierName}:DominanceK must be in (0, 100] percent (got {DominanceK})");
         if (!(MagnitudeNoise > 0) || MagnitudeNoise > 10)
-            throw new ArgumentException($"{tierName}: MagnitudeNoise must be above 0 and at most 10 (got {MagnitudeNoise})");
+            throw new ArgumentException($"{tierName}:MagnitudeNoise must be above 0 and at most 10 (got {MagnitudeNoise})");
         if (!(PercentileNoise > 0) || PercentileNoise > 10)
-            throw new ArgumentException($"{tierName}: PercentileNoise must be above 0 and at most 10 (got {PercentileNoise})");
+            throw new ArgumentException($"{tierName}:PercentileNoise must be above 0 and at most 10 (got {PercentileNoise})");
         CellKey.Validate(tierName);
     }
 }
@@ -92,15 +92,15 @@ public sealed record CellKeyOptions
     /// truncated (count ≥ threshold + D). Must be below D² (the largest variance on [−D, D]).</summary>
     public double Variance { get; init; } = 1.0;
 
-    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad option.</summary>
+    /// <summary>Checks the values; throws <see cref="ArgumentException"/> naming the bad option by its configuration path under <paramref name="tierName"/> (e.g. "Tier1:CountThreshold").</summary>
     public void Validate(string tierName)
     {
         if (KeyRange is < 16 or > 1 << 20)
-            throw new ArgumentException($"{tierName}: CellKey.KeyRange must be between 16 and 1048576 (got {KeyRange}); the data's record_key range is 4096");
+            throw new ArgumentException($"{tierName}:CellKey:KeyRange must be between 16 and 1048576 (got {KeyRange}); the data's record_key range is 4096");
         if (MaxNoise is < 1 or > 20)
-            throw new ArgumentException($"{tierName}: CellKey.MaxNoise (D) must be between 1 and 20 (got {MaxNoise})");
+            throw new ArgumentException($"{tierName}:CellKey:MaxNoise (D) must be between 1 and 20 (got {MaxNoise})");
         if (!(Variance > 0) || Variance >= (double)MaxNoise * MaxNoise)
-            throw new ArgumentException($"{tierName}: CellKey.Variance (V) must be above 0 and below D² = {MaxNoise * MaxNoise} (got {Variance})");
+            throw new ArgumentException($"{tierName}:CellKey:Variance (V) must be above 0 and below D² = {MaxNoise * MaxNoise} (got {Variance})");
     }
 }
 

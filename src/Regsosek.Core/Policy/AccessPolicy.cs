@@ -117,7 +117,7 @@ public static class AccessPolicy
         var region = r.WholeScope ? caller.Scope : r.Region;
         if (CheckInScope(region, caller.Scope, "region") is { } outside) return outside;
 
-        var lowest = tier.Includes(Tier.Bnba) ? RegionLevel.Village : RegionLevel.Regency;
+        var lowest = LowestExtractGeography(tier);
         if (r.Geography > lowest)
             return new Denied(AccessRules.ExtractGeography,
                 $"tier-{(int)tier} records carry geography down to {Name(lowest)} level only; ask for {Name(lowest)} geography or coarser");
@@ -125,22 +125,47 @@ public static class AccessPolicy
             return new Denied(AccessRules.ExtractGeography,
                 $"tier-{(int)tier} extracts cover a {Name(lowest)} or larger region; region {region} is a {Name(region.Level)}: " +
                 $"ask for {region.AncestorAt(lowest)} instead");
+        if (r.VariableTier is { } needed && !tier.Includes(needed))
+            return new Denied(AccessRules.TierInsufficient,
+                $"the extract touches a variable that needs tier {(int)needed}; your access is tier {(int)tier}: leave it out");
+        if (r.FiltersOnRecordIds && !tier.Includes(Tier.Bnba))
+            return new Denied(AccessRules.ExtractIdentity,
+                "person_id and family_id are replaced by pseudonyms in tier-3 extracts, so they cannot be filtered on " +
+                "(that would reveal whose pseudonym is whose); filter on other variables");
         return new Allowed(region, tier);
     }
+
+    /// <summary>
+    /// The lowest tier whose extracts may carry a variable: tier 3 (an extract at all) or the variable's own
+    /// min_tier when higher, and tier 4 for an identity variable or geography below what tier 3 carries (regency).
+    /// <see cref="DecideExtract"/> refuses exactly the variables above the caller's tier by this rule; the catalogue
+    /// lists it per column and the planner's "all columns" keeps the columns it allows.
+    /// </summary>
+    /// <param name="identity">The variable is an identity variable (BNBA).</param>
+    /// <param name="geography">The region level the variable codes, or null when it is not a region code.</param>
+    /// <param name="minTier">The variable's min_tier in the data dictionary.</param>
+    public static Tier ExtractColumnTier(bool identity, RegionLevel? geography, Tier minTier)
+    {
+        if (identity || geography > LowestExtractGeography(Tier.Microdata)) return Tier.Bnba;
+        return minTier > Tier.Microdata ? minTier : Tier.Microdata;
+    }
+
+    /// <summary>The finest geography extracts of <paramref name="tier"/> carry: villages at tier 4, regencies at tier 3.</summary>
+    private static RegionLevel LowestExtractGeography(Tier tier) => tier.Includes(Tier.Bnba) ? RegionLevel.Village : RegionLevel.Regency;
 
     private static Denied? CheckGrant(Caller caller, DateTimeOffset now)
     {
         if (caller.Grant is not { } g) return null;
-        if (g.RevokedAt is { } revoked)
-            return new Denied(AccessRules.GrantRevoked,
-                $"grant {g.Id} was revoked by the data owner on {revoked:yyyy-MM-dd}; contact the data owner (Bappenas) for a new grant");
-        if (now < g.ValidFrom)
-            return new Denied(AccessRules.GrantNotYetValid,
-                $"grant {g.Id} is valid from {g.ValidFrom:yyyy-MM-dd}; try again then");
-        if (now >= g.ValidUntil)
-            return new Denied(AccessRules.GrantExpired,
-                $"grant {g.Id} expired on {g.ValidUntil:yyyy-MM-dd}; apply to the data owner (Bappenas) to renew it");
-        return null;
+        return g.StateAt(now) switch
+        {
+            GrantState.Active => null,
+            GrantState.Revoked => new Denied(AccessRules.GrantRevoked,
+                $"grant {g.Id} was revoked by the data owner on {g.RevokedAt:yyyy-MM-dd}; contact the data owner (Bappenas) for a new grant"),
+            GrantState.NotYetValid => new Denied(AccessRules.GrantNotYetValid,
+                $"grant {g.Id} is valid from {g.ValidFrom:yyyy-MM-dd}; try again then"),
+            _ => new Denied(AccessRules.GrantExpired,
+                $"grant {g.Id} expired on {g.ValidUntil:yyyy-MM-dd}; apply to the data owner (Bappenas) to renew it"),
+        };
     }
 
     private static Denied? CheckInScope(RegionCode region, RegionCode scope, string what) =>

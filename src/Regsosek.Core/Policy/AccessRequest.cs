@@ -57,9 +57,13 @@ public sealed record VariableAccess(string Id, Tier MinTier);
 /// <param name="Geography">The finest region level the extract's records carry.</param>
 /// <param name="Identity">True when identity variables (BNBA) are asked for.</param>
 /// <param name="WholeScope">"My whole scope": the effective region becomes the grant's region.</param>
+/// <param name="VariableTier">The highest min_tier of the variables the extract touches (columns and filters), or null.</param>
+/// <param name="FiltersOnRecordIds">True when it filters on person_id or family_id, which tier-3 extracts pseudonymise.</param>
 public sealed record ExtractAccessRequest(
     Caller Caller,
     RegionCode Region,
     RegionLevel Geography,
     bool Identity,
-    bool WholeScope);
+    bool WholeScope,
+    Tier? VariableTier = null,
+    bool FiltersOnRecordIds = false);

@@ -157,16 +157,16 @@ public sealed class TokenAuthenticator
 
     private AuthenticationResult CheckGrant(Grant grant, TokenKind kind)
     {
-        var now = _time.GetUtcNow();
-        if (grant.RevokedAt is { } revoked)
-            return AuthenticationResult.Fail(AuthFailure.GrantRevoked, $"grant {grant.Id} was closed by the data owner at {GrantValidity.Show(revoked)}", kind, grant);
-        if (now < grant.ValidFrom)
-            return AuthenticationResult.Fail(AuthFailure.GrantNotYetValid, $"grant {grant.Id} is valid from {GrantValidity.Show(grant.ValidFrom)}", kind, grant);
-        if (now >= grant.ValidUntil)
-            return AuthenticationResult.Fail(AuthFailure.GrantExpired, $"grant {grant.Id} expired at {GrantValidity.Show(grant.ValidUntil)}; ask the data owner to extend it", kind, grant);
-        return grant.IsActiveAt(now)
-            ? new AuthenticationResult { Outcome = AuthOutcome.Authenticated, Grant = grant, TokenKind = kind }
-            : AuthenticationResult.Fail(AuthFailure.GrantExpired, $"grant {grant.Id} is not active", kind, grant);
+        return grant.StateAt(_time.GetUtcNow()) switch
+        {
+            GrantState.Active => new AuthenticationResult { Outcome = AuthOutcome.Authenticated, Grant = grant, TokenKind = kind },
+            GrantState.Revoked => AuthenticationResult.Fail(AuthFailure.GrantRevoked,
+                $"grant {grant.Id} was closed by the data owner at {GrantValidity.Show(grant.RevokedAt!.Value)}", kind, grant),
+            GrantState.NotYetValid => AuthenticationResult.Fail(AuthFailure.GrantNotYetValid,
+                $"grant {grant.Id} is valid from {GrantValidity.Show(grant.ValidFrom)}", kind, grant),
+            _ => AuthenticationResult.Fail(AuthFailure.GrantExpired,
+                $"grant {grant.Id} expired at {GrantValidity.Show(grant.ValidUntil)}; ask the data owner to extend it", kind, grant),
+        };
     }
 
     private static string Clip(string s) => s.Length <= 40 ? s : s[..40] + "…";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -150,13 +151,12 @@ public sealed class AuditTruthAttacks(ServiceFixture service)
             HttpPort = 0,
             EngineThreads = 1,
             EngineMemoryLimit = "512MB",
-            ShutdownGraceSeconds = 0.5,
         }, services =>
         {
             services.AddLogging(logging => logging.ClearProviders());
             services.AddSingleton<IAuditLog>(service.Audit);
             services.AddSingleton<IRegionNames>(regions);
-        });
+        }, new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Regsosek:Limits:ShutdownGraceSeconds"] = "0.5" }).Build());
         await using (app)
         {
             await app.StartAsync();

@@ -1,7 +1,7 @@
 using Regsosek.Generator;
 using Spectre.Console;
 
-namespace Regsosek.Host;
+namespace Regsosek.Generator.Cli;
 
 /// <summary>Runs the synthetic dataset generator with a progress bar on the console.</summary>
 public static class GenerateCommand

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Regsosek.Generator;
+namespace Regsosek.Schema;
 
 /// <summary>One file of a dataset, with its checksum.</summary>
 public sealed record ManifestFile

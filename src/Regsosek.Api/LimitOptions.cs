@@ -1,0 +1,33 @@
+namespace Regsosek.Api;
+
+/// <summary>
+/// The service's limits on calls (configuration section Regsosek:Limits), validated when the server starts. The
+/// largest table a call may ask for is a disclosure-control setting (Regsosek:Disclosure:MaxCells).
+/// </summary>
+public sealed class LimitOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Regsosek:Limits";
+
+    /// <summary>gRPC's usual 4 MiB.</summary>
+    public const int DefaultMaxReceiveMessageBytes = 4 * 1024 * 1024;
+
+    /// <summary>The largest request message accepted, in bytes; larger ones get RESOURCE_EXHAUSTED. Default 4 MiB.</summary>
+    public int MaxReceiveMessageBytes { get; set; } = DefaultMaxReceiveMessageBytes;
+
+    /// <summary>Seconds running calls may go on once the service starts stopping; then they are aborted and
+    /// recorded as such in the audit trail. New calls are refused from the start of stopping. Default 10.</summary>
+    public double ShutdownGraceSeconds { get; set; } = 10;
+
+    /// <summary>The grace period as a time span.</summary>
+    public TimeSpan ShutdownGrace => TimeSpan.FromSeconds(ShutdownGraceSeconds);
+
+    /// <summary>The problems of these values, each naming its setting; empty when they are valid.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (MaxReceiveMessageBytes < 1024)
+            yield return $"{Section}:{nameof(MaxReceiveMessageBytes)} must be at least 1024 (got {MaxReceiveMessageBytes})";
+        if (!(ShutdownGraceSeconds >= 0) || ShutdownGraceSeconds > 3600)
+            yield return $"{Section}:{nameof(ShutdownGraceSeconds)} must be 0 to 3600 seconds (got {ShutdownGraceSeconds})";
+    }
+}
