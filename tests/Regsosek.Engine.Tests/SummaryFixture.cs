@@ -16,7 +16,7 @@ public sealed class SummaryFixture : IDisposable
     public SummaryFixture()
     {
         Directory = Path.Combine(Path.GetTempPath(), "regsosek-engine-tests", "summaries-" + Guid.NewGuid().ToString("N"));
-        Copy(Path.Combine(RepoRoot(), "data-samples", "sample-3-regencies"), Directory);
+        CopyTree(Path.Combine(RepoRoot(), "data-samples", "sample-3-regencies"), Directory, skip: SummaryManifest.DirectoryName);
         Design = SummaryDesign.Load(Catalogue);
         Manifest = new SummaryBuilder(Design).BuildAsync(Directory, new DuckDbSettings { Threads = 1 }).GetAwaiter().GetResult();
         Summaries = SummaryManifest.Open(Directory, out var problem);
@@ -62,15 +62,17 @@ public sealed class SummaryFixture : IDisposable
         return dir?.FullName ?? throw new DirectoryNotFoundException("the repository root (Regsosek.DataService.sln) is not above the test binaries");
     }
 
-    private static void Copy(string from, string to)
+    /// <summary>Copies a directory tree; <paramref name="skip"/> names a top-level folder left out.</summary>
+    public static void CopyTree(string from, string to, string? skip = null)
     {
+        System.IO.Directory.CreateDirectory(to);
         foreach (var dir in System.IO.Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
             System.IO.Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        System.IO.Directory.CreateDirectory(to);
         foreach (var file in System.IO.Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (Path.GetRelativePath(from, file).StartsWith(SummaryManifest.DirectoryName, StringComparison.Ordinal)) continue;
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+            var relative = Path.GetRelativePath(from, file);
+            if (skip is not null && relative.StartsWith(skip + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            File.Copy(file, Path.Combine(to, relative));
         }
     }
 

@@ -153,7 +153,7 @@ public sealed class SummaryPlanTests(SummaryFixture fx) : IClassFixture<SummaryF
         var copy = Path.Combine(Path.GetTempPath(), "regsosek-engine-tests", "summaries-copy-" + Guid.NewGuid().ToString("N"));
         try
         {
-            CopyTree(fx.Directory, copy);
+            SummaryFixture.CopyTree(fx.Directory, copy);
             Assert.Empty(SummaryManifest.Verify(copy));
             Assert.NotEmpty(SummaryManifest.Open(copy, out var problem).All);
             Assert.Null(problem);
@@ -190,7 +190,7 @@ public sealed class SummaryPlanTests(SummaryFixture fx) : IClassFixture<SummaryF
         var copy = Path.Combine(Path.GetTempPath(), "regsosek-engine-tests", "summaries-cancel-" + Guid.NewGuid().ToString("N"));
         try
         {
-            CopyTree(fx.Directory, copy);
+            SummaryFixture.CopyTree(fx.Directory, copy);
             var before = File.ReadAllText(SummaryManifest.PathIn(copy));
             using var cts = new CancellationTokenSource();
             int reports = 0;
@@ -257,14 +257,6 @@ public sealed class SummaryPlanTests(SummaryFixture fx) : IClassFixture<SummaryF
         Assert.NotEqual(
             AggregateEngine.CacheKey(new QueryPlan("q", [new StringParameter("x\u0001Int64Parameter:1")], shape, [])),
             AggregateEngine.CacheKey(new QueryPlan("q", [new StringParameter("x"), new Int64Parameter(1)], shape, [])));
-    }
-
-    private static void CopyTree(string from, string to)
-    {
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, dir)));
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
     }
 
     private sealed class Inline<T>(Action<T> report) : IProgress<T>
