@@ -34,7 +34,10 @@ public static class ApiExtensions
     /// the health service backed by the dataset and store health checks, the CORS policy, the call pipeline and
     /// the services. The services' own dependencies (catalogue, engine, stores, ...) are registered by the host.
     /// </summary>
-    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors, TimeSpan shutdownGrace)
+    /// <param name="shutdownDrain">How long new calls are still taken once stopping begins (the health says NOT_SERVING
+    /// meanwhile), so that a load balancer stops sending first; 0 for a single server (see <see cref="CallShutdown"/>).</param>
+    public static IServiceCollection AddRegsosekApi(this IServiceCollection services, CorsSettings cors, TimeSpan shutdownGrace,
+        TimeSpan shutdownDrain = default)
     {
         services.AddGrpc(o =>
         {
@@ -63,8 +66,10 @@ public static class ApiExtensions
                 .WithExposedHeaders("grpc-status", "grpc-message", "grpc-status-details-bin", "grpc-encoding",
                     "grpc-accept-encoding", RequestInfo.HeaderName);
         }));
-        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), shutdownGrace));
-        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(shutdownGrace));
+        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
+            shutdownGrace, shutdownDrain));
+        services.AddHostedService<ShutdownDrain>();
+        services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(shutdownGrace, shutdownDrain));
         services.AddSingleton<CallRunner>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<AggregatePipeline>();

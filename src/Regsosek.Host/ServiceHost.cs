@@ -105,7 +105,8 @@ public static class ServiceHost
             new ExtractRunner(PseudonymKeyring.FromConfiguration(masterKey), new ExtractOptions()),
             dictionary));
         services.AddSingleton(endpoints);
-        services.AddRegsosekApi(options.Cors, TimeSpan.FromSeconds(options.ShutdownGraceSeconds));
+        services.AddRegsosekApi(options.Cors, TimeSpan.FromSeconds(options.ShutdownGraceSeconds),
+            TimeSpan.FromSeconds(options.ShutdownDrainSeconds));
         services.AddRegsosekTelemetry(options);
         configure?.Invoke(services);
 

@@ -49,6 +49,11 @@ public sealed class ServiceOptions
     /// <summary>Seconds running calls may go on once the service starts stopping; then they are aborted and
     /// recorded as such in the audit trail. New calls are refused from the start of stopping.</summary>
     public double ShutdownGraceSeconds { get; set; } = 10;
+
+    /// <summary>Seconds the service still takes new calls once it starts stopping, while its health says NOT_SERVING,
+    /// so that a load balancer checking the health stops sending to it first (docs/deployment.md); 0 (the default)
+    /// for a single server.</summary>
+    public double ShutdownDrainSeconds { get; set; }
     public string? CertificatePassword { get; set; }
 
     /// <summary>PostgreSQL connection string for grants and audit; SQLite files under Home when unset.</summary>
