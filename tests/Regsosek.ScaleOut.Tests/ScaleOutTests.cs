@@ -103,8 +103,8 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
             using var channel = ScaleOutCluster.Channel(target);
             var e = await Assert.ThrowsAsync<RpcException>(() => Aggregate(channel.CreateCallInvoker(), grant.Token, "3201",
                 RegionLevel.District, "family_count"));
-            Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
-            Assert.Contains("revoked", e.Status.Detail, StringComparison.OrdinalIgnoreCase);
+            Assert.True(e.StatusCode == StatusCode.PermissionDenied && e.Status.Detail.Contains("closed by the data owner", StringComparison.Ordinal),
+                $"{target}: {e.StatusCode} {e.Status.Detail}");
         }
     }
 
@@ -122,6 +122,8 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
         stop.Cancel();
         var load = await running;
         output.WriteLine(load.ToString());
+        foreach (var line in Cluster.Logs(int.MaxValue).Split('\n').Where(l => l.Contains("could not be written")).TakeLast(3))
+            output.WriteLine(line[..Math.Min(line.Length, 700)]);
         try
         {
             // At most the calls in flight at the kill fail (each caller has one call in flight), with UNAVAILABLE,
@@ -160,10 +162,10 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
             stop.Cancel();
             var load = await running;
             output.WriteLine(load.ToString());
-            Assert.Equal(0, exit);
+            Assert.True(exit is 0 or 143, $"exit code {exit}"); // 143: .NET's exit code after a SIGTERM it handled
             Assert.Empty(load.Failures);
             Assert.Equal(load.Ok, (await RecordsAfterAsync(head)).Count);
-            Assert.DoesNotContain("shutting down", replica.Output, StringComparison.Ordinal);
+            Assert.Contains("Application is shutting down", replica.Output, StringComparison.Ordinal); // an orderly stop
             await AssertChainVerifiesAsync();
         }
         finally

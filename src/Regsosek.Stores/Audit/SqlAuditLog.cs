@@ -428,8 +428,11 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
         };
     }
 
-    private AuditUnavailableException Unavailable(string what, Exception ex) =>
-        new($"could not {what} the audit log ({_dialect.Location}): {ex.Message}. Calls are refused until the audit log is writable again.", ex);
+    private AuditUnavailableException Unavailable(string what, Exception ex)
+    {
+        _dialect.OnFailure(ex);
+        return new($"could not {what} the audit log ({_dialect.Location}): {ex.Message}. Calls are refused until the audit log is writable again.", ex);
+    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

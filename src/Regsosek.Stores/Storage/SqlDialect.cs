@@ -28,6 +28,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>True for a conflict that a retry of the whole transaction can resolve.</summary>
     public abstract bool IsRetryable(Exception ex);
 
+    /// <summary>
+    /// Told of every failure the stores turn into <see cref="StoreUnavailableException"/>, so that the dialect can
+    /// recover from it for the next operation (PostgreSQL drops its pooled connections when one broke).
+    /// </summary>
+    public virtual void OnFailure(Exception ex) { }
+
     /// <summary>Serialises migrations of <paramref name="component"/> across processes, inside <paramref name="tx"/>.</summary>
     public abstract Task LockMigrationsAsync(DbConnection connection, DbTransaction tx, string component, CancellationToken ct);
 

@@ -30,14 +30,25 @@ public sealed class LoadResult
     public double PerSecond => Ok / Elapsed.TotalSeconds;
 
     internal void Succeeded() => Interlocked.Increment(ref _ok);
-    internal void Failed(StatusCode status) => _failures.Enqueue(status);
+    internal void Failed(RpcException e)
+    {
+        _failures.Enqueue(e.StatusCode);
+        if (_examples.Count < 10 && !_examples.Any(x => x.StartsWith(e.StatusCode + ":", StringComparison.Ordinal)))
+            _examples.Enqueue($"{e.StatusCode}: {e.Status.Detail} {e.Status.DebugException?.Message}");
+    }
+
+    private readonly ConcurrentQueue<string> _examples = new();
+
+    /// <summary>One failure of each status, with its detail.</summary>
+    public IReadOnlyCollection<string> Examples => _examples;
     internal void RetrySucceeded() => Interlocked.Increment(ref _retriedOk);
     internal void RetryFailed(StatusCode status) => _failedRetries.Enqueue(status);
 
     public override string ToString() =>
         $"{Calls} calls in {Elapsed.TotalSeconds:0.0} s: {Ok} ok, {Failures.Count} failed " +
         $"({string.Join(", ", Failures.GroupBy(s => s).Select(g => $"{g.Key} x{g.Count()}"))}); retries: {RetriedOk} ok, " +
-        $"{FailedRetries.Count} failed ({string.Join(", ", FailedRetries.GroupBy(s => s).Select(g => $"{g.Key} x{g.Count()}"))})";
+        $"{FailedRetries.Count} failed ({string.Join(", ", FailedRetries.GroupBy(s => s).Select(g => $"{g.Key} x{g.Count()}"))})" +
+        string.Concat(Examples.Select(e => "\n  e.g. " + e));
 }
 
 /// <summary>Concurrent callers through one channel, each calling in a loop until told to stop.</summary>
@@ -59,18 +70,18 @@ public static class Load
             for (int n = k; !stop.IsCancellationRequested; n++)
             {
                 var call = calls[n % calls.Count];
-                var status = await TryAsync(call, invoker);
-                if (status == StatusCode.OK)
+                var failure = await TryAsync(call, invoker);
+                if (failure is null)
                 {
                     result.Succeeded();
                     continue;
                 }
-                result.Failed(status);
+                result.Failed(failure);
                 if (!retry) continue;
                 await Task.Delay(200, CancellationToken.None);
                 var again = await TryAsync(call, invoker);
-                if (again == StatusCode.OK) result.RetrySucceeded();
-                else result.RetryFailed(again);
+                if (again is null) result.RetrySucceeded();
+                else result.RetryFailed(again.StatusCode);
             }
         }, CancellationToken.None)));
         result.Elapsed = clock.Elapsed;
@@ -84,17 +95,18 @@ public static class Load
         return await RunAsync(channel, calls, callers, stop.Token);
     }
 
-    private static async Task<StatusCode> TryAsync(LoadCall call, CallInvoker invoker)
+    /// <summary>Null when the call succeeded, else its failure.</summary>
+    private static async Task<RpcException?> TryAsync(LoadCall call, CallInvoker invoker)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
             await call(invoker, deadline.Token);
-            return StatusCode.OK;
+            return null;
         }
         catch (RpcException e)
         {
-            return e.StatusCode;
+            return e;
         }
     }
 

@@ -23,6 +23,8 @@ public sealed record ClusterOptions
     public double DrainSeconds { get; init; } = 5;
     /// <summary>DuckDB threads per replica.</summary>
     public int EngineThreads { get; init; } = 1;
+    /// <summary>PostgreSQL with fsync and synchronous commit on, as in production (the tests turn them off for speed).</summary>
+    public bool DurablePostgres { get; init; }
 }
 
 /// <summary>
@@ -184,8 +186,17 @@ public sealed class ScaleOutCluster : IAsyncDisposable
     /// <summary>PostgreSQL stopped at once (as a crash would), keeping its data and port.</summary>
     public Task HaltPostgresAsync() => PostgresAsync("halt");
 
-    /// <summary>PostgreSQL started again on the same port.</summary>
-    public Task RestartPostgresAsync() => PostgresAsync("start");
+    /// <summary>PostgreSQL started again on the same port. The test side's stores are opened afresh (their pooled
+    /// connections died with the server; the replicas' stores must recover by themselves).</summary>
+    public async Task RestartPostgresAsync()
+    {
+        await PostgresAsync("start");
+        await Grants.DisposeAsync();
+        await Audit.DisposeAsync();
+        var settings = new StoreSettings { PostgresConnectionString = Postgres };
+        Grants = StoreFactory.CreateGrantStore(settings);
+        Audit = StoreFactory.CreateAuditLog(settings);
+    }
 
     /// <summary>A channel to "host:port" (cleartext HTTP/2). Disposed by the caller.</summary>
     public static GrpcChannel Channel(string address) => GrpcChannel.ForAddress("http://" + address,
@@ -241,7 +252,8 @@ public sealed class ScaleOutCluster : IAsyncDisposable
                     config.AddRange(Enumerable.Range(0, _replicas.Length).Select(i => $"  server replica{i + 1} {ReplicaAddress(i)}"));
                 continue;
             }
-            config.Add(line);
+            config.Add(Environment.GetEnvironmentVariable("REGSOSEK_SCALEOUT_HAPROXY_LOG") is { Length: > 0 } level
+                ? line.Replace("local0 notice", "local0 " + level, StringComparison.Ordinal) : line);
         }
         var path = Path.Combine(Root, "haproxy.cfg");
         await File.WriteAllLinesAsync(path, config);
@@ -278,6 +290,7 @@ public sealed class ScaleOutCluster : IAsyncDisposable
         };
         start.ArgumentList.Add(action);
         start.Environment["REGSOSEK_PG_STATE"] = Path.Combine(Root, "postgres");
+        if (_options.DurablePostgres) start.Environment["REGSOSEK_PG_DURABLE"] = "1";
         using var process = Process.Start(start) ?? throw new InvalidOperationException("scripts/postgres-test-server did not start");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
