@@ -34,6 +34,7 @@ using (var channel = ScaleOutCluster.Channel(cluster.BalancerAddress))
         var after = (await cluster.Audit.GetHeadAsync())?.Sequence ?? 0;
         Console.WriteLine($"| {replicas} | {load.Calls} | {load.PerSecond.ToString("0", inv)} | {load.Failures.Count} |");
         if (after - head < load.Ok) Console.WriteLine($"  WARNING: {after - head} audit records for {load.Ok} answered calls");
+        foreach (var example in load.Examples) Console.WriteLine($"  failed, e.g. {example}");
         if (replicas > 1)
         {
             await cluster.KillReplicaAsync(replicas - 1);

@@ -346,7 +346,7 @@ public abstract class AuditLogContract : IAsyncLifetime
         await using var second = Backend.CreateAuditLog(Time);
         await using var third = Backend.CreateAuditLog(Time);
         SqlAuditLog[] logs = [Log, second, third];
-        const int callers = 48, each = 8;
+        const int callers = 96, each = 10;
         var tasks = Enumerable.Range(0, callers).Select(k => Task.Run(async () =>
         {
             for (int j = 0; j < each; j++) await logs[(k + j) % logs.Length].AppendAsync(Entry(k * each + j));

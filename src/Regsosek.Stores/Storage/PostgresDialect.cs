@@ -17,8 +17,8 @@ public sealed record PostgresStoreOptions
 }
 
 /// <summary>
-/// PostgreSQL: timestamptz times, bytea hashes; audit appends in SERIALIZABLE transactions retried on
-/// serialisation failures; migrations under a transaction-scoped advisory lock.
+/// PostgreSQL: timestamptz times, bytea hashes; audit appends and migrations each under a transaction-scoped
+/// advisory lock (READ COMMITTED), so that replicas take turns instead of conflicting.
 /// </summary>
 internal sealed class PostgresDialect : SqlDialect
 {
@@ -88,6 +88,19 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     public override System.Data.IsolationLevel MigrationIsolation => System.Data.IsolationLevel.ReadCommitted;
+
+    /// <summary>
+    /// Appends from several replicas take turns on a transaction-scoped advisory lock, then read the head in READ
+    /// COMMITTED (so they see what the previous holder committed). Under SERIALIZABLE alone, replicas appending at once
+    /// conflicted and retried, and under load some ran out of retries and failed their calls (issue 16).
+    /// </summary>
+    public override System.Data.IsolationLevel AppendIsolation => System.Data.IsolationLevel.ReadCommitted;
+
+    public override async Task LockAppendsAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = Db.Command(connection, "SELECT pg_advisory_xact_lock(hashtext('regsosek:' || current_schema() || ':audit-append'))", tx);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
 
     public override string SchemaVersionDdl => """
         CREATE TABLE IF NOT EXISTS schema_version (
