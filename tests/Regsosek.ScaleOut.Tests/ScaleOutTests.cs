@@ -112,15 +112,12 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
     public async Task A_replica_killed_under_load_fails_at_most_the_calls_in_flight_and_a_retry_succeeds()
     {
         var head = await HeadAsync();
-        using var channel = ScaleOutCluster.Channel(Cluster.BalancerAddress);
-        using var stop = new CancellationTokenSource();
-        var running = Load.RunAsync(channel, Load.Mix(Cluster.Regency3201.Token), Callers, stop.Token);
+        using var underway = StartLoad(retry: true);
         await Task.Delay(TimeSpan.FromSeconds(3));
         await Cluster.KillReplicaAsync(2);
         await Cluster.WaitForBalancerAsync([2], up: false, TimeSpan.FromSeconds(15));
         await Task.Delay(TimeSpan.FromSeconds(2));
-        stop.Cancel();
-        var load = await running;
+        var load = await underway.StopAsync();
         output.WriteLine(load.ToString());
         foreach (var line in Cluster.Logs(int.MaxValue).Split('\n').Where(l => l.Contains("could not be written")).TakeLast(3))
             output.WriteLine(line[..Math.Min(line.Length, 700)]);
@@ -139,8 +136,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
         }
         finally
         {
-            await Cluster.StartReplicaAsync(2);
-            await Cluster.WaitForBalancerAsync([2], up: true, TimeSpan.FromSeconds(30));
+            await RestoreReplicaAsync(2);
         }
     }
 
@@ -148,9 +144,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
     public async Task A_replica_drained_with_SIGTERM_finishes_its_calls_and_no_call_fails()
     {
         var head = await HeadAsync();
-        using var channel = ScaleOutCluster.Channel(Cluster.BalancerAddress);
-        using var stop = new CancellationTokenSource();
-        var running = Load.RunAsync(channel, Load.Mix(Cluster.Regency3201.Token), Callers, stop.Token, retry: false);
+        using var underway = StartLoad(retry: false);
         await Task.Delay(TimeSpan.FromSeconds(3));
         var replica = Cluster.Replica(1)!;
         replica.Terminate();
@@ -159,8 +153,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
             await Cluster.WaitForBalancerAsync([1], up: false, TimeSpan.FromSeconds(15));
             var exit = await replica.WaitForExitAsync(TimeSpan.FromSeconds(60));
             await Task.Delay(TimeSpan.FromSeconds(1));
-            stop.Cancel();
-            var load = await running;
+            var load = await underway.StopAsync();
             output.WriteLine(load.ToString());
             Assert.True(exit is 0 or 143, $"exit code {exit}"); // 143: .NET's exit code after a SIGTERM it handled
             Assert.Empty(load.Failures);
@@ -170,9 +163,8 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
         }
         finally
         {
-            stop.Cancel();
-            await Cluster.StartReplicaAsync(1);
-            await Cluster.WaitForBalancerAsync([1], up: true, TimeSpan.FromSeconds(30));
+            await underway.StopAsync();
+            await RestoreReplicaAsync(1);
         }
     }
 
@@ -180,9 +172,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
     public async Task While_PostgreSQL_is_down_calls_fail_closed_and_afterwards_the_replicas_recover_by_themselves()
     {
         var head = await HeadAsync();
-        using var channel = ScaleOutCluster.Channel(Cluster.BalancerAddress);
-        using var stop = new CancellationTokenSource();
-        var running = Load.RunAsync(channel, Load.Mix(Cluster.Regency3201.Token), Callers, stop.Token, retry: false);
+        using var underway = StartLoad(retry: false);
         await Task.Delay(TimeSpan.FromSeconds(2));
         await Cluster.HaltPostgresAsync();
         try
@@ -196,8 +186,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
             await Cluster.RestartPostgresAsync();
         }
         await Cluster.WaitForBalancerAsync([0, 1, 2], up: true, TimeSpan.FromSeconds(30));
-        stop.Cancel();
-        var outage = await running;
+        var outage = await underway.StopAsync();
         output.WriteLine("during the outage: " + outage);
         Assert.NotEmpty(outage.Failures);
         Assert.All(outage.Failures, s => Assert.Equal(StatusCode.Unavailable, s));
@@ -205,6 +194,7 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
         var allowed = (await RecordsAfterAsync(head)).Count(r => r.Entry.Decision == AuditDecision.Allowed);
         Assert.True(allowed >= outage.Ok, $"{allowed} allowed records for {outage.Ok} answered calls");
 
+        using var channel = ScaleOutCluster.Channel(Cluster.BalancerAddress);
         var after = await Load.RunForAsync(channel, Load.Mix(Cluster.Regency3201.Token), Callers, TimeSpan.FromSeconds(4));
         output.WriteLine("after it came back: " + after);
         Assert.Empty(after.Failures);
@@ -239,6 +229,37 @@ public sealed class ScaleOutTests(ClusterFixture fixture, ITestOutputHelper outp
             File.Move(moved, manifest);
         }
         await Cluster.WaitForBalancerAsync([0, 1, 2], up: true, TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>The load of 32 callers through the balancer, running until stopped.</summary>
+    private Underway StartLoad(bool retry)
+    {
+        var channel = ScaleOutCluster.Channel(Cluster.BalancerAddress);
+        var stop = new CancellationTokenSource();
+        return new Underway(channel, stop, Load.RunAsync(channel, Load.Mix(Cluster.Regency3201.Token), Callers, stop.Token, retry));
+    }
+
+    private sealed class Underway(Grpc.Net.Client.GrpcChannel channel, CancellationTokenSource stop, Task<LoadResult> running) : IDisposable
+    {
+        public Task<LoadResult> StopAsync()
+        {
+            stop.Cancel();
+            return running;
+        }
+
+        public void Dispose()
+        {
+            stop.Cancel();
+            stop.Dispose();
+            channel.Dispose();
+        }
+    }
+
+    /// <summary>Starts replica <paramref name="i"/> again and waits until the balancer has it back.</summary>
+    private async Task RestoreReplicaAsync(int i)
+    {
+        await Cluster.StartReplicaAsync(i);
+        await Cluster.WaitForBalancerAsync([i], up: true, TimeSpan.FromSeconds(30));
     }
 
     private static Metadata Bearer(string? token) => token is null ? [] : new Metadata { { "authorization", "Bearer " + token } };
