@@ -63,10 +63,14 @@ public static class ApiExtensions
         }));
         services.AddOptions<GrpcServiceOptions>()
             .Configure<IOptions<LimitOptions>>((o, limits) => o.MaxReceiveMessageSize = Usable(limits).MaxReceiveMessageBytes);
-        services.AddSingleton(sp => new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(),
-            sp.GetRequiredService<IOptions<LimitOptions>>().Value.ShutdownGrace));
+        services.AddSingleton(sp =>
+        {
+            var limits = sp.GetRequiredService<IOptions<LimitOptions>>().Value;
+            return new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), limits.ShutdownGrace, limits.ShutdownDrain);
+        });
+        services.AddHostedService<ShutdownDrain>();
         services.AddOptions<Microsoft.Extensions.Hosting.HostOptions>()
-            .Configure<IOptions<LimitOptions>>((o, limits) => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(Usable(limits).ShutdownGrace));
+            .Configure<IOptions<LimitOptions>>((o, limits) => o.ShutdownTimeout = CallShutdown.HostShutdownTimeout(Usable(limits).ShutdownGrace, Usable(limits).ShutdownDrain));
         services.AddSingleton<CallRunner>();
         services.AddSingleton<CatalogApi>();
         services.AddSingleton<AggregatePipeline>();

@@ -22,6 +22,14 @@ public sealed class LimitOptions
     /// <summary>The grace period as a time span.</summary>
     public TimeSpan ShutdownGrace => TimeSpan.FromSeconds(ShutdownGraceSeconds);
 
+    /// <summary>Seconds the service still takes new calls once it starts stopping, while its health says NOT_SERVING,
+    /// so that a load balancer checking the health stops sending to it first (docs/deployment.md); 0 (the default)
+    /// for a single server.</summary>
+    public double ShutdownDrainSeconds { get; set; }
+
+    /// <summary>The drain period as a time span.</summary>
+    public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
+
     /// <summary>The problems of these values, each naming its setting; empty when they are valid.</summary>
     public IEnumerable<string> Problems()
     {
@@ -29,5 +37,7 @@ public sealed class LimitOptions
             yield return $"{Section}:{nameof(MaxReceiveMessageBytes)} must be at least 1024 (got {MaxReceiveMessageBytes})";
         if (!(ShutdownGraceSeconds >= 0) || ShutdownGraceSeconds > 3600)
             yield return $"{Section}:{nameof(ShutdownGraceSeconds)} must be 0 to 3600 seconds (got {ShutdownGraceSeconds})";
+        if (!(ShutdownDrainSeconds >= 0) || ShutdownDrainSeconds > 3600)
+            yield return $"{Section}:{nameof(ShutdownDrainSeconds)} must be 0 to 3600 seconds (got {ShutdownDrainSeconds})";
     }
 }

@@ -74,6 +74,35 @@ public sealed class PipelineUnitTests
         Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await check.CheckHealthAsync(context)).Status);
     }
 
+    [Fact]
+    public async Task With_a_drain_calls_are_still_taken_after_stopping_begins_and_refused_once_it_is_over()
+    {
+        var lifetime = new Lifetime();
+        using var shutdown = new CallShutdown(lifetime, grace: TimeSpan.FromMinutes(5), drain: TimeSpan.FromSeconds(1));
+        var health = new ShutdownHealthCheck(lifetime);
+        var context = new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext();
+        lifetime.StopApplication();
+
+        // Draining: the health says go elsewhere, but a call that still arrives is taken.
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, (await health.CheckHealthAsync(context)).Status);
+        Assert.False(shutdown.IsStopping);
+        // Then new calls are refused, and the running ones get their grace (not aborted yet).
+        Assert.True(shutdown.Refusing.WaitHandle.WaitOne(TimeSpan.FromSeconds(30)), "the drain never ended");
+        Assert.True(shutdown.IsStopping);
+        Assert.False(shutdown.Aborted.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void Without_a_drain_new_calls_are_refused_as_soon_as_stopping_begins()
+    {
+        var lifetime = new Lifetime();
+        using var shutdown = new CallShutdown(lifetime, grace: TimeSpan.FromMinutes(5));
+        Assert.False(shutdown.IsStopping);
+        lifetime.StopApplication();
+        Assert.True(shutdown.IsStopping);
+        Assert.False(shutdown.Aborted.IsCancellationRequested);
+    }
+
     private sealed class Lifetime : Microsoft.Extensions.Hosting.IHostApplicationLifetime
     {
         private readonly CancellationTokenSource _stopping = new();

@@ -339,6 +339,26 @@ public abstract class AuditLogContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Three_log_instances_appending_hard_at_once_lose_no_append_and_stay_one_gapless_chain()
+    {
+        // Three replicas of the service on one store (issue 16), each with many callers: no append may fail for
+        // want of retries, and the chain stays one.
+        await using var second = Backend.CreateAuditLog(Time);
+        await using var third = Backend.CreateAuditLog(Time);
+        SqlAuditLog[] logs = [Log, second, third];
+        const int callers = 96, each = 10;
+        var tasks = Enumerable.Range(0, callers).Select(k => Task.Run(async () =>
+        {
+            for (int j = 0; j < each; j++) await logs[(k + j) % logs.Length].AppendAsync(Entry(k * each + j));
+        })).ToList();
+        await Task.WhenAll(tasks);
+
+        var verification = await Log.VerifyAsync();
+        Assert.True(verification.IsIntact, verification.ToString());
+        Assert.Equal(callers * each, verification.RecordsChecked);
+    }
+
+    [Fact]
     public async Task A_locked_store_fails_the_append_with_AuditUnavailable_and_writes_nothing()
     {
         await AppendManyAsync(2);

@@ -10,8 +10,8 @@ namespace Regsosek.Stores.Audit;
 
 /// <summary>
 /// The audit trail over ADO.NET, shared by <see cref="SqliteAuditLog"/> and <see cref="PostgresAuditLog"/>.
-/// An append is one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL: SERIALIZABLE,
-/// retried on a serialisation conflict) that reads the head and inserts the next sequence number, which is
+/// An append is one transaction (SQLite: BEGIN IMMEDIATE, one writer at a time; PostgreSQL: an advisory lock
+/// taken first, one writer at a time across processes, READ COMMITTED) that reads the head and inserts the next sequence number, which is
 /// the primary key: two appenders can never both write the same number. Inside one process appends queue
 /// and are written in groups, one transaction each (group commit: one fsync for all the calls that arrived
 /// while the previous group was written). Triggers refuse UPDATE and DELETE on audit_log.
@@ -144,7 +144,8 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
     private async Task<AuditRecord[]> AppendOnceAsync(List<PendingAppend> batch, CancellationToken ct)
     {
         await using var c = await _dialect.OpenAsync(ct).ConfigureAwait(false);
-        await using var tx = await c.BeginTransactionAsync(IsolationLevel.Serializable, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(_dialect.AppendIsolation, ct).ConfigureAwait(false);
+        await _dialect.LockAppendsAsync(c, tx, ct).ConfigureAwait(false);
         long seq = 0;
         byte[] prev = AuditHash.Genesis.ToArray();
         await using (var head = Db.Command(c, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", tx))
@@ -428,8 +429,11 @@ public abstract class SqlAuditLog : IAuditLog, IAuditChainSource
         };
     }
 
-    private AuditUnavailableException Unavailable(string what, Exception ex) =>
-        new($"could not {what} the audit log ({_dialect.Location}): {ex.Message}. Calls are refused until the audit log is writable again.", ex);
+    private AuditUnavailableException Unavailable(string what, Exception ex)
+    {
+        _dialect.OnFailure(ex);
+        return new($"could not {what} the audit log ({_dialect.Location}): {ex.Message}. Calls are refused until the audit log is writable again.", ex);
+    }
 
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()

@@ -213,7 +213,7 @@ public abstract class SqlGrantStore : IGrantStore
         }
         catch (Exception ex) when (IsStorageFailure(ex, ct))
         {
-            throw new StoreUnavailableException($"could not {what} the grant store ({_dialect.Location}): {ex.Message}", ex);
+            throw Unavailable(what, ex);
         }
     }
 
@@ -225,8 +225,14 @@ public abstract class SqlGrantStore : IGrantStore
         }
         catch (Exception ex) when (IsStorageFailure(ex, CancellationToken.None))
         {
-            throw new StoreUnavailableException($"could not {what} the grant store ({_dialect.Location}): {ex.Message}", ex);
+            throw Unavailable(what, ex);
         }
+    }
+
+    private StoreUnavailableException Unavailable(string what, Exception ex)
+    {
+        _dialect.OnFailure(ex);
+        return new StoreUnavailableException($"could not {what} the grant store ({_dialect.Location}): {ex.Message}", ex);
     }
 
     internal static bool IsStorageFailure(Exception ex, CancellationToken ct) =>

@@ -17,8 +17,8 @@ public sealed record PostgresStoreOptions
 }
 
 /// <summary>
-/// PostgreSQL: timestamptz times, bytea hashes; audit appends in SERIALIZABLE transactions retried on
-/// serialisation failures; migrations under a transaction-scoped advisory lock.
+/// PostgreSQL: timestamptz times, bytea hashes; audit appends and migrations each under a transaction-scoped
+/// advisory lock (READ COMMITTED), so that replicas take turns instead of conflicting.
 /// </summary>
 internal sealed class PostgresDialect : SqlDialect
 {
@@ -60,6 +60,27 @@ internal sealed class PostgresDialect : SqlDialect
     public override bool IsRetryable(Exception ex) =>
         ex is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected };
 
+    /// <summary>
+    /// A connection broke (the server restarted or failed over, the network was cut): the other idle connections in
+    /// the pool are most likely dead as well, and each could fail one more call when next used. Drop them all, so
+    /// that the next operation opens a fresh connection and the store recovers as soon as the server is back.
+    /// </summary>
+    public override void OnFailure(Exception ex)
+    {
+        if (IsConnectionFailure(ex)) _dataSource.Clear();
+    }
+
+    /// <summary>True for a failure of the connection rather than of a statement: I/O, connect, timeout
+    /// (an NpgsqlException that is not a server error), or a server error of class 08 (connection) or 57P
+    /// (shutdown, crash, cannot connect now, session terminated).</summary>
+    internal static bool IsConnectionFailure(Exception? ex) => ex switch
+    {
+        null => false,
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        NpgsqlException => true,
+        _ => IsConnectionFailure(ex.InnerException),
+    };
+
     public override async Task LockMigrationsAsync(DbConnection connection, DbTransaction tx, string component, CancellationToken ct)
     {
         await using var cmd = Db.Command(connection, "SELECT pg_advisory_xact_lock(hashtext('regsosek:' || current_schema() || ':' || @c))", tx).With("@c", component);
@@ -67,6 +88,19 @@ internal sealed class PostgresDialect : SqlDialect
     }
 
     public override System.Data.IsolationLevel MigrationIsolation => System.Data.IsolationLevel.ReadCommitted;
+
+    /// <summary>
+    /// Appends from several replicas take turns on a transaction-scoped advisory lock, then read the head in READ
+    /// COMMITTED (so they see what the previous holder committed). Under SERIALIZABLE alone, replicas appending at once
+    /// conflicted and retried, and under load some ran out of retries and failed their calls (issue 16).
+    /// </summary>
+    public override System.Data.IsolationLevel AppendIsolation => System.Data.IsolationLevel.ReadCommitted;
+
+    public override async Task LockAppendsAsync(DbConnection connection, DbTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = Db.Command(connection, "SELECT pg_advisory_xact_lock(hashtext('regsosek:' || current_schema() || ':audit-append'))", tx);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
 
     public override string SchemaVersionDdl => """
         CREATE TABLE IF NOT EXISTS schema_version (

@@ -28,6 +28,21 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>True for a conflict that a retry of the whole transaction can resolve.</summary>
     public abstract bool IsRetryable(Exception ex);
 
+    /// <summary>The isolation of an audit append transaction (see <see cref="LockAppendsAsync"/>).</summary>
+    public virtual System.Data.IsolationLevel AppendIsolation => System.Data.IsolationLevel.Serializable;
+
+    /// <summary>
+    /// Serialises audit appends across processes, inside <paramref name="tx"/>, before the head is read. SQLite needs
+    /// nothing (BEGIN IMMEDIATE holds the write lock already).
+    /// </summary>
+    public virtual Task LockAppendsAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
+    /// Told of every failure the stores turn into <see cref="StoreUnavailableException"/>, so that the dialect can
+    /// recover from it for the next operation (PostgreSQL drops its pooled connections when one broke).
+    /// </summary>
+    public virtual void OnFailure(Exception ex) { }
+
     /// <summary>Serialises migrations of <paramref name="component"/> across processes, inside <paramref name="tx"/>.</summary>
     public abstract Task LockMigrationsAsync(DbConnection connection, DbTransaction tx, string component, CancellationToken ct);
 

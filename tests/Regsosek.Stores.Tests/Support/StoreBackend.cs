@@ -121,6 +121,9 @@ internal sealed class PostgresBackend : StoreBackend
 
     public override string Name => "PostgreSQL";
 
+    /// <summary>The connection string of this backend's schema.</summary>
+    public string ConnectionString => _connectionString;
+
     private async Task EnsureSchemaAsync()
     {
         if (_created) return;
