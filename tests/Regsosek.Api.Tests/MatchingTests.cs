@@ -213,7 +213,8 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
             Assert.Null(s.NotMatched); // it would give the matched count back
             Assert.Equal(400, s.RowsDistinctValid); // the caller's own list: exact
             Assert.Contains(s.Metadata.Rules, r => r.Id == "perturbation.cell-key");
-            Assert.Contains(s.Metadata.Rules, r => r.Id == "primary.threshold");
+            Assert.Contains(s.Metadata.Rules, r => r.Id == "matching.withheld" && r.Parameters["threshold"] == "5");
+            Assert.Equal(2, s.Metadata.Rules.Count);
             var counts = new[] { s.Matched, s.ExclusionCandidates }.Concat(s.MatchedByDesil.Select(g => g.Count)).Concat(s.MatchedByRegion.Select(g => g.Count)).ToList();
             foreach (var c in counts)
             {
@@ -251,6 +252,7 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
             Assert.Equal(Bytes(a.Summary.MatchedByDesil), Bytes(b.Summary.MatchedByDesil));
             Assert.Equal(Bytes(a.Summary.MatchedByRegion), Bytes(b.Summary.MatchedByRegion));
             Assert.Null(a.Summary.NotMatched);
+            Assert.Equal(Bytes(a.Summary.Metadata.Rules), Bytes(b.Summary.Metadata.Rules));
         }
 
         // Differencing: a base list of 60 members, then the base plus each of 8 non-members.
@@ -267,7 +269,7 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
         }
         Assert.True(moved > 0, "adding a non-member never moved the released count: an unchanged answer would mark non-members");
 
-        static byte[] Bytes(IEnumerable<MatchGroupCount> groups) => groups.SelectMany(g => g.ToByteArray()).ToArray();
+        static byte[] Bytes(IEnumerable<IMessage> messages) => messages.SelectMany(g => g.ToByteArray()).ToArray();
     }
 
     [Fact]

@@ -28,12 +28,15 @@ public sealed record ReleasedMatchSummary(
 /// <item>the cell key of every count also takes a salt from the list's SHA-256, so adding a non-member to a list changes
 /// the noise just as adding a member does: comparing two lists' answers no longer tells whether the answer moved.</item>
 /// </list>
+/// At protected tiers a withheld count names no primary rule (<see cref="MatchingRules.Withheld"/>) and the summary
+/// lists the rules that may apply rather than those that fired: which rule withheld a cell (threshold for a zero,
+/// dominant category for a one, ...) would tell a member from a non-member.
 /// "Not matched" is released only at tier 4 (else distinct-valid − not-matched would give the matched count back).
 /// Counts of the caller's own list (submitted, invalid, duplicates) are exact at every tier.
 /// </summary>
 public sealed class MatchSummaryRelease
 {
-    private readonly IDisclosureControl _control;
+    private readonly DisclosureControl _control;
 
     /// <summary>Builds the disclosure control from <paramref name="options"/> with zero counts withheld at every tier.</summary>
     public MatchSummaryRelease(DisclosureOptions? options = null)
@@ -83,6 +86,25 @@ public sealed class MatchSummaryRelease
         var byRegion = Apply("matched", "region", WithTotal(counts.ByRegion)).Where(r => r.Group is not null).Select(r => (r.Group!.Value, r.Count)).ToList();
         var exclusion = Single("exclusion_candidates", counts.ExclusionCandidates);
         ReleasedCount? notMatched = tier == Tier.Bnba ? new ReleasedCount(counts.DistinctValid - counts.Matched.Count, null) : null;
+        var o = _control.Options.For(tier);
+        if (o.Protect)
+        {
+            ReleasedCount Blind(ReleasedCount c) => c.Value is null ? new ReleasedCount(null, MatchingRules.Withheld) : c;
+            matched = Blind(matched);
+            exclusion = Blind(exclusion);
+            byDesil = byDesil.Select(g => (g.Item1, Blind(g.Count))).ToList();
+            byRegion = byRegion.Select(g => (g.Item1, Blind(g.Count))).ToList();
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            rules.Clear();
+            rules[MatchingRules.Withheld] = new AppliedRule(MatchingRules.Withheld,
+                "counts under the threshold, zero counts, and counts from which a withheld one could be derived are withheld; " +
+                "which of these withheld a count is not said (it would tell a member of the registry from a non-member)",
+                new Dictionary<string, string> { ["threshold"] = o.CountThreshold.ToString(inv) });
+            if (o.Perturb)
+                rules[DisclosureRules.CellKey] = new AppliedRule(DisclosureRules.CellKey,
+                    "counts carry cell-key noise; the cell key also takes the hash of the submitted list",
+                    new Dictionary<string, string> { ["max_noise"] = o.CellKey.MaxNoise.ToString(inv), ["variance"] = o.CellKey.Variance.ToString(inv) });
+        }
         return new ReleasedMatchSummary(counts.Submitted, counts.Invalid, counts.Duplicate, counts.DistinctValid,
             matched, notMatched, byDesil, byRegion, counts.RegionLevel, exclusion, counts.ListSha256, callerTier, rules.Values.ToList());
     }

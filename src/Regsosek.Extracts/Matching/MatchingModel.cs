@@ -20,6 +20,8 @@ public static class MatchingRules
     public const string RowsNeedTier4 = "matching.rows-need-tier4";
     /// <summary>The exclusion-error list is records: tier 4 only.</summary>
     public const string ExclusionListNeedsTier4 = "matching.exclusion-list-needs-tier4";
+    /// <summary>A summary count withheld at tiers 2–3 (the primary rule that fired is not named).</summary>
+    public const string Withheld = "matching.withheld";
 }
 
 /// <summary>Settings of the matching service (bound from configuration by the host).</summary>
