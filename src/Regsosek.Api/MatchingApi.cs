@@ -20,7 +20,7 @@ namespace Regsosek.Api;
 public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchSummaryRelease release, RegionDirectory regions, DatasetInfo dataset)
     : MatchingService.MatchingServiceBase
 {
-    private readonly Lazy<HashSet<int>> _districts = new(() => Districts(regions));
+    private readonly Lazy<HashSet<int>> _districts = new(() => DistrictCodes(regions));
 
     public override Task Match(IAsyncStreamReader<MatchRequest> requests, IServerStreamWriter<MatchResponse> responses, ServerCallContext context) =>
         runner.RunStreamingAsync(context, new MatchAuditRecord(), async (caller, outcome, commit, ct) =>
@@ -70,7 +70,7 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
             }
 
             var level = scope.Level <= RegionLevel.Province ? RegionLevel.Regency : RegionLevel.District;
-            var counts = await Task.Run(() => job.Match(Breakdown(scope, level), level, ct), ct);
+            var counts = await Task.Run(() => job.Match(Breakdown(regions, scope, level), level, ct), ct);
             var summary = release.Release(counts, caller.Tier, ct);
             bool rowsMode = mode == LibMode.Rows;
             long exclusionRows = options.ExclusionList ? counts.ExclusionCandidates.Count : 0;
@@ -115,7 +115,8 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
             }
         });
 
-    private List<long> Breakdown(RegionCode scope, RegionLevel level)
+    /// <summary>The regions at <paramref name="level"/> in <paramref name="scope"/> (the scope's own ancestor when it is at or below it).</summary>
+    public static List<long> Breakdown(RegionDirectory regions, RegionCode scope, RegionLevel level)
     {
         if (scope.Level >= level) return [scope.AncestorAt(level).Numeric];
         var result = new List<long>();
@@ -131,7 +132,8 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
         return result;
     }
 
-    private static HashSet<int> Districts(RegionDirectory regions)
+    /// <summary>Every district code of the region tables (a NIK's region part must be one).</summary>
+    public static HashSet<int> DistrictCodes(RegionDirectory regions)
     {
         var set = new HashSet<int>();
         void Walk(RegionCode parent)
