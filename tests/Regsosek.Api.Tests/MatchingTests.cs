@@ -297,6 +297,54 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
         foreach (var r in rows.Where(r => r.Nik.Length >= 5))
             Assert.DoesNotContain(r.Nik, record.Entry.Request!);
         Assert.DoesNotContain("k0", record.Entry.Request!);
+
+        // The semester usage report counts the grant's matching calls (this one, and a refused one that is not counted).
+        await Assert.ThrowsAsync<RpcException>(() => MatchKit.RunAsync(service.Address, _bnba3201.Token, MatchMode.Rows,
+            Enumerable.Repeat(rows, 800).SelectMany(r => r), exclusionList: false, batchRows: 100_000)); // a batch over 10,000 rows
+        var wib = DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(7));
+        var report = await Regsosek.Stores.Reports.UsageReport.BuildAsync(service.Audit, _bnba3201.Grant.Id, $"{wib.Year}-{(wib.Month <= 6 ? 1 : 2)}");
+        Assert.Equal((1L, 10L), report.Matching);
+        Assert.Contains("Matching calls (pemadanan by NIK): 1, returning 10 records.", report.ToMarkdown());
+    }
+
+    [Fact]
+    public async Task A_malformed_stream_gets_INVALID_ARGUMENT_naming_the_field()
+    {
+        var client = new MatchingService.MatchingServiceClient(ApiClient.Channel(service.Address));
+        async Task<RpcException> Send(params MatchRequest[] messages)
+        {
+            return await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                using var call = client.Match(new Metadata { { "authorization", "Bearer " + _bnba3201.Token } });
+                try
+                {
+                    foreach (var m in messages) await call.RequestStream.WriteAsync(m);
+                    await call.RequestStream.CompleteAsync();
+                }
+                catch (RpcException) { }
+                await foreach (var _ in call.ResponseStream.ReadAllAsync()) { }
+            });
+        }
+        static string? Field(RpcException e) =>
+            e.GetRpcStatus()?.GetDetail<Google.Rpc.BadRequest>()?.FieldViolations.FirstOrDefault()?.Field;
+        var batch = new MatchBatch();
+        batch.Rows.Add(MatchKit.Row("3201010101900001", "a"));
+
+        var e = await Send(new MatchRequest { Batch = batch });
+        Assert.Equal(GrpcStatusCode.InvalidArgument, e.StatusCode);
+        Assert.Equal("options", Field(e));
+        e = await Send(new MatchRequest { Options = new MatchOptions() }, new MatchRequest { Options = new MatchOptions() });
+        Assert.Equal("requests[1]", Field(e));
+        var big = new MatchBatch();
+        big.Rows.AddRange(Enumerable.Range(0, 10_001).Select(i => MatchKit.Row("1", i.ToString())));
+        e = await Send(new MatchRequest { Options = new MatchOptions() }, new MatchRequest { Batch = batch }, new MatchRequest { Batch = big });
+        Assert.Equal("requests[2].batch.rows", Field(e));
+        var longKey = new MatchBatch();
+        longKey.Rows.Add(MatchKit.Row("1", new string('k', 129)));
+        e = await Send(new MatchRequest { Options = new MatchOptions() }, new MatchRequest { Batch = longKey });
+        Assert.Equal("requests[1].batch.rows[0].key", Field(e));
+        e = await Send(new MatchRequest { Options = new MatchOptions { Mode = (MatchMode)7 } });
+        Assert.Equal("options.mode", Field(e));
     }
 
     [Fact]
