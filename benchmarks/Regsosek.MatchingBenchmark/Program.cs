@@ -16,6 +16,7 @@ using Regsosek.Engine;
 using Regsosek.Extracts.Matching;
 using Regsosek.Schema;
 
+if (args.Length > 0 && args[0] == "example") return Regsosek.MatchingBenchmark.WorkedExample.Run(args[1], args.Length > 2 ? args[2] : "3273");
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: <dataset> <scope: 2/4-digit region or 'national'> [nik count]");
@@ -41,8 +42,8 @@ using (var db = new DuckDBConnection("DataSource=:memory:"))
     string where = scope.Level == RegionLevel.National ? "TRUE" : $"prov_code = {scope.AncestorAt(RegionLevel.Province).Numeric}";
     cmd.CommandText = $"""
         SET threads = 2;
-        CREATE TABLE inside AS SELECT r403 AS nik FROM read_parquet('{Glob(scope)}', {DatasetLayout.HiveOptions}) WHERE {where} USING SAMPLE {inScope} ROWS;
-        CREATE TABLE outside AS SELECT r403 AS nik FROM read_parquet('{Glob(RegionCode.National)}', {DatasetLayout.HiveOptions}) WHERE NOT ({where}) USING SAMPLE {outside} ROWS;
+        CREATE TABLE inside AS SELECT nik FROM (SELECT r403 AS nik FROM read_parquet('{Glob(scope)}', {DatasetLayout.HiveOptions}) WHERE {where}) USING SAMPLE {inScope} ROWS;
+        CREATE TABLE outside AS SELECT nik FROM (SELECT r403 AS nik FROM read_parquet('{Glob(RegionCode.National)}', {DatasetLayout.HiveOptions}) WHERE NOT ({where})) USING SAMPLE {outside} ROWS;
         CREATE TABLE list AS
           SELECT nik, random() AS o FROM inside
           UNION ALL SELECT nik, random() FROM outside
@@ -93,9 +94,11 @@ using (var job = engine.Start(caller, effective, districts.Contains))
         while (reader.ReadLine() is { } line) job.Add(new MatchInputRow(line, "", (i++).ToString()));
     }
     spool = clock.Elapsed;
+    Console.WriteLine($"spooled in {spool.TotalSeconds:F1} s");
     var level = effective.Level <= RegionLevel.Province ? RegionLevel.Regency : RegionLevel.District;
     counts = job.Match(MatchingApi.Breakdown(regions, effective, level), level, CancellationToken.None);
     match = clock.Elapsed - spool;
+    Console.WriteLine($"matched in {match.TotalSeconds:F1} s");
     foreach (var r in job.Results(CancellationToken.None))
     {
         resultRows++;

@@ -155,7 +155,8 @@ public sealed class MatchJob : IDisposable
         _appender.Close();
         _sha = Convert.ToHexStringLower(_hash.GetHashAndReset());
 
-        // The first occurrence of each valid NIK answers for it.
+        // The first occurrence of each valid NIK answers for it (an invalid string is never a valid NIK, so joining
+        // firsts on nik alone finds nothing for invalid rows).
         _connection.Execute("CREATE TABLE firsts AS SELECT nik, min(row) AS first FROM submitted WHERE status = 0 GROUP BY nik", ct);
 
         var p = new List<QueryParameter>();
@@ -230,11 +231,11 @@ public sealed class MatchJob : IDisposable
         if (!_matched) throw new InvalidOperationException("Match first");
         var values = string.Concat(_fields.Select(f => ", m." + ExtractPlanner.Quote(f.Name)));
         var sql = $"""
-            SELECT s.row, s.status, s.key, s.reason, f.first, (m.nik IS NOT NULL)::TINYINT AS hit,
-              CASE WHEN s.kk = '' OR m.nik IS NULL THEN 0 WHEN s.kk = m.__kk THEN 1 ELSE 2 END::TINYINT AS kk{values}
+            SELECT s.row, s.status, s.key, s.reason, f.first, (m.first IS NOT NULL)::TINYINT AS hit,
+              CASE WHEN s.kk = '' OR m.first IS NULL THEN 0 WHEN s.kk = m.__kk THEN 1 ELSE 2 END::TINYINT AS kk{values}
             FROM submitted s
-            LEFT JOIN firsts f ON f.nik = s.nik AND s.status = 0
-            LEFT JOIN matched m ON m.nik = s.nik AND m.first = s.row
+            LEFT JOIN firsts f ON f.nik = s.nik
+            LEFT JOIN matched m ON m.first = s.row
             ORDER BY s.row
             """;
         using var stream = ChunkStream.Open(_connection, sql, null, ct);
