@@ -133,20 +133,8 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
     }
 
     /// <summary>Every district code of the region tables (a NIK's region part must be one).</summary>
-    public static HashSet<int> DistrictCodes(RegionDirectory regions)
-    {
-        var set = new HashSet<int>();
-        void Walk(RegionCode parent)
-        {
-            foreach (var child in regions.Children(parent))
-            {
-                if (child.Level == RegionLevel.District) set.Add((int)child.Code.Numeric);
-                else if (child.Level < RegionLevel.District) Walk(child.Code);
-            }
-        }
-        Walk(RegionCode.National);
-        return set;
-    }
+    public static HashSet<int> DistrictCodes(RegionDirectory regions) =>
+        Breakdown(regions, RegionCode.National, RegionLevel.District).Select(code => (int)code).ToHashSet();
 
     private static MatchHeader Header(MatchJob job, RegionCode scope)
     {

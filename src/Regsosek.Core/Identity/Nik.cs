@@ -8,6 +8,17 @@ public static class NikReasons
     public const string Region = "region";
     public const string Date = "date";
     public const string Serial = "serial";
+
+    /// <summary>What a reason means, in words a caller can act on.</summary>
+    public static string Describe(string reason) => reason switch
+    {
+        Length => "a NIK has 16 digits",
+        NonDigit => "a NIK is digits only",
+        Region => "digits 1-6 are not a district (kecamatan) code",
+        Date => "digits 7-12 are not a birth date DDMMYY (40 added to the day for women)",
+        Serial => "digits 13-16 are 0000; serials start at 0001",
+        _ => reason,
+    };
 }
 
 /// <summary>A NIK that cannot be: the reason id and the explanation.</summary>
@@ -32,21 +43,23 @@ public static class Nik
     {
         ArgumentNullException.ThrowIfNull(districtExists);
         if (nik is null || nik.Length != Length)
-            return new NikProblem(NikReasons.Length, $"a NIK has {Length} digits; this has {nik?.Length ?? 0} characters");
+            return Problem(NikReasons.Length);
         for (int i = 0; i < Length; i++)
             if (nik[i] is < '0' or > '9')
-                return new NikProblem(NikReasons.NonDigit, $"a NIK is digits only; character {i + 1} is not a digit");
+                return Problem(NikReasons.NonDigit);
         int district = Number(nik, 0, 6);
         if (district / 10_000 < 11 || district % 100 == 0 || district / 100 % 100 == 0 || !districtExists(district))
-            return new NikProblem(NikReasons.Region, $"digits 1-6 ({nik[..6]}) are not a district (kecamatan) code");
+            return Problem(NikReasons.Region);
         int day = Number(nik, 6, 2), month = Number(nik, 8, 2), yy = Number(nik, 10, 2);
         if (day > 40) day -= 40;
         if (month is < 1 or > 12 || day < 1 || day > DaysIn(month, yy))
-            return new NikProblem(NikReasons.Date, $"digits 7-12 ({nik[6..12]}) are not a birth date DDMMYY (40 added to the day for women)");
+            return Problem(NikReasons.Date);
         if (Number(nik, 12, 4) == 0)
-            return new NikProblem(NikReasons.Serial, "digits 13-16 are 0000; serials start at 0001");
+            return Problem(NikReasons.Serial);
         return null;
     }
+
+    private static NikProblem Problem(string reason) => new(reason, NikReasons.Describe(reason));
 
     private static int DaysIn(int month, int yy) => month switch
     {

@@ -161,7 +161,7 @@ public sealed class MatchJob : IDisposable
 
         var p = new List<QueryParameter>();
         string individu = Source(TableKind.Individu, "i", p);
-        var select = new StringBuilder("f.nik, f.first, i.\"family_id\" AS __family, i.\"prov_code\" AS __prov, i.\"regency_code\" AS __regency, ")
+        var select = new StringBuilder("f.nik, f.first, i.\"person_id\" AS __person, i.\"family_id\" AS __family, i.\"prov_code\" AS __prov, i.\"regency_code\" AS __regency, ")
             .Append("i.\"district_code\" AS __district, i.\"record_key\" AS __key, i.\"r404\" AS __r404, i.\"desil\" AS __desil");
         foreach (var f in _fields.Where(f => f.Variable.Table == TableKind.Individu))
             select.Append(", ").Append(Value(f, "i"));
@@ -170,8 +170,11 @@ public sealed class MatchJob : IDisposable
             SELECT {select}
             FROM firsts f JOIN {individu} ON i."r403" = f.nik
             WHERE {ScopeWhere("i", p)}
-            QUALIFY row_number() OVER (PARTITION BY f.nik ORDER BY i."person_id") = 1
             """, p, ct);
+        // A NIK of several persons in scope (a registry error): the lowest person id answers. Found by a spillable
+        // aggregate rather than a window over every hit (which ran out of DuckDB's memory limit at 2.5 M hits).
+        _connection.Execute("CREATE TABLE several AS SELECT nik, min(__person) AS keep FROM hits GROUP BY nik HAVING count(*) > 1", ct);
+        _connection.Execute("DELETE FROM hits USING several WHERE hits.nik = several.nik AND hits.__person <> several.keep", ct);
 
         var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
         if (familyFields.Count > 0)
@@ -250,7 +253,7 @@ public sealed class MatchJob : IDisposable
                 if (stream.Column<sbyte>(1)[r] != StatusValid)
                 {
                     var reason = stream.String(3, r);
-                    yield return new MatchRowResult(row, key, MatchRowStatus.Invalid, new NikProblem(reason, ReasonText(reason)), 0, null, KkAgreement.NotGiven);
+                    yield return new MatchRowResult(row, key, MatchRowStatus.Invalid, new NikProblem(reason, NikReasons.Describe(reason)), 0, null, KkAgreement.NotGiven);
                     continue;
                 }
                 long first = stream.Column<long>(4)[r];
@@ -303,16 +306,6 @@ public sealed class MatchJob : IDisposable
         }
         return values;
     }
-
-    private static string ReasonText(string reason) => reason switch
-    {
-        NikReasons.Length => "a NIK has 16 digits",
-        NikReasons.NonDigit => "a NIK is digits only",
-        NikReasons.Region => "digits 1-6 are not a district (kecamatan) code",
-        NikReasons.Date => "digits 7-12 are not a birth date DDMMYY (40 added to the day for women)",
-        NikReasons.Serial => "digits 13-16 are 0000; serials start at 0001",
-        _ => reason,
-    };
 
     private KeyedCountValue Keyed(string sql, IReadOnlyList<QueryParameter>? p, CancellationToken ct)
     {
