@@ -228,46 +228,64 @@ public sealed class MatchJob : IDisposable
     /// <summary>Living with the family (r404 1 or 5) and desil 1–4.</summary>
     private static string ExclusionCondition(string presence, string desil) => $"{presence} IN (1, 5) AND {desil} BETWEEN 1 AND 4";
 
-    /// <summary>The results, one per submitted row in the caller's order, read from disk a chunk at a time.</summary>
+    /// <summary>
+    /// The results, one per submitted row in the caller's order, read from disk a chunk at a time. Two ordered streams
+    /// merged here, on two connections to the call's database: the rows (with the first row of their NIK, from a table
+    /// built by a spillable join) by position, and the matched records by the position of the row that answers for
+    /// them. One query joining the records to the rows ran out of DuckDB's memory limit at 3 M rows.
+    /// </summary>
     public IEnumerable<MatchRowResult> Results(CancellationToken ct)
     {
         if (!_matched) throw new InvalidOperationException("Match first");
-        var values = string.Concat(_fields.Select(f => ", m." + ExtractPlanner.Quote(f.Name)));
-        var sql = $"""
-            SELECT s.row, s.status, s.key, s.reason, f.first, (m.first IS NOT NULL)::TINYINT AS hit,
-              CASE WHEN s.kk = '' OR m.first IS NULL THEN 0 WHEN s.kk = m.__kk THEN 1 ELSE 2 END::TINYINT AS kk{values}
-            FROM submitted s
-            LEFT JOIN firsts f ON f.nik = s.nik
-            LEFT JOIN matched m ON m.first = s.row
-            ORDER BY s.row
-            """;
-        using var stream = ChunkStream.Open(_connection, sql, null, ct);
-        while (stream.Next())
+        _connection.Execute("""
+            CREATE OR REPLACE TABLE answers AS
+            SELECT s.row, s.status, s.key, s.reason, s.kk, f.first FROM submitted s LEFT JOIN firsts f ON f.nik = s.nik
+            """, ct);
+        var values = string.Concat(_fields.Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        using var records = DuckDbSettings.Connect(_connection);
+        using var rows = ChunkStream.Open(_connection, "SELECT row, status, key, reason, kk, first FROM answers ORDER BY row", null, ct);
+        using var matched = ChunkStream.Open(records, $"SELECT first, __kk{values} FROM matched ORDER BY first", null, ct);
+        int m = 0;
+        bool more = matched.Next();
+        while (rows.Next())
         {
             ct.ThrowIfCancellationRequested();
-            int n = stream.RowCount;
+            int n = rows.RowCount;
             for (int r = 0; r < n; r++)
             {
-                long row = stream.Column<long>(0)[r];
-                var key = stream.String(2, r);
-                if (stream.Column<sbyte>(1)[r] != StatusValid)
+                long row = rows.Column<long>(0)[r];
+                var key = rows.String(2, r);
+                if (rows.Column<sbyte>(1)[r] != StatusValid)
                 {
-                    var reason = stream.String(3, r);
+                    var reason = rows.String(3, r);
                     yield return new MatchRowResult(row, key, MatchRowStatus.Invalid, new NikProblem(reason, NikReasons.Describe(reason)), 0, null, KkAgreement.NotGiven);
                     continue;
                 }
-                long first = stream.Column<long>(4)[r];
+                long first = rows.Column<long>(5)[r];
                 if (first != row)
                 {
                     yield return new MatchRowResult(row, key, MatchRowStatus.Duplicate, null, first, null, KkAgreement.NotGiven);
                     continue;
                 }
-                if (stream.Column<sbyte>(5)[r] == 0)
+                while (more)
+                {
+                    if (m == matched.RowCount)
+                    {
+                        more = matched.Next();
+                        m = 0;
+                    }
+                    else if (matched.Column<long>(0)[m] < row) m++;
+                    else break;
+                }
+                if (!more || matched.Column<long>(0)[m] != row)
                 {
                     yield return new MatchRowResult(row, key, MatchRowStatus.NotMatched, null, 0, null, KkAgreement.NotGiven);
                     continue;
                 }
-                yield return new MatchRowResult(row, key, MatchRowStatus.Matched, null, 0, Record(stream, 7, r), (KkAgreement)stream.Column<sbyte>(6)[r]);
+                var kk = rows.String(4, r);
+                var agreement = kk.Length == 0 ? KkAgreement.NotGiven
+                    : matched.IsValid(1, m) && matched.String(1, m) == kk ? KkAgreement.Same : KkAgreement.Different;
+                yield return new MatchRowResult(row, key, MatchRowStatus.Matched, null, 0, Record(matched, 2, m), agreement);
             }
         }
     }
