@@ -25,6 +25,7 @@ public static class ApiExtensions
     public static readonly string[] ServiceNames =
     [
         "regsosek.v1.CatalogService", "regsosek.v1.AggregateService", "regsosek.v1.AdminService", "regsosek.v1.ExtractService",
+        "regsosek.v1.MatchingService",
     ];
 
     /// <summary>
@@ -77,6 +78,11 @@ public static class ApiExtensions
         services.AddSingleton<AggregateApi>();
         services.AddSingleton<AdminApi>();
         services.AddSingleton<ExtractApi>();
+        // Matching by NIK (docs/matching.md) over the extracts' dataset and partitions.
+        services.AddSingleton(sp => new Regsosek.Extracts.Matching.MatchingEngine(
+            sp.GetRequiredService<Regsosek.Extracts.ExtractService>().Dataset, null, null, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(_ => new Regsosek.Extracts.Matching.MatchSummaryRelease());
+        services.AddSingleton<MatchingApi>();
         return services;
     }
 
@@ -94,6 +100,7 @@ public static class ApiExtensions
         Map(app.MapGrpcService<AggregateApi>());
         Map(app.MapGrpcService<AdminApi>());
         Map(app.MapGrpcService<ExtractApi>());
+        Map(app.MapGrpcService<MatchingApi>());
         Map(app.MapGrpcHealthChecksService());
         Map(app.MapGrpcReflectionService());
         return app;

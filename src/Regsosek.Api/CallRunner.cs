@@ -24,6 +24,12 @@ public sealed class CallOutcome
     public long SentCells { get; set; }
     public long SentRows { get; set; }
     public long SentBytes { get; set; }
+
+    /// <summary>
+    /// For a call whose request is a client stream: the request as the audit record should hold it (e.g. counts and a
+    /// hash of the list, never its content), set by the handler once known. Null: the request the call started with.
+    /// </summary>
+    public IMessage? AuditedRequest { get; set; }
 }
 
 /// <summary>
@@ -250,8 +256,8 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
         Organisation = caller.Grant?.Organisation,
         Unit = caller.Grant?.Unit,
         Method = call.Context.Method,
-        Request = call.AuditRequest.Text,
-        RequestSha256 = call.AuditRequest.Sha256,
+        Request = call.AuditedRequest.Text,
+        RequestSha256 = call.AuditedRequest.Sha256,
         RequestId = call.RequestId,
         Scope = call.Outcome.Scope,
         Decision = decision,
@@ -290,6 +296,11 @@ public sealed class CallRunner(TokenAuthenticator authenticator, IAuditLog audit
 
         /// <summary>The request as stored in the audit trail: clipped, with the SHA-256 of all of it.</summary>
         public AuditRequestText AuditRequest { get; }
+
+        /// <summary>The request to record: <see cref="CallOutcome.AuditedRequest"/> when the handler set one, else <see cref="AuditRequest"/>.</summary>
+        public AuditRequestText AuditedRequest => Outcome.AuditedRequest is { } m
+            ? Regsosek.Stores.Audit.AuditRequest.From(m.ToByteArray(), JsonFormatter.Default.Format(m))
+            : AuditRequest;
 
         public void Dispose()
         {

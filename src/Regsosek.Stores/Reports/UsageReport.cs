@@ -47,6 +47,13 @@ public sealed class UsageReport
     public IReadOnlyList<RefusalLine> Refusals { get; private init; } = [];
     /// <summary>The sums over <see cref="Lines"/> (method and region "total").</summary>
     public UsageLine Total { get; private init; } = new("total", "", 0, 0, 0, 0, 0, 0);
+    /// <summary>The gRPC method of matching a list with the registry by NIK (pemadanan, docs/matching.md).</summary>
+    public const string MatchingMethod = "/regsosek.v1.MatchingService/Match";
+
+    /// <summary>Matching calls answered (not refused) in the semester, and the records they returned.</summary>
+    public (long Calls, long Rows) Matching => (Lines.Where(l => l.Method == MatchingMethod).Sum(l => l.Calls - l.Refused),
+        Lines.Where(l => l.Method == MatchingMethod).Sum(l => l.Rows));
+
     /// <summary>First and last audit sequence numbers included; null when there were no calls.</summary>
     public (long First, long Last)? Records { get; private init; }
 
@@ -144,6 +151,8 @@ public sealed class UsageReport
         sb.Append(Records is { } rec
             ? string.Create(inv, $"- Source: the service's audit trail, records #{rec.First} to #{rec.Last}\n\n")
             : "- Source: the service's audit trail; no calls by this grant in this semester\n\n");
+        var (matchingCalls, matchingRows) = Matching;
+        sb.Append(inv, $"Matching calls (pemadanan by NIK): {matchingCalls}, returning {matchingRows} records.\n\n");
         sb.Append("## Calls by method and region\n\n");
         sb.Append("| Method | Region | Calls | Refused | Cells | Extracts | Rows | Bytes | Interrupted |\n");
         sb.Append("|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
