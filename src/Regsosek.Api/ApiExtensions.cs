@@ -64,9 +64,11 @@ public static class ApiExtensions
         }));
         services.AddOptions<GrpcServiceOptions>()
             .Configure<IOptions<LimitOptions>>((o, limits) => o.MaxReceiveMessageSize = Usable(limits).MaxReceiveMessageBytes);
+        // ShutdownDrain (a hosted service) needs CallShutdown before the start-up validation reports bad limits: build it
+        // from usable values; the validation then stops the start naming every bad setting.
         services.AddSingleton(sp =>
         {
-            var limits = sp.GetRequiredService<IOptions<LimitOptions>>().Value;
+            var limits = Usable(sp.GetRequiredService<IOptions<LimitOptions>>());
             return new CallShutdown(sp.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>(), limits.ShutdownGrace, limits.ShutdownDrain);
         });
         services.AddHostedService<ShutdownDrain>();
