@@ -18,11 +18,17 @@ public static class PrepareCommand
         console.MarkupLine($"Preparing {design.Specs.Count} summary tables for [blue]{Markup.Escape(datasetDirectory)}[/]");
         var progress = new SynchronousProgress<SummaryProgress>(p => console.MarkupLine(
             $"  [grey]{p.Done,4}/{p.Total}[/] {Markup.Escape(p.Summary)} province {p.Province}"));
-        var manifest = await new SummaryBuilder(design).BuildAsync(datasetDirectory,
-            new DuckDbSettings { Threads = threads, MemoryLimit = memoryLimit, TempDirectory = Path.Combine(datasetDirectory, ".prepare-tmp") },
-            progress, ct);
-        var tmp = Path.Combine(datasetDirectory, ".prepare-tmp");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        var spill = Path.Combine(datasetDirectory, ".prepare-tmp");
+        SummaryManifest manifest;
+        try
+        {
+            manifest = await new SummaryBuilder(design).BuildAsync(datasetDirectory,
+                new DuckDbSettings { Threads = threads, MemoryLimit = memoryLimit, TempDirectory = spill }, progress, ct);
+        }
+        finally
+        {
+            if (Directory.Exists(spill)) Directory.Delete(spill, recursive: true);
+        }
         long bytes = manifest.Summaries.SelectMany(s => s.Files).Sum(f => f.Bytes);
         console.MarkupLine($"Wrote {manifest.FileCount} files, {manifest.Summaries.Sum(s => s.Rows):N0} rows, {bytes / 1048576.0:N1} MiB, in {manifest.BuildSeconds:N1} s");
         foreach (var s in manifest.Summaries)

@@ -111,23 +111,7 @@ public sealed class AlternateServerTests(ServiceFixture service)
     /// <summary>Starts a server like the fixture's, at free ports, with the changes given.</summary>
     private async Task<WebApplication> StartAsync(Action<ServiceOptions> change, Action<IServiceCollection>? configure = null)
     {
-        var options = new ServiceOptions
-        {
-            Home = service.Options.Home,
-            Dataset = service.Options.Dataset,
-            Host = "127.0.0.1",
-            Port = 0,
-            HttpPort = 0,
-            EngineThreads = 1,
-            EngineMemoryLimit = "512MB",
-        };
-        change(options);
-        var app = ServiceHost.Build(options, services =>
-        {
-            services.AddLogging(logging => logging.ClearProviders());
-            services.AddSingleton<IAuditLog>(service.Audit);
-            configure?.Invoke(services);
-        });
+        var app = service.BuildSecondServer(change, configure);
         await app.StartAsync();
         return app;
     }

@@ -120,18 +120,5 @@ public sealed class SettingsTests(ServiceFixture service)
     }
 
     private WebApplication Build(Dictionary<string, string?> settings) =>
-        ServiceHost.Build(new ServiceOptions
-        {
-            Home = service.Options.Home,
-            Dataset = service.Options.Dataset,
-            Host = "127.0.0.1",
-            Port = 0,
-            HttpPort = -1,
-            EngineThreads = 1,
-            EngineMemoryLimit = "512MB",
-        }, services =>
-        {
-            services.AddLogging(logging => logging.ClearProviders());
-            services.AddSingleton<IAuditLog>(service.Audit);
-        }, new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        service.BuildSecondServer(o => o.HttpPort = -1, configuration: new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
 }

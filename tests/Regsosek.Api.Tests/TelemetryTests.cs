@@ -139,16 +139,11 @@ public sealed class TelemetryTests(ServiceFixture service)
     [Fact]
     public async Task Bad_observability_settings_fail_the_start_naming_each_setting()
     {
-        var options = Options(o =>
+        await using var app = service.BuildSecondServer(o =>
         {
             o.Logging = new LoggingSettings { Format = "xml" };
             o.Metrics = new MetricsSettings { PrometheusPort = 70000 };
             o.Telemetry = new TelemetrySettings { OtlpEndpoint = "collector:4317" };
-        });
-        await using var app = ServiceHost.Build(options, services =>
-        {
-            services.AddLogging(logging => logging.ClearProviders());
-            services.AddSingleton<IAuditLog>(service.Audit);
         });
         var e = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
         Assert.Contains("Regsosek:Logging:Format", e.Message);
@@ -222,30 +217,12 @@ public sealed class TelemetryTests(ServiceFixture service)
         return tags.ToArray();
     }
 
-    private ServiceOptions Options(Action<ServiceOptions> change)
-    {
-        var options = new ServiceOptions
-        {
-            Home = service.Options.Home,
-            Dataset = service.Options.Dataset,
-            Host = "127.0.0.1",
-            Port = 0,
-            HttpPort = 0,
-            EngineThreads = 1,
-            EngineMemoryLimit = "512MB",
-        };
-        change(options);
-        return options;
-    }
-
     private async Task<TelemetryServer> StartAsync(Action<ServiceOptions> change)
     {
         var spans = new LockedList<Activity>();
         var metrics = new LockedList<MetricSnapshot>();
-        var app = ServiceHost.Build(Options(change), services =>
+        var app = service.BuildSecondServer(change, services =>
         {
-            services.AddLogging(logging => logging.ClearProviders());
-            services.AddSingleton<IAuditLog>(service.Audit);
             services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
             services.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(metrics));
         });

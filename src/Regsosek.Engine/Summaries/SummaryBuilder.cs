@@ -118,18 +118,9 @@ public sealed class SummaryBuilder(SummaryDesign design)
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
-    private static string? DatasetVersionOf(string datasetDirectory)
+    private static string DatasetVersionOf(string datasetDirectory)
     {
-        try
-        {
-            using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(datasetDirectory, DatasetLayout.ManifestFileName)));
-            var root = json.RootElement;
-            string Get(string name) => root.TryGetProperty(name, out var v) ? v.ToString() : "?";
-            return $"generator {Get("generator_version")} schema {Get("schema_version")} seed {Get("seed")} persons {Get("persons")}";
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return null;
-        }
+        var m = DatasetManifest.Load(Path.Combine(datasetDirectory, DatasetLayout.ManifestFileName));
+        return $"generator {m.GeneratorVersion} schema {m.SchemaVersion} seed {m.Seed} persons {m.Persons}";
     }
 }

@@ -15,9 +15,29 @@ public readonly record struct MatchInputRow(string Nik, string Kk, string Key);
 public sealed record MatchRowResult(long Row, string Key, MatchRowStatus Status, NikProblem? Problem, long DuplicateOf,
     object?[]? Record, KkAgreement Kk);
 
-public enum MatchRowStatus { Matched, NotMatched, Invalid, Duplicate }
+/// <summary>What a submitted row is: in the grant's scope, not (or outside it: the same answer), not a valid NIK, or a repeat.</summary>
+public enum MatchRowStatus
+{
+    /// <summary>A person in the grant's scope has this NIK.</summary>
+    Matched,
+    /// <summary>No person in the grant's scope has it (whether or not one outside it does).</summary>
+    NotMatched,
+    /// <summary>Not a possible NIK; the problem says why.</summary>
+    Invalid,
+    /// <summary>The same NIK as an earlier row, which answers for it.</summary>
+    Duplicate,
+}
 
-public enum KkAgreement { NotGiven, Same, Different }
+/// <summary>How a submitted KK number compares with the registry's for a matched row.</summary>
+public enum KkAgreement
+{
+    /// <summary>No KK number was submitted (or the row did not match).</summary>
+    NotGiven,
+    /// <summary>The same as the registry's.</summary>
+    Same,
+    /// <summary>Another than the registry's.</summary>
+    Different,
+}
 
 /// <summary>Exact counts of a match, before disclosure control.</summary>
 public sealed record MatchCounts

@@ -142,21 +142,8 @@ public sealed class AuditTruthAttacks(ServiceFixture service)
     public async Task A_call_still_running_when_the_grace_runs_out_at_shutdown_is_recorded_as_aborted()
     {
         var regions = new GatedRegionNames(new RegionDirectoryNames(Regsosek.Engine.RegionDirectory.Load(service.Dataset)));
-        var app = ServiceHost.Build(new ServiceOptions
-        {
-            Home = service.Options.Home,
-            Dataset = service.Options.Dataset,
-            Host = "127.0.0.1",
-            Port = 0,
-            HttpPort = 0,
-            EngineThreads = 1,
-            EngineMemoryLimit = "512MB",
-        }, services =>
-        {
-            services.AddLogging(logging => logging.ClearProviders());
-            services.AddSingleton<IAuditLog>(service.Audit);
-            services.AddSingleton<IRegionNames>(regions);
-        }, new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Regsosek:Limits:ShutdownGraceSeconds"] = "0.5" }).Build());
+        var app = service.BuildSecondServer(configure: services => services.AddSingleton<IRegionNames>(regions),
+            configuration: new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Regsosek:Limits:ShutdownGraceSeconds"] = "0.5" }).Build());
         await using (app)
         {
             await app.StartAsync();

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Regsosek.Core;
@@ -74,6 +75,33 @@ public sealed class ServiceFixture : IAsyncLifetime
     public IssuedGrant Expired { get; private set; } = null!;
     /// <summary>Tier 2, regency 3273, revoked through the store.</summary>
     public IssuedGrant Revoked { get; private set; } = null!;
+
+    /// <summary>
+    /// Builds (does not start) a second server on this fixture's dataset and stores, at free ports, with one engine
+    /// thread: its audit log is the fixture's, its console logging off. <paramref name="change"/> edits the options,
+    /// <paramref name="configure"/> replaces services, <paramref name="configuration"/> adds settings.
+    /// </summary>
+    public WebApplication BuildSecondServer(Action<ServiceOptions>? change = null, Action<IServiceCollection>? configure = null,
+        IConfiguration? configuration = null)
+    {
+        var options = new ServiceOptions
+        {
+            Home = Options.Home,
+            Dataset = Options.Dataset,
+            Host = "127.0.0.1",
+            Port = 0,
+            HttpPort = 0,
+            EngineThreads = 1,
+            EngineMemoryLimit = "512MB",
+        };
+        change?.Invoke(options);
+        return ServiceHost.Build(options, services =>
+        {
+            services.AddLogging(logging => logging.ClearProviders());
+            services.AddSingleton<IAuditLog>(Audit);
+            configure?.Invoke(services);
+        }, configuration);
+    }
 
     public async Task InitializeAsync()
     {
