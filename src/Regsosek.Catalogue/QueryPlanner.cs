@@ -58,6 +58,8 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var dimensions = ResolveDimensions(request, effectiveScope, unit);
         var filters = ResolveFilters(request.Filters, effectiveScope, request.Breakdown, unit);
         var summary = summaries is null ? null : CoveringSummary(summaries, measures, unit, dimensions, filters);
+        if (summary is null && summaries is not null && CoveringDistribution(summaries, measures, unit, effectiveScope, request.Breakdown, dimensions, filters) is { } distribution)
+            return PlanFromDistribution(distribution, measures, effectiveScope, request.Breakdown, dimensions, filters);
 
         var sql = new SqlText();
         var globParam = sql.Add(new StringParameter(summary?.Glob(effectiveScope) ?? dataset.Glob(unit.Table(), effectiveScope)));
@@ -85,9 +87,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         for (int m = 0; m < measures.Count; m++)
         {
             if (measures[m].Kind != StatisticKind.Percentile) continue;
-            var numeric = measures[m].Numeric!;
-            var valuesSql = SqlCompiler.Numeric(numeric.Expression);
-            var conditionSql = SqlCompiler.Condition(new AllCondition([numeric.Where, measures[m].Numerator]), Catalogue);
+            var (valuesSql, conditionSql) = SummarySql.NumericValues(measures[m].Numeric!, measures[m].Numerator, Catalogue);
             var key = valuesSql + "\n" + conditionSql;
             if (!groups.TryGetValue(key, out var group)) groups[key] = group = new PercentileGroup(valuesSql, conditionSql);
             group.Probabilities.Add(measures[m].Probability!.Value);
@@ -165,28 +165,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         if (summary is null) inner.Add("record_key");
 
         // WHERE: the region (partition pruning), the unit's universe (a summary holds only its records), the filters.
-        var where = new List<string>();
-        foreach (var level in new[] { RegionLevel.Province, RegionLevel.Regency, RegionLevel.District, RegionLevel.Village })
-        {
-            if (level > effectiveScope.Level) break;
-            where.Add($"{level.ColumnName()} = {sql.Add(new Int64Parameter(effectiveScope.AncestorAt(level).Numeric))}");
-        }
+        var where = RegionWhere(sql, effectiveScope);
         var universe = Catalogue.UniverseOf(unit);
         if (summary is null && universe is not TrueCondition) where.Add(SqlCompiler.Condition(universe, Catalogue));
-        foreach (var filter in filters)
-        {
-            if (filter.Dimension.IsRegion)
-            {
-                var byLevel = filter.Regions.GroupBy(r => r.Level).OrderBy(g => g.Key)
-                    .Select(g => $"list_contains({sql.Add(new Int64ListParameter(g.Select(r => r.Numeric).ToArray()))}, {g.Key.ColumnName()})");
-                where.Add($"({string.Join(" OR ", byLevel)})");
-            }
-            else
-            {
-                var key = summary is not null ? SummarySql.DimensionColumn(filter.Dimension.Id) : SqlCompiler.DimensionKey(filter.Dimension, Catalogue);
-                where.Add($"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {key})");
-            }
-        }
+        where.AddRange(FilterWhere(sql, filters, summary is not null));
 
         var text = new StringBuilder();
         text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
@@ -205,6 +187,126 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             dimensions.Select(d => d.Id).ToList(),
             measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
         return new QueryPlan(text.ToString(), sql.Parameters, shape, layout) { Summary = summary?.Name };
+    }
+
+    /// <summary>The region equalities of <paramref name="scope"/> (the partition columns prune the files).</summary>
+    private static List<string> RegionWhere(SqlText sql, RegionCode scope)
+    {
+        var where = new List<string>();
+        foreach (var level in new[] { RegionLevel.Province, RegionLevel.Regency, RegionLevel.District, RegionLevel.Village })
+        {
+            if (level > scope.Level) break;
+            where.Add($"{level.ColumnName()} = {sql.Add(new Int64Parameter(scope.AncestorAt(level).Numeric))}");
+        }
+        return where;
+    }
+
+    /// <summary>The filters as conditions on the records' keys, or on a summary's key columns when <paramref name="onSummary"/>.</summary>
+    private IEnumerable<string> FilterWhere(SqlText sql, List<ResolvedFilter> filters, bool onSummary)
+    {
+        foreach (var filter in filters)
+        {
+            if (filter.Dimension.IsRegion)
+            {
+                var byLevel = filter.Regions.GroupBy(r => r.Level).OrderBy(g => g.Key)
+                    .Select(g => $"list_contains({sql.Add(new Int64ListParameter(g.Select(r => r.Numeric).ToArray()))}, {g.Key.ColumnName()})");
+                yield return $"({string.Join(" OR ", byLevel)})";
+            }
+            else
+            {
+                var key = onSummary ? SummarySql.DimensionColumn(filter.Dimension.Id) : SqlCompiler.DimensionKey(filter.Dimension, Catalogue);
+                yield return $"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {key})";
+            }
+        }
+    }
+
+    /// <summary>
+    /// The smallest distribution from which every measure follows exactly: all are percentiles of the same values under
+    /// the same condition, every non-region dimension is in it, and every region of the request (scope, breakdown,
+    /// region filters) is a regency or above (a distribution counts values by regency). Null otherwise.
+    /// </summary>
+    private PreparedSummary? CoveringDistribution(PreparedSummaries summaries, List<Measure> measures, Unit unit, RegionCode scope,
+        RegionLevel? breakdown, List<Dimension> dimensions, List<ResolvedFilter> filters)
+    {
+        if (measures.Any(m => m.Kind != StatisticKind.Percentile)) return null;
+        var groups = measures.Select(m => SummarySql.NumericValues(m.Numeric!, m.Numerator, Catalogue)).Distinct().ToList();
+        if (groups.Count != 1) return null;
+        if (scope.Level > RegionLevel.Regency || breakdown > RegionLevel.Regency) return null;
+        if (filters.Any(f => f.Dimension.IsRegion && f.Regions.Any(r => r.Level > RegionLevel.Regency))) return null;
+        var needed = dimensions.Concat(filters.Select(f => f.Dimension)).Where(d => !d.IsRegion).Distinct().ToList();
+        return summaries.CoverValues(Catalogue, unit, groups[0].Values, groups[0].Condition, needed);
+    }
+
+    /// <summary>
+    /// Percentiles from a distribution (values counted by regency × keys): the counts of each value are added up for every
+    /// grouping set of the cube, a running count over the values in order finds the order statistics at
+    /// floor((n − 1)·p) and ceil((n − 1)·p), and they are interpolated as DuckDB's <c>quantile_cont</c> does, to the last bit:
+    /// lo·(1 − d) + hi·d with d = (n − 1)·p − floor((n − 1)·p) (measured against DuckDB 1.5: lo + (hi − lo)·d differs
+    /// in the last bit for about one group in five). The same cells, counts and key sums as the scan's query.
+    /// </summary>
+    private QueryPlan PlanFromDistribution(PreparedSummary distribution, List<Measure> measures, RegionCode scope, RegionLevel? breakdown,
+        List<Dimension> dimensions, List<ResolvedFilter> filters)
+    {
+        var sql = new SqlText();
+        var glob = sql.Add(new StringParameter(distribution.Glob(scope)));
+        var keys = new List<string>();
+        for (int i = 0; i < dimensions.Count; i++)
+        {
+            var key = dimensions[i].IsRegion ? $"CAST({breakdown!.Value.ColumnName()} AS BIGINT)" : SummarySql.DimensionColumn(dimensions[i].Id);
+            keys.Add($"{key} AS d{i}");
+        }
+        var where = RegionWhere(sql, scope);
+        where.AddRange(FilterWhere(sql, filters, onSummary: true));
+        var list = DimensionList(dimensions.Count);
+        var partition = dimensions.Count == 0 ? "gid" : "gid, " + list;
+        var v = SummarySql.ValueColumn;
+
+        var text = new StringBuilder();
+        text.Append("WITH h AS (SELECT ").AppendJoin(", ", keys.Append($"{v}, {SummarySql.CountColumn(0)} AS n, {SummarySql.KeySumColumn(0)} AS k"))
+            .Append("\n  FROM read_parquet(").Append(glob).Append(')');
+        if (where.Count > 0) text.Append("\n  WHERE ").AppendJoin("\n    AND ", where);
+        text.Append("),\n");
+        text.Append(dimensions.Count == 0
+            ? $"g AS (SELECT 0 AS gid, {v}, CAST(sum(n) AS BIGINT) AS n, CAST(sum(k) AS BIGINT) AS k FROM h GROUP BY {v}),\n"
+            : $"g AS (SELECT GROUPING({list}) AS gid, {list}, {v}, CAST(sum(n) AS BIGINT) AS n, CAST(sum(k) AS BIGINT) AS k FROM h GROUP BY CUBE ({list}), {v}),\n");
+        text.Append($"w AS (SELECT *, sum(n) OVER (PARTITION BY {partition} ORDER BY {v} ASC NULLS LAST ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum,\n");
+        text.Append($"  sum(n) OVER (PARTITION BY {partition}) AS total FROM g)\n");
+        // Without dimensions: no GROUP BY, so that no rows at all still give the one (empty) cell, as the scan does.
+        var outer = new List<string> { dimensions.Count == 0 ? "CAST(0 AS BIGINT) AS grouping_id" : "CAST(gid AS BIGINT) AS grouping_id" };
+        for (int i = 0; i < dimensions.Count; i++) outer.Add($"d{i}");
+        var layout = new List<MeasureLayout>();
+        int column = 1 + dimensions.Count;
+        foreach (var measure in measures)
+        {
+            layout.Add(new MeasureLayout(measure.Kind, column, measure.Probability));
+            column += MeasureLayout.ColumnCount(measure.Kind);
+            var p = sql.Add(new DoubleParameter(measure.Probability!.Value));
+            var rank = $"((total - 1) * {p})";
+            var lo = $"CAST(min({v}) FILTER (WHERE cum > floor({rank})) AS DOUBLE)";
+            var hi = $"CAST(min({v}) FILTER (WHERE cum > ceil({rank})) AS DOUBLE)";
+            var fraction = $"(any_value({rank}) - floor(any_value({rank})))";
+            outer.Add($"CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(k), 0) AS BIGINT), CASE WHEN any_value(total) > 0 THEN {lo} * (1 - {fraction}) + {hi} * {fraction} END");
+        }
+        if (dimensions.Count == 0)
+        {
+            text.Append("SELECT ").AppendJoin(", ", outer).Append("\nFROM w");
+        }
+        else
+        {
+            // The scan's CUBE gives its grand total even over no records at all; every grouping set here includes the
+            // value, so that one empty cell is added when no distribution row matched.
+            var empty = new List<string> { $"CAST({(1 << dimensions.Count) - 1} AS BIGINT)" };
+            empty.AddRange(Enumerable.Repeat("NULL", dimensions.Count));
+            empty.AddRange(measures.Select(_ => "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS DOUBLE)"));
+            text.Append("SELECT * FROM (SELECT ").AppendJoin(", ", outer).Append("\nFROM w\nGROUP BY ").Append(partition);
+            text.Append("\nUNION ALL SELECT ").AppendJoin(", ", empty).Append(" WHERE NOT EXISTS (SELECT 1 FROM h))");
+            text.Append("\nORDER BY grouping_id DESC, ").Append(string.Join(", ", Enumerable.Range(0, dimensions.Count).Select(i => $"d{i} NULLS FIRST")));
+        }
+
+        var shape = new TableShape(
+            dimensions.Select(d => d.Id).ToList(),
+            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
+        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout) { Summary = distribution.Name };
     }
 
     /// <summary>The smallest prepared summary holding every count of <paramref name="measures"/> and every non-region

@@ -15,7 +15,7 @@ public static class PrepareCommand
     {
         var console = AnsiConsole.Console;
         var design = SummaryDesign.Load(IndicatorCatalogue.Load(DataDictionary.Default));
-        console.MarkupLine($"Preparing {design.Specs.Count} summary tables for [blue]{Markup.Escape(datasetDirectory)}[/]");
+        console.MarkupLine($"Preparing {design.Specs.Count} summary tables and {design.Distributions.Count} distributions for [blue]{Markup.Escape(datasetDirectory)}[/]");
         var progress = new SynchronousProgress<SummaryProgress>(p => console.MarkupLine(
             $"  [grey]{p.Done,4}/{p.Total}[/] {Markup.Escape(p.Summary)} province {p.Province}"));
         var spill = Path.Combine(datasetDirectory, ".prepare-tmp");

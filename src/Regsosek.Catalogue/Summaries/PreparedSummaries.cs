@@ -15,10 +15,15 @@ namespace Regsosek.Catalogue.Summaries;
 /// <param name="Directory">Absolute directory of its files, forward slashes.</param>
 /// <param name="Provinces">Provinces that have a file.</param>
 /// <param name="Rows">Rows over all its files (the planner prefers the smallest summary that covers a request).</param>
+/// <param name="Values">A distribution's values (SQL text of the numeric), counted by regency in column <c>v</c> under its one
+/// condition; null for a count summary (by village).</param>
 public sealed record PreparedSummary(
     string Name, Unit Unit, string Universe, IReadOnlyDictionary<string, string> DimensionKeys,
-    IReadOnlyList<string> Conditions, string Directory, IReadOnlySet<int> Provinces, long Rows)
+    IReadOnlyList<string> Conditions, string Directory, IReadOnlySet<int> Provinces, long Rows, string? Values = null)
 {
+    /// <summary>The finest region level of its rows: villages for a count summary, regencies for a distribution.</summary>
+    public RegionLevel Finest => Values is null ? RegionLevel.Village : RegionLevel.Regency;
+
     /// <summary>The file name of a province's part.</summary>
     public static string FileName(int province) => "p" + province.ToString(CultureInfo.InvariantCulture) + ".parquet";
 
@@ -69,13 +74,39 @@ public sealed class PreparedSummaries(IReadOnlyList<PreparedSummary> summaries)
         PreparedSummary? best = null;
         foreach (var summary in All)
         {
-            if (summary.Unit != unit || summary.Provinces.Count == 0 || !string.Equals(summary.Universe, universe, StringComparison.Ordinal)) continue;
-            if (!dimensions.All(d => summary.DimensionKeys.TryGetValue(d.Id, out var key)
-                                     && string.Equals(key, SummarySql.DimensionKey(d, catalogue), StringComparison.Ordinal))) continue;
+            if (summary.Values is not null || !Holds(summary, catalogue, unit, universe, dimensions)) continue;
             if (!conditions.All(c => summary.ConditionIndex(c) >= 0)) continue;
-            if (best is null || summary.Rows < best.Rows || (summary.Rows == best.Rows && summary.DimensionKeys.Count < best.DimensionKeys.Count))
-                best = summary;
+            if (best is null || Smaller(summary, best)) best = summary;
         }
         return best;
     }
+
+    /// <summary>
+    /// The smallest distribution of <paramref name="unit"/> whose values are <paramref name="values"/> counted under
+    /// <paramref name="condition"/> (SQL text, as <see cref="SummarySql.NumericValues"/> writes them) and that holds every
+    /// dimension of <paramref name="dimensions"/> with the catalogue's key; null when none does. A distribution is by
+    /// regency: the caller checks that the request's regions are regencies or above.
+    /// </summary>
+    public PreparedSummary? CoverValues(IndicatorCatalogue catalogue, Unit unit, string values, string condition, IReadOnlyList<Dimension> dimensions)
+    {
+        ArgumentNullException.ThrowIfNull(catalogue);
+        if (All.Count == 0) return null;
+        var universe = SummarySql.Universe(unit, catalogue);
+        PreparedSummary? best = null;
+        foreach (var summary in All)
+        {
+            if (!string.Equals(summary.Values, values, StringComparison.Ordinal) || !Holds(summary, catalogue, unit, universe, dimensions)) continue;
+            if (summary.Conditions.Count != 1 || !string.Equals(summary.Conditions[0], condition, StringComparison.Ordinal)) continue;
+            if (best is null || Smaller(summary, best)) best = summary;
+        }
+        return best;
+    }
+
+    private static bool Holds(PreparedSummary summary, IndicatorCatalogue catalogue, Unit unit, string universe, IReadOnlyList<Dimension> dimensions) =>
+        summary.Unit == unit && summary.Provinces.Count > 0 && string.Equals(summary.Universe, universe, StringComparison.Ordinal)
+        && dimensions.All(d => summary.DimensionKeys.TryGetValue(d.Id, out var key)
+                               && string.Equals(key, SummarySql.DimensionKey(d, catalogue), StringComparison.Ordinal));
+
+    private static bool Smaller(PreparedSummary summary, PreparedSummary best) =>
+        summary.Rows < best.Rows || (summary.Rows == best.Rows && summary.DimensionKeys.Count < best.DimensionKeys.Count);
 }

@@ -111,6 +111,56 @@ public static class SummarySql
         return sql.ToString();
     }
 
+    /// <summary>A distribution's value column.</summary>
+    public const string ValueColumn = "v";
+
+    /// <summary>The region code columns of a distribution (by regency).</summary>
+    public static readonly IReadOnlyList<string> DistributionRegionColumns = [RegionLevel.Province.ColumnName(), RegionLevel.Regency.ColumnName()];
+
+    /// <summary>
+    /// The values a statistic of <paramref name="numeric"/> reads (SQL) and the condition a record must meet to count
+    /// (besides its value not being null): the numeric's own condition and the measure's. The scan plan computes
+    /// percentiles of exactly these expressions, so a distribution recorded with the same text holds the same values.
+    /// </summary>
+    public static (string Values, string Condition) NumericValues(NumericVariable numeric, Condition measureCondition, IndicatorCatalogue catalogue)
+    {
+        ArgumentNullException.ThrowIfNull(numeric);
+        return (SqlCompiler.Numeric(numeric.Expression), SqlCompiler.Condition(new AllCondition([numeric.Where, measureCondition]), catalogue));
+    }
+
+    /// <summary>
+    /// The SELECT that computes one province's rows of the distribution <paramref name="spec"/>: one row per regency ×
+    /// dimension keys × value, with how many records have that value (<c>c0_n</c>) and the sum of their record keys
+    /// (<c>c0_k</c>). Records of the universe whose value is null or that fail the numeric's condition give a row with a
+    /// null value and a zero count, so that every group the scan would form is there. Exact percentiles of any
+    /// region at regency level or above, by any subset of the dimensions, follow from these rows (see the planner).
+    /// Parameters: $1 the partition glob, $2 the province code.
+    /// </summary>
+    public static (string Sql, IReadOnlyList<QueryParameter> Parameters) BuildDistribution(
+        SummarySpec spec, IndicatorCatalogue catalogue, DatasetPartitions dataset, int province)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Numeric is not { } numeric) throw new ArgumentException($"{spec.Name} is not a distribution", nameof(spec));
+        var (values, condition) = NumericValues(numeric, TrueCondition.Instance, catalogue);
+        var included = $"(({condition}) AND ({values}) IS NOT NULL)";
+        var keys = new List<string>(DistributionRegionColumns);
+        keys.AddRange(spec.Dimensions.Select(d => DimensionColumn(d.Id)));
+        keys.Add(ValueColumn);
+        var select = new List<string>(DistributionRegionColumns);
+        select.AddRange(spec.Dimensions.Select(d => $"{DimensionKey(d, catalogue)} AS {DimensionColumn(d.Id)}"));
+        select.Add($"CASE WHEN {included} THEN {values} END AS {ValueColumn}");
+        select.Add($"count(*) FILTER (WHERE {included}) AS {CountColumn(0)}");
+        select.Add($"CAST(coalesce(sum(record_key) FILTER (WHERE {included}), 0) AS BIGINT) AS {KeySumColumn(0)}");
+        var sql = new StringBuilder();
+        sql.Append("SELECT ").AppendJoin(",\n  ", select).Append('\n');
+        sql.Append("FROM read_parquet($1, ").Append(DatasetLayout.HiveOptions).Append(")\n");
+        sql.Append("WHERE ").Append(RegionLevel.Province.ColumnName()).Append(" = $2 AND ").Append(Universe(spec.Unit, catalogue)).Append('\n');
+        sql.Append("GROUP BY ").AppendJoin(", ", keys).Append('\n');
+        sql.Append("ORDER BY ").AppendJoin(", ", keys);
+        var glob = dataset.Glob(spec.Unit.Table(), RegionCode.Parse(province.ToString(CultureInfo.InvariantCulture)));
+        return (sql.ToString(), [new StringParameter(glob), new Int64Parameter(province)]);
+    }
+
     private static List<Dimension> AllDimensions(IReadOnlyList<SummarySpec> specs) =>
         specs.SelectMany(s => s.Dimensions).Distinct().ToList();
 }

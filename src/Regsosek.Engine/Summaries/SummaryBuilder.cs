@@ -42,7 +42,7 @@ public sealed class SummaryBuilder(SummaryDesign design)
         Directory.CreateDirectory(partial);
         try
         {
-            int total = design.Specs.Sum(s => partitions.Provinces(s.Unit.Table()).Count), done = 0;
+            int total = design.All.Sum(s => partitions.Provinces(s.Unit.Table()).Count), done = 0;
             var entries = new List<SummaryEntry>();
             using var database = DuckDbSettings.Open(null, settings);
             foreach (var unit in design.Specs.Select(s => s.Unit).Distinct())
@@ -75,6 +75,32 @@ public sealed class SummaryBuilder(SummaryDesign design)
                     Conditions = conditions,
                     Files = files[spec],
                 }));
+            }
+            foreach (var spec in design.Distributions)
+            {
+                // A distribution: one pass over each province's records, counting values by regency and keys.
+                var (values, condition) = SummarySql.NumericValues(spec.Numeric!, TrueCondition.Instance, design.Catalogue);
+                Directory.CreateDirectory(Path.Combine(partial, spec.Name));
+                var files = new List<SummaryFile>();
+                foreach (var province in partitions.Provinces(spec.Unit.Table()))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var (build, parameters) = SummarySql.BuildDistribution(spec, design.Catalogue, partitions, province);
+                    var relative = spec.Name + "/" + PreparedSummary.FileName(province);
+                    long rows = await CopyAsync(database, build, parameters, Path.Combine(partial, relative), ct).ConfigureAwait(false);
+                    files.Add(Describe(Path.Combine(partial, relative), relative, province, rows));
+                    progress?.Report(new SummaryProgress(spec.Name, province, ++done, total));
+                }
+                entries.Add(new SummaryEntry
+                {
+                    Name = spec.Name,
+                    Unit = spec.Unit.Name(),
+                    Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
+                    Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
+                    Values = values,
+                    Conditions = [condition],
+                    Files = files,
+                });
             }
             var manifest = new SummaryManifest
             {

@@ -174,7 +174,10 @@ public sealed record SummaryEntry
     /// <summary>Its dimensions, with the SQL key each stored.</summary>
     public required IReadOnlyList<SummaryDimension> Dimensions { get; init; }
 
-    /// <summary>The counted conditions (SQL), in column order.</summary>
+    /// <summary>A distribution's values (SQL of the numeric, counted by regency in column v); null for a count summary.</summary>
+    public string? Values { get; init; }
+
+    /// <summary>The counted conditions (SQL), in column order (a distribution has one).</summary>
     public required IReadOnlyList<string> Conditions { get; init; }
 
     /// <summary>Its files, one per province.</summary>
@@ -189,7 +192,7 @@ public sealed record SummaryEntry
             throw new InvalidDataException($"summary {Name}: unknown unit '{Unit}'");
         return new PreparedSummary(Name, unit, Universe,
             Dimensions.ToDictionary(d => d.Id, d => d.Key, StringComparer.Ordinal), Conditions,
-            root + "/" + Name, Files.Select(f => f.Province).ToHashSet(), Rows);
+            root + "/" + Name, Files.Select(f => f.Province).ToHashSet(), Rows, Values);
     }
 }
 
