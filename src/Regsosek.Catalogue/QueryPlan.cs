@@ -37,4 +37,18 @@ public sealed record QueryPlan(string Sql, IReadOnlyList<QueryParameter> Paramet
 {
     /// <summary>The prepared summary the query reads instead of the records (null: it reads the records).</summary>
     public string? Summary { get; init; }
+
+    /// <summary>The engine's lane for the query: <see cref="QueryLane.Scan"/> when it reads the records of more than one
+    /// regency (seconds at full scale), so that it never holds up the small queries.</summary>
+    public QueryLane Lane { get; init; } = QueryLane.Small;
+}
+
+/// <summary>Which of the engine's connection pools runs a query.</summary>
+public enum QueryLane
+{
+    /// <summary>A summary, a distribution, or the records of one regency or less: milliseconds.</summary>
+    Small,
+
+    /// <summary>The records of a province or the nation.</summary>
+    Scan,
 }

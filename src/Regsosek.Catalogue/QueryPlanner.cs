@@ -186,7 +186,11 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var shape = new TableShape(
             dimensions.Select(d => d.Id).ToList(),
             measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
-        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout) { Summary = summary?.Name };
+        return new QueryPlan(text.ToString(), sql.Parameters, shape, layout)
+        {
+            Summary = summary?.Name,
+            Lane = summary is null && effectiveScope.Level < RegionLevel.Regency ? QueryLane.Scan : QueryLane.Small,
+        };
     }
 
     /// <summary>The region equalities of <paramref name="scope"/> (the partition columns prune the files).</summary>

@@ -17,7 +17,10 @@ namespace Regsosek.Engine;
 /// per connection. Results are read chunk by chunk from the vectors into an <see cref="ExactTable"/>;
 /// the only allocations per result row are the row itself. Exact tables are kept in a result cache bounded by
 /// cells (<see cref="AggregateEngineOptions.ResultCacheCells"/>), keyed by the query's SQL and parameter values:
-/// the dataset an engine reads is immutable, so the same query always gives the same table. Thread-safe.
+/// the dataset an engine reads is immutable, so the same query always gives the same table. Identical queries that
+/// miss the cache at the same time run once (single flight): the others wait for its table. Two lanes, each its own
+/// pool of connections: scans of more than one regency's records (<see cref="QueryLane.Scan"/>) never hold up the
+/// small queries. Thread-safe.
 /// </summary>
 public sealed class AggregateEngine : IDisposable
 {
@@ -28,8 +31,10 @@ public sealed class AggregateEngine : IDisposable
     public const string SourceTag = "regsosek.engine.source";
 
     private readonly DuckDBConnection _database;
-    private readonly ConnectionPool _pool;
+    private readonly ConnectionPool _small;
+    private readonly ConnectionPool _scans;
     private readonly MemoryCache? _results;
+    private readonly Dictionary<string, Flight> _flights = new(StringComparer.Ordinal);
 
     /// <summary>Opens the engine's database with <paramref name="options"/>.</summary>
     public AggregateEngine(AggregateEngineOptions? options = null)
@@ -37,6 +42,8 @@ public sealed class AggregateEngine : IDisposable
         options ??= new AggregateEngineOptions();
         if (options.MaxConcurrentQueries < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxConcurrentQueries, "MaxConcurrentQueries must be at least 1");
+        if (options.MaxConcurrentScans < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxConcurrentScans, "MaxConcurrentScans must be at least 1");
         _database = DuckDbSettings.Open(null, new DuckDbSettings
         {
             Threads = options.Threads,
@@ -49,7 +56,8 @@ public sealed class AggregateEngine : IDisposable
             // Not accepted as an open-time option: the Parquet extension must be loaded first.
             _database.Execute("LOAD parquet; SET GLOBAL parquet_metadata_cache = true;");
         }
-        _pool = new ConnectionPool(_database, options.MaxConcurrentQueries, options.PreparedStatementCacheSize);
+        _small = new ConnectionPool(_database, options.MaxConcurrentQueries, options.PreparedStatementCacheSize);
+        _scans = new ConnectionPool(_database, options.MaxConcurrentScans, options.PreparedStatementCacheSize);
         if (options.ResultCacheCells > 0)
             _results = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.ResultCacheCells, CompactionPercentage = 0.25 });
     }
@@ -60,7 +68,10 @@ public sealed class AggregateEngine : IDisposable
     /// <summary>Queries that ran on DuckDB since the engine opened.</summary>
     public long CacheMisses => Interlocked.Read(ref _misses);
 
-    private long _hits, _misses;
+    /// <summary>Queries that found the same query already running and waited for its table instead of running it again.</summary>
+    public long SharedFlights => Interlocked.Read(ref _shared);
+
+    private long _hits, _misses, _shared;
 
     /// <summary>
     /// Runs <paramref name="plan"/> and returns its exact table: one row per grouping-set cell, keys
@@ -84,10 +95,70 @@ public sealed class AggregateEngine : IDisposable
         }
         Interlocked.Increment(ref _misses);
         Activity.Current?.SetTag(CacheTag, "miss");
-        var table = await QueryAsync(plan, ct).ConfigureAwait(false);
-        long cells = Math.Max(1L, (long)table.Rows.Count * (table.Shape.Dimensions.Count + Math.Max(1, table.Shape.Measures.Count)));
-        _results.Set(key, table, new MemoryCacheEntryOptions { Size = cells });
-        return table;
+        return await JoinFlightAsync(key, plan, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>One run of a query that missed the cache, shared by every caller asking for it meanwhile. It is
+    /// cancelled only when every one of them has cancelled.</summary>
+    private sealed class Flight
+    {
+        public readonly CancellationTokenSource Cancellation = new();
+        public int Waiters;
+        public Task<ExactTable> Table = null!;
+    }
+
+    private async Task<ExactTable> JoinFlightAsync(string key, QueryPlan plan, CancellationToken ct)
+    {
+        Flight flight;
+        lock (_flights)
+        {
+            if (_flights.TryGetValue(key, out var running))
+            {
+                flight = running;
+                Interlocked.Increment(ref _shared);
+            }
+            else
+            {
+                flight = new Flight();
+                _flights[key] = flight;
+                flight.Table = Task.Run(() => FlyAsync(key, plan, flight), CancellationToken.None);
+            }
+            flight.Waiters++;
+        }
+        try
+        {
+            return await flight.Table.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_flights)
+            {
+                // The last caller to leave an unfinished flight stops it, and the next caller starts a new one.
+                if (--flight.Waiters == 0 && !flight.Table.IsCompleted)
+                {
+                    if (_flights.TryGetValue(key, out var current) && current == flight) _flights.Remove(key);
+                    flight.Cancellation.Cancel();
+                }
+            }
+        }
+    }
+
+    private async Task<ExactTable> FlyAsync(string key, QueryPlan plan, Flight flight)
+    {
+        try
+        {
+            var table = await QueryAsync(plan, flight.Cancellation.Token).ConfigureAwait(false);
+            long cells = Math.Max(1L, (long)table.Rows.Count * (table.Shape.Dimensions.Count + Math.Max(1, table.Shape.Measures.Count)));
+            _results!.Set(key, table, new MemoryCacheEntryOptions { Size = cells });
+            return table;
+        }
+        finally
+        {
+            lock (_flights)
+            {
+                if (_flights.TryGetValue(key, out var current) && current == flight) _flights.Remove(key);
+            }
+        }
     }
 
     /// <summary>The result cache's key: the SQL text and every parameter's value, unambiguously written.</summary>
@@ -111,7 +182,8 @@ public sealed class AggregateEngine : IDisposable
 
     private async Task<ExactTable> QueryAsync(QueryPlan plan, CancellationToken ct)
     {
-        var connection = await _pool.RentAsync(ct).ConfigureAwait(false);
+        var pool = plan.Lane == QueryLane.Scan ? _scans : _small;
+        var connection = await pool.RentAsync(ct).ConfigureAwait(false);
         bool broken = false;
         try
         {
@@ -128,7 +200,7 @@ public sealed class AggregateEngine : IDisposable
         }
         finally
         {
-            _pool.Return(connection, broken);
+            pool.Return(connection, broken);
         }
     }
 
@@ -159,7 +231,8 @@ public sealed class AggregateEngine : IDisposable
     public void Dispose()
     {
         _results?.Dispose();
-        _pool.Dispose();
+        _small.Dispose();
+        _scans.Dispose();
         _database.Dispose();
     }
 }

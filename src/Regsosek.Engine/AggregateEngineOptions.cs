@@ -12,8 +12,13 @@ public sealed record AggregateEngineOptions
     /// <summary>Where DuckDB may spill to disk (null: its default).</summary>
     public string? TempDirectory { get; init; }
 
-    /// <summary>How many queries run at once; more wait for a free connection. Default 4.</summary>
+    /// <summary>How many small queries (summaries, distributions, one regency's records) run at once; more wait for a
+    /// free connection. Default 4.</summary>
     public int MaxConcurrentQueries { get; init; } = 4;
+
+    /// <summary>How many scans of more than one regency's records (<see cref="Catalogue.QueryLane.Scan"/>) run at once, in
+    /// their own lane: a small query never waits behind them for a connection. Default 2.</summary>
+    public int MaxConcurrentScans { get; init; } = 2;
 
     /// <summary>Prepared statements kept per connection, by SQL text. Default 64; 0 disables the cache.</summary>
     public int PreparedStatementCacheSize { get; init; } = 64;

@@ -56,9 +56,13 @@ start.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
-    var warmed = await StartCommand.WarmUpAsync(app.Services, ct);
-    if (warmed > 0) AnsiConsole.MarkupLine($"[grey]Answered {warmed} national questions of the dashboard from the summaries (now in the result cache).[/]");
     await app.StartAsync(ct);
+    // Serving first; the dashboard's first questions are asked meanwhile (single flight: a caller asking one joins it).
+    _ = Task.Run(async () =>
+    {
+        var warmed = await StartCommand.WarmUpAsync(app.Services, ct);
+        if (warmed > 0) AnsiConsole.MarkupLine($"[grey]Answered {warmed} national questions of the dashboard from the summaries (now in the result cache).[/]");
+    }, ct);
     var endpoints = app.Services.GetRequiredService<Endpoints>();
     AnsiConsole.MarkupLine(options.CertificatePath is null
         ? $"Serving gRPC (HTTP/2, cleartext) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]"

@@ -97,6 +97,8 @@ public static class ServiceHost
             Threads = options.EngineThreads,
             MemoryLimit = options.EngineMemoryLimit,
             ResultCacheCells = options.EngineResultCacheCells,
+            MaxConcurrentQueries = options.EngineMaxConcurrentQueries,
+            MaxConcurrentScans = options.EngineMaxConcurrentScans,
         }));
         services.AddRegsosekSettings(builder.Configuration);
         services.AddSingleton<IDisclosureControl>(sp => new DisclosureControl(sp.GetRequiredService<IOptions<DisclosureOptions>>().Value));

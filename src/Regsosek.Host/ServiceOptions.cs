@@ -59,6 +59,12 @@ public sealed class ServiceOptions
     /// <summary>DuckDB memory limit, e.g. "8GB"; DuckDB's default (80 % of RAM) when unset.</summary>
     public string? EngineMemoryLimit { get; set; }
 
+    /// <summary>Small queries (summaries, distributions, one regency's records) the engine runs at once. Default 4.</summary>
+    public int EngineMaxConcurrentQueries { get; set; } = 4;
+
+    /// <summary>Scans of more than one regency's records the engine runs at once, in their own lane. Default 2.</summary>
+    public int EngineMaxConcurrentScans { get; set; } = 2;
+
     /// <summary>The engine's result cache, in cells of exact tables (0: off). Default 2,000,000.</summary>
     public long EngineResultCacheCells { get; set; } = 2_000_000;
 

@@ -56,11 +56,12 @@ public static class StartCommand
     }
 
     /// <summary>
-    /// Asks, before serving, the national questions the public dashboard asks first (the open indicators of each
-    /// unit, the population pyramid, the open indicators by province) when prepared summaries answer them: the
-    /// first visitor then finds the pipeline compiled and the answers in the engine's result cache. Questions the
-    /// summaries do not hold (they would scan the records: seconds at full scale) are left for the first caller.
-    /// Returns how many it asked.
+    /// Asks, once serving, the national questions the public dashboard asks first (the open indicators of each
+    /// unit, the population pyramid, the open indicators by province, the default percentiles) when prepared
+    /// summaries answer them: the first visitor then finds the pipeline compiled and the answers in the engine's
+    /// result cache. Questions the summaries do not hold (they would scan the records: seconds at full scale) are
+    /// left for the first caller. Failures are not the start's concern: a question that fails here fails for its
+    /// caller with its reason. Returns how many it asked.
     /// </summary>
     public static async Task<int> WarmUpAsync(IServiceProvider services, CancellationToken ct)
     {
@@ -78,18 +79,22 @@ public static class StartCommand
             questions.Add(new AggregateRequest([persons.Id], RegionCode.National, null, ["sex", "age_group_5y"], []));
         if (open.FirstOrDefault(i => i.Statistic == StatisticKind.Percentage) is { } percentage)
             questions.Add(new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []));
+        // The percentile view's first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES), from a distribution.
+        if (catalogue.TryGetNumeric("floor_area_per_capita", out var floor) && floor.Visibility.Open
+            && dataset.Summaries.All.Any(s => s.Values is not null && s.Name.StartsWith("values__" + floor.Id, StringComparison.Ordinal)))
+            questions.Add(AggregateRequest.Percentiles(floor.Id, [0.10, 0.25, 0.50, 0.75, 0.90], RegionCode.National, null, [], []));
         int asked = 0;
         foreach (var question in questions)
         {
             try
             {
                 await pipeline.RunAsync(question, new RequestMapping.ScopeRequest(question.Region, question.Breakdown, false),
-                    "indicators", Caller.Public, new CallOutcome(), ct);
+                    question.Measures[0].Contains(":p", StringComparison.Ordinal) ? "variable" : "indicators", Caller.Public, new CallOutcome(), ct);
                 asked++;
             }
-            catch (Grpc.Core.RpcException)
+            catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)
             {
-                // Refused for the public (a tier rule): the dashboard will not ask it either.
+                // Refused for the public (a tier rule: the dashboard will not ask it either), or the service is stopping.
             }
         }
         return asked;
