@@ -189,9 +189,11 @@ function problemOf(e) {
 async function loadTiles(region) {
   const level = levelOf(region);
   const allowed = state.indicators.filter((i) => indicatorAllowed(i, level));
-  // One request per unit for its counts and percentages (the service answers these from its prepared summaries)
-  // and one for its other statistics (means, percentiles: read from the records).
-  const groupOf = (i) => `${i.unit}/${i.statistic === "count" || i.statistic === "percentage" ? "counts" : "statistics"}`;
+  // One request per unit for its counts and percentages (the service answers these from its prepared summaries),
+  // one per percentile indicator (from the prepared distributions, when alone in its request), and one for the
+  // unit's other statistics (means: read from the records).
+  const groupOf = (i) => `${i.unit}/${i.statistic === "count" || i.statistic === "percentage" ? "counts"
+    : i.statistic === "percentile" ? `percentile/${i.id}` : "statistics"}`;
   const groups = [...new Set(allowed.map(groupOf))];
   const tiles = [];
   const responses = [];

@@ -79,9 +79,13 @@ public static class StartCommand
             questions.Add(new AggregateRequest([persons.Id], RegionCode.National, null, ["sex", "age_group_5y"], []));
         if (open.FirstOrDefault(i => i.Statistic == StatisticKind.Percentage) is { } percentage)
             questions.Add(new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []));
-        // The percentile view's first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES), from a distribution.
-        if (catalogue.TryGetNumeric("floor_area_per_capita", out var floor) && floor.Visibility.Open
-            && dataset.Summaries.All.Any(s => s.Values is not null && s.Name.StartsWith("values__" + floor.Id, StringComparison.Ordinal)))
+        // Percentiles from a distribution: the tiles' open percentile indicators (each alone) and the percentile view's
+        // first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES).
+        bool Distributed(NumericVariable numeric) =>
+            dataset.Summaries.All.Any(s => s.Values == Regsosek.Catalogue.Summaries.SummarySql.NumericValues(numeric, TrueCondition.Instance, catalogue).Values);
+        foreach (var indicator in catalogue.Indicators.Where(i => i.Visibility.Open && i.Statistic == StatisticKind.Percentile && Distributed(i.Of!)))
+            questions.Add(new AggregateRequest([indicator.Id], RegionCode.National, null, [], []));
+        if (catalogue.TryGetNumeric("floor_area_per_capita", out var floor) && floor.Visibility.Open && Distributed(floor))
             questions.Add(AggregateRequest.Percentiles(floor.Id, [0.10, 0.25, 0.50, 0.75, 0.90], RegionCode.National, null, [], []));
         int asked = 0;
         foreach (var question in questions)

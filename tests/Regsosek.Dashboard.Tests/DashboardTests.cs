@@ -72,9 +72,13 @@ public sealed class DashboardTests(DashboardFixture service)
             .Where(i => level <= LevelOf(i.GetProperty("lowestLevel").GetString()))
             .ToList();
         var cells = new Dictionary<string, JsonElement>();
-        // As the page asks: per unit, its counts and percentages in one request and its other statistics in another.
-        foreach (var unit in allowed.GroupBy(i => i.GetProperty("unit").GetString() + "/" +
-                     (i.GetProperty("statistic").GetString() is "count" or "percentage" ? "counts" : "statistics")))
+        // As the page asks: per unit, its counts and percentages in one request, each percentile alone, its other statistics in another.
+        foreach (var unit in allowed.GroupBy(i => i.GetProperty("unit").GetString() + "/" + i.GetProperty("statistic").GetString() switch
+                 {
+                     "count" or "percentage" => "counts",
+                     "percentile" => "percentile/" + i.GetProperty("id").GetString(),
+                     _ => "statistics",
+                 }))
         {
             var reply = await service.PostAsync("/v1/aggregate",
                 new { indicators = unit.Select(i => i.GetProperty("id").GetString()).ToArray(), scope = new { region } }, token);
