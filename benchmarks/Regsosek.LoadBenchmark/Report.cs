@@ -128,20 +128,8 @@ public static class Report
         sb.AppendLine("<details><summary>The SQL of each request: the scan plan (as QueryPlanner plans it without summaries) and the plain SQL (DuckDB's text; PostgreSQL's names the loaded tables)</summary>");
         sb.AppendLine();
         foreach (var r in run.Kinds)
-        {
-            sb.AppendLine($"`{r.Kind.Id}`, scan plan:");
-            sb.AppendLine();
-            sb.AppendLine("```sql");
-            sb.AppendLine(r.Sql);
-            sb.AppendLine("```");
-            sb.AppendLine();
-            sb.AppendLine($"`{r.Kind.Id}`, plain:");
-            sb.AppendLine();
-            sb.AppendLine("```sql");
-            sb.AppendLine(r.PlainSql);
-            sb.AppendLine("```");
-            sb.AppendLine();
-        }
+            foreach (var (label, sql) in new[] { ("scan plan", r.Sql), ("plain", r.PlainSql) })
+                sb.AppendLine($"`{r.Kind.Id}`, {label}:").AppendLine().AppendLine("```sql").AppendLine(sql).AppendLine("```").AppendLine();
         sb.AppendLine("</details>");
         return sb.ToString();
     }
