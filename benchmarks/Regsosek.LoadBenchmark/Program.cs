@@ -15,8 +15,11 @@ public static class LoadBenchmarkProgram
     public static async Task<int> Main(string[] args)
     {
         var dataset = new Option<string>("--dataset") { Description = "Dataset directory (generated Parquet with manifest.json)", Required = true };
-        var requests = new Option<int>("--requests") { Description = "Timed requests per request kind and variant, at concurrency 1 and at concurrency C", DefaultValueFactory = _ => 200 };
-        var concurrency = new Option<int>("--concurrency") { Description = "Concurrent callers of the second phase (C)", DefaultValueFactory = _ => 8 };
+        var requests = new Option<int>("--requests") { Description = "Timed service requests per request kind at concurrency 1, and again per kind in the mixed phase of each concurrency level", DefaultValueFactory = _ => 200 };
+        var concurrency = new Option<string>("--concurrency") { Description = "Concurrency levels of the mixed phases, comma-separated", DefaultValueFactory = _ => "1,8,32" };
+        var baselineRequests = new Option<int>("--baseline-requests") { Description = "Timed runs per request kind of each baseline (scan SQL and plain SQL on DuckDB, PostgreSQL)", DefaultValueFactory = _ => 10 };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a PostgreSQL database loaded with the dataset (benchmarks/postgres-baseline load DATASET): adds the PostgreSQL baseline" };
+        var noResultCache = new Option<bool>("--no-result-cache") { Description = "Run the service with its result cache off: every request is answered from the summaries or the records" };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up requests per kind and variant", DefaultValueFactory = _ => 20 };
         var output = new Option<string?>("--out") { Description = "Write the Markdown report to this file (appended to when it exists)" };
         var profile = new Option<bool>("--profile") { Description = "Also time each pipeline stage in-process (diagnostic)" };
@@ -27,7 +30,7 @@ public static class LoadBenchmarkProgram
         var root = new RootCommand("End-to-end load benchmark of the Regsosek aggregate service: the service over gRPC, " +
             "the same SQL on DuckDB directly, and the service without disclosure control, interleaved.")
         {
-            dataset, requests, concurrency, warmup, output, profile, maxSeconds, generate, seed,
+            dataset, requests, concurrency, baselineRequests, postgres, noResultCache, warmup, output, profile, maxSeconds, generate, seed,
         };
         root.SetAction(async (parse, ct) =>
         {
@@ -35,7 +38,10 @@ public static class LoadBenchmarkProgram
             {
                 Dataset = parse.GetValue(dataset)!,
                 Requests = parse.GetValue(requests),
-                Concurrency = parse.GetValue(concurrency),
+                Concurrency = ParseLevels(parse.GetValue(concurrency)!),
+                BaselineRequests = parse.GetValue(baselineRequests),
+                Postgres = parse.GetValue(postgres),
+                ResultCache = !parse.GetValue(noResultCache),
                 Warmup = parse.GetValue(warmup),
                 Out = parse.GetValue(output),
                 Profile = parse.GetValue(profile),
@@ -45,8 +51,34 @@ public static class LoadBenchmarkProgram
             };
             return await RunAsync(options, ct);
         });
+
+        var loadDataset = new Option<string>("--dataset") { Description = "Dataset directory to load", Required = true };
+        var loadPostgres = new Option<string>("--postgres") { Description = "Npgsql connection string of the database to load into", Required = true };
+        var scratch = new Option<string>("--scratch") { Description = "Directory for the per-province CSV files (deleted as loaded)", DefaultValueFactory = _ => Path.GetTempPath() };
+        var load = new Command("load-postgres", "Load a dataset's individu and keluarga into PostgreSQL for the --postgres baseline " +
+            "(replaces the two tables; indexes on the region codes; VACUUM ANALYZE)") { loadDataset, loadPostgres, scratch };
+        load.SetAction(async (parse, ct) =>
+        {
+            try
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await PostgresLoader.LoadAsync(parse.GetValue(loadDataset)!, parse.GetValue(loadPostgres)!, parse.GetValue(scratch)!, Console.Error, ct);
+                Console.Error.WriteLine($"loaded in {clock.Elapsed.TotalSeconds:N0} s");
+                return 0;
+            }
+            catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or Npgsql.NpgsqlException or BenchmarkFailureException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+        });
+        root.Subcommands.Add(load);
         return await root.Parse(args).InvokeAsync();
     }
+
+    private static int[] ParseLevels(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(t => int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var c) ? c : 0).ToArray();
 
     private static async Task<int> RunAsync(BenchmarkOptions options, CancellationToken ct)
     {
@@ -63,11 +95,21 @@ public static class LoadBenchmarkProgram
                 await File.AppendAllTextAsync(path, markdown + Environment.NewLine, ct);
                 Console.Error.WriteLine($"report written to {path}");
             }
+            if (run.Phases.Sum(p => p.Errors + p.WrongAnswers) is > 0 and var failed)
+            {
+                Console.Error.WriteLine($"FAILED: {failed} calls of the mixed phases ended in an error or a wrong answer (see the report)");
+                return 1;
+            }
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            Console.Error.WriteLine($"error: PostgreSQL baseline: {e.Message}");
             return 2;
         }
         catch (Exception e) when (e is Grpc.Core.RpcException or BenchmarkFailureException)

@@ -3,94 +3,98 @@ using System.Text;
 
 namespace Regsosek.LoadBenchmark;
 
-/// <summary>The Markdown report of a run: machine, tables, targets, and (when profiled) time per stage.</summary>
+/// <summary>The Markdown report of a run: machine, tables, targets, and the SQL of every column.</summary>
 public static class Report
 {
-    /// <summary>Target: service median at most 10 % above DuckDB's on the same SQL (issue 3).</summary>
-    public const double ServiceOverDirectTarget = 1.10;
+    /// <summary>Target (issue 15): the service at least this many times faster than PostgreSQL on every aggregate.</summary>
+    public const double PostgresSpeedupTarget = 20;
 
-    /// <summary>Target: disclosure control at most 5 % of the service median (issue 4).</summary>
-    public const double DisclosureShareTarget = 0.05;
+    /// <summary>Issue 15's allowance over the plain SQL for a request the fast path cannot serve: 10 % or 2.5 ms, whichever is larger.</summary>
+    public static double PlainAllowanceMs(double plainMs) => Math.Max(0.10 * plainMs, 2.5);
 
-    /// <summary>Service median / direct DuckDB median at concurrency 1.</summary>
-    public static double ServiceOverDirect(KindResult r) =>
-        r.Single[Variant.Service].Median / r.Single[Variant.DirectDuckDb].Median;
+    /// <summary>Service median / plain DuckDB median at concurrency 1.</summary>
+    public static double ServiceOverPlain(KindResult r) => r.Single[Variant.Service].Median / r.Single[Variant.PlainDuckDb].Median;
 
-    /// <summary>(service − service without DC) / service, medians at concurrency 1.</summary>
-    public static double DisclosureShare(KindResult r) =>
-        (r.Single[Variant.Service].Median - r.Single[Variant.ServiceWithoutDisclosure].Median) / r.Single[Variant.Service].Median;
+    /// <summary>PostgreSQL median / service median at concurrency 1 (how many times faster the service is).</summary>
+    public static double PostgresOverService(KindResult r) => r.Single[Variant.Postgres].Median / r.Single[Variant.Service].Median;
 
-    /// <summary>Median over the concurrency-1 iterations of service / direct (each pair taken back to back).</summary>
-    public static double PairedServiceOverDirect(KindResult r) => Samples.MedianOf(
-        r.Single[Variant.Service].InOrder.Zip(r.Single[Variant.DirectDuckDb].InOrder, (s, d) => s / d));
-
-    /// <summary>Median over the concurrency-1 iterations of (service − without DC) / service.</summary>
-    public static double PairedDisclosureShare(KindResult r) => Samples.MedianOf(
-        r.Single[Variant.Service].InOrder.Zip(r.Single[Variant.ServiceWithoutDisclosure].InOrder, (s, n) => (s - n) / s));
-
-    /// <summary>True when every kind meets both targets.</summary>
-    public static bool TargetsMet(RunResult run) =>
-        run.Kinds.All(r => ServiceOverDirect(r) <= ServiceOverDirectTarget && DisclosureShare(r) <= DisclosureShareTarget);
+    /// <summary>Disclosure control's median time inside the service's pipeline, ms.</summary>
+    public static double DisclosureMs(KindResult r) => r.Stages[Stage.Disclosure].Median;
 
     /// <summary>The results tables (printed to the console and included in the report).</summary>
     public static string Tables(RunResult run)
     {
         var o = run.Options;
+        bool pg = run.Kinds.Any(r => r.Single[Variant.Postgres].Count > 0);
         var sb = new StringBuilder();
-        sb.AppendLine($"#### Concurrency 1 (latency in ms; {Min(run, r => r.Single[Variant.Service].Count)} timed requests per kind and variant, interleaved)");
+        sb.AppendLine($"#### Concurrency 1 (latency in ms; {Min(run, r => r.Single[Variant.Service].Count)} timed requests per kind of the service, " +
+                      $"{Min(run, r => r.Single[Variant.PlainDuckDb].Count)} of each baseline, interleaved; result cache {(o.ResultCache ? "on" : "off")})");
         sb.AppendLine();
-        sb.AppendLine("| request | rows | service median | p95 | p99 | req/s | without DC median | p95 | direct DuckDB median | p95 | service / direct (≤ 1.10) | paired | DC share (≤ 5 %) | paired |");
-        sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        sb.AppendLine("| request | scope | tier | rows | first answer | service p50 | p95 | p99 | without DC p50 | DC ms (p50) | DC share | scan SQL p50 | plain DuckDB p50 | " +
+                      (pg ? "PostgreSQL p50 | " : "") + "service / plain (allowance) | " + (pg ? "PostgreSQL / service (≥ 20) |" : ""));
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|" + (pg ? "--:|" : "") + "--:|" + (pg ? "--:|" : ""));
         foreach (var r in run.Kinds)
         {
             var s = r.Single[Variant.Service];
-            var n = r.Single[Variant.ServiceWithoutDisclosure];
-            var d = r.Single[Variant.DirectDuckDb];
-            double ratio = ServiceOverDirect(r), share = DisclosureShare(r);
-            sb.AppendLine($"| {r.Kind.Id} | {r.Rows} | {Ms(s.Median)} | {Ms(s.P95)} | {Ms(s.P99)} | {F(s.Throughput, "N1")} | " +
-                          $"{Ms(n.Median)} | {Ms(n.P95)} | {Ms(d.Median)} | {Ms(d.P95)} | " +
-                          $"{F(ratio, "N2")} {(ratio <= ServiceOverDirectTarget ? "✅" : "❌")} | {F(PairedServiceOverDirect(r), "N2")} | " +
-                          $"{Pct(share)} {(share <= DisclosureShareTarget ? "✅" : "❌")} | {Pct(PairedDisclosureShare(r))} |");
+            var plain = r.Single[Variant.PlainDuckDb].Median;
+            bool withinAllowance = s.Median <= plain + PlainAllowanceMs(plain);
+            // With the result cache on every timed request is a cache hit: disclosure control is then most of a few-ms
+            // answer, and its share says nothing about the cost of answering. The share is given for uncached runs only.
+            string share = o.ResultCache ? "– (cache hits)" : Pct(DisclosureMs(r) / s.Median);
+            sb.Append($"| {r.Kind.Id} | {r.Kind.Scope.ToString().ToLowerInvariant()} | {r.Kind.Tier} | {r.Rows} | {Ms(r.FirstAnswerMs)} | {Ms(s.Median)} | {Ms(s.P95)} | {Ms(s.P99)} | " +
+                      $"{Ms(r.Single[Variant.ServiceWithoutDisclosure].Median)} | {Ms(DisclosureMs(r))} | {share} | " +
+                      $"{Ms(r.Single[Variant.DirectDuckDb].Median)} | {Ms(plain)} | ");
+            if (pg) sb.Append($"{Ms(r.Single[Variant.Postgres].Median)} | ");
+            sb.Append($"{F(ServiceOverPlain(r), "N2")} {(withinAllowance ? "✅" : "❌")} |");
+            if (pg) sb.Append($" {F(PostgresOverService(r), "N0")}× {(PostgresOverService(r) >= PostgresSpeedupTarget ? "✅" : "❌")} |");
+            sb.AppendLine();
         }
-        if (o.Concurrency > 1)
+        sb.AppendLine();
+        sb.AppendLine("\"First answer\": the first request of the kind after the service started, through the service's pipeline in-process (a result-cache miss: " +
+                      "summaries or records). \"DC ms\": disclosure control inside that pipeline (its regsosek.disclosure.duration measurement). " +
+                      "\"Scan SQL\": the SQL the service plans without summaries, on DuckDB directly. \"Plain\": the plainest SQL for the same cells " +
+                      "(appendix), checked cell by cell against the scan SQL's result before timing. The allowance is issue 15's: plain + max(10 %, 2.5 ms).");
+
+        if (run.Phases.Count > 0)
         {
             sb.AppendLine();
-            sb.AppendLine($"#### Concurrency {o.Concurrency} (latency in ms; {Min(run, r => r.Concurrent[Variant.Service].Count)} requests per kind and variant, alternating rounds)");
+            sb.AppendLine($"#### Mixed phases (every kind's {o.Requests} requests shuffled together; latency in ms; every response compared with the checked one)");
             sb.AppendLine();
-            sb.AppendLine("| request | service median | p95 | p99 | req/s | without DC median | p95 | p99 | req/s |");
-            sb.AppendLine("|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+            sb.AppendLine("| callers | requests OK | p50 | p95 | p99 | p99 / p50 | req/s | errors | wrong answers | CPU s of the process | peak RSS of the process | load average after |");
+            sb.AppendLine("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+            foreach (var p in run.Phases)
+                sb.AppendLine($"| {p.Concurrency} | {p.All.Count} | {Ms(p.All.Median)} | {Ms(p.All.P95)} | {Ms(p.All.P99)} | {F(p.All.P99 / p.All.Median, "N1")} | " +
+                              $"{F(p.All.Throughput, "N1")} | {p.Errors} | {p.WrongAnswers} | {p.Cpu.TotalSeconds:N1} | {Mib(p.PeakRssBytes)} | {p.LoadAverage} |");
+            foreach (var p in run.Phases.Where(p => p.FirstProblem is not null))
+                sb.AppendLine($"\nAt {p.Concurrency} callers, first problem: {p.FirstProblem}");
+            sb.AppendLine();
+            sb.Append("| request | ").AppendJoin(" | ", run.Phases.Select(p => $"{p.Concurrency} callers p50 | p99")).AppendLine(" |");
+            sb.Append("|---|").AppendJoin("", run.Phases.Select(_ => "--:|--:|")).AppendLine();
             foreach (var r in run.Kinds)
-            {
-                var s = r.Concurrent[Variant.Service];
-                var n = r.Concurrent[Variant.ServiceWithoutDisclosure];
-                sb.AppendLine($"| {r.Kind.Id} | {Ms(s.Median)} | {Ms(s.P95)} | {Ms(s.P99)} | {F(s.Throughput, "N1")} | " +
-                              $"{Ms(n.Median)} | {Ms(n.P95)} | {Ms(n.P99)} | {F(n.Throughput, "N1")} |");
-            }
+                sb.Append($"| {r.Kind.Id} | ").AppendJoin(" | ", run.Phases.Select(p => $"{Ms(p.ByKind[r.Kind.Id].Median)} | {Ms(p.ByKind[r.Kind.Id].P99)}")).AppendLine(" |");
+            sb.AppendLine();
+            sb.AppendLine("The server runs inside the benchmark process (as does the client, the second server without disclosure control and the DuckDB " +
+                          "baselines), so the peak RSS (VmHWM, reset at the start of each phase) is an upper bound on the server's, and the CPU seconds are " +
+                          "server and client together. PostgreSQL's memory is not in it.");
         }
-        if (run.Kinds.Any(r => r.Stages[Stage.Engine].Count > 0))
+
+        if (o.Profile)
         {
             sb.AppendLine();
-            sb.AppendLine($"#### Where the time goes (diagnostic: median ms per stage of the service's own pipeline (AggregatePipeline) called in-process, engine and disclosure time from its telemetry, {Min(run, r => r.Stages[Stage.Engine].Count)} runs per kind, interleaved with the above)");
+            sb.AppendLine($"#### Where the time goes (median ms per stage of the service's pipeline called in-process, {Min(run, r => r.Stages[Stage.Engine].Count)} runs per kind)");
             sb.AppendLine();
             var stages = Enum.GetValues<Stage>();
-            sb.Append("| request | ").AppendJoin(" | ", stages.Select(StageName))
-              .AppendLine(" | in-process pipeline | engine − direct DuckDB | service − in-process (gRPC, HTTP/2, Kestrel, client) |");
-            sb.Append("|---|").AppendJoin("", stages.Select(_ => "--:|")).AppendLine("--:|--:|--:|");
+            sb.Append("| request | ").AppendJoin(" | ", stages.Select(StageName)).AppendLine(" | in-process pipeline | service − in-process (gRPC, HTTP/2, Kestrel, client) |");
+            sb.Append("|---|").AppendJoin("", stages.Select(_ => "--:|")).AppendLine("--:|--:|");
             foreach (var r in run.Kinds)
             {
                 double pipeline = r.Single[Variant.Pipeline].Median;
                 sb.Append($"| {r.Kind.Id} | ").AppendJoin(" | ", stages.Select(st => Ms(r.Stages[st].Median)))
-                  .AppendLine($" | {Ms(pipeline)} | {Ms(r.Stages[Stage.Engine].Median - r.Single[Variant.DirectDuckDb].Median)} | {Ms(r.Single[Variant.Service].Median - pipeline)} |");
+                  .AppendLine($" | {Ms(pipeline)} | {Ms(r.Single[Variant.Service].Median - pipeline)} |");
             }
         }
-        if (run.GrpcFloor.Count > 0)
-        {
-            sb.AppendLine();
-            sb.AppendLine($"A trivial call through the same client and server (grpc.health.v1.Health/Check, {run.GrpcFloor.Count} calls interleaved with the above): " +
-                          $"median {Ms(run.GrpcFloor.Median)} ms, p95 {Ms(run.GrpcFloor.P95)} ms — the floor of gRPC + HTTP/2 + Kestrel + client on loopback.");
-        }
         sb.AppendLine();
-        sb.AppendLine($"Peak working set of the benchmark process (two service instances, the direct DuckDB and the client): {run.PeakWorkingSetBytes / 1048576.0:N0} MiB.");
+        sb.AppendLine($"Whole run: {run.Cpu.TotalSeconds:N0} CPU s (user + system) of the benchmark process in {run.Elapsed.TotalSeconds:N0} s; peak RSS over the run {Mib(run.PeakRssBytes)} (since the last phase's reset).");
         return sb.ToString();
     }
 
@@ -103,36 +107,29 @@ public static class Report
         sb.AppendLine($"### Run of {run.Started:yyyy-MM-dd HH:mm} UTC: {m.Persons:N0} persons");
         sb.AppendLine();
         sb.AppendLine($"- Machine: {m.Cpu}, {m.Cores} cores, {m.Memory} RAM; {m.Os}.");
-        sb.AppendLine($"- .NET: {m.DotNet}; DuckDB (libduckdb): {m.DuckDb}; DuckDB settings: threads = default (all cores), preserve_insertion_order = false, in-memory database, for both the service's engine and the direct baseline.");
+        sb.AppendLine($"- .NET: {m.DotNet}; DuckDB (libduckdb): {m.DuckDb}; threads = default (all cores), in-memory databases, for the service's engine and both DuckDB baselines.");
         sb.AppendLine($"- Dataset: `{m.DatasetPath}`: {m.Persons:N0} persons, {m.Families:N0} families, {m.DatasetFiles:N0} Parquet files, {m.DatasetBytes / 1048576.0:N1} MiB.");
+        sb.AppendLine($"- Baselines: the scan plan's SQL on DuckDB, {string.Join(" and ", run.Baselines.Select(b => b + " (plain SQL)"))}.");
         sb.AppendLine($"- Load average (1, 5, 15 min) before: {run.LoadAverageBefore}; after: {run.LoadAverageAfter}.");
-        sb.AppendLine($"- Command: `dotnet run -c Release --project benchmarks/Regsosek.LoadBenchmark -- --dataset {m.DatasetPath} --requests {o.Requests} --concurrency {o.Concurrency} --warmup {o.Warmup}{(o.Profile ? " --profile" : "")}`; run time {run.Elapsed.TotalSeconds:N0} s{(run.StoppedEarly ? $"; **stopped early at the {o.MaxDuration.TotalSeconds:N0} s limit, fewer samples than asked**" : "")}.");
-        sb.AppendLine($"- Every response was checked against DuckDB's exact result (rows and group keys identical; without DC every cell exact; with DC every cell exact, withheld with a rule, or perturbed within ±D) and every timed call returned OK with the same row count.");
+        sb.AppendLine($"- Command: `regsosek-loadbench --dataset {m.DatasetPath} --requests {o.Requests} --baseline-requests {o.BaselineRequests} --concurrency {string.Join(",", o.Concurrency)} --warmup {o.Warmup}" +
+                      $"{(o.Postgres is null ? "" : " --postgres …")}{(o.ResultCache ? "" : " --no-result-cache")}{(o.Profile ? " --profile" : "")}`; run time {run.Elapsed.TotalSeconds:N0} s" +
+                      $"{(run.StoppedEarly ? $"; **stopped early at the {o.MaxDuration.TotalSeconds:N0} s limit, fewer samples than asked**" : "")}.");
+        sb.AppendLine("- Checked before timing, per request kind: the service's response against the scan plan's exact result (rows and keys identical; without DC every cell exact; " +
+                      "with DC every cell exact, withheld with a rule, or perturbed within ±D), and each baseline's plain SQL cell by cell against the same exact result. " +
+                      "Every timed call at concurrency 1 returned OK with the checked row count; in the mixed phases every response's rows were compared with the checked response's.");
         sb.AppendLine();
         sb.AppendLine("Requests:");
         sb.AppendLine();
         foreach (var r in run.Kinds)
-            sb.AppendLine($"- `{r.Kind.Id}` ({r.Kind.Method}): {r.Kind.Description}; {r.Rows} rows, {r.Suppressed} cells withheld and {r.Perturbed} perturbed by disclosure control; response {r.ResponseBytes.WithDisclosure:N0} bytes ({r.ResponseBytes.Without:N0} without disclosure control).");
+            sb.AppendLine($"- `{r.Kind.Id}` ({r.Kind.Method}): {r.Kind.Description}; {r.Rows} rows, {r.Suppressed} cells withheld and {r.Perturbed} perturbed by disclosure control; response {r.ResponseBytes.WithDisclosure:N0} bytes.");
         sb.AppendLine();
         sb.Append(Tables(run));
         sb.AppendLine();
-        sb.AppendLine(TargetsMet(run)
-            ? "**Targets met** for every request kind: service ≤ 1.10 × direct DuckDB and disclosure control ≤ 5 % of the service median."
-            : "**Targets not met** for: " + string.Join("; ", run.Kinds
-                .Where(r => ServiceOverDirect(r) > ServiceOverDirectTarget || DisclosureShare(r) > DisclosureShareTarget)
-                .Select(r => $"{r.Kind.Id} (service/direct {F(ServiceOverDirect(r), "N2")}, DC share {Pct(DisclosureShare(r))})")) + ".");
-        sb.AppendLine();
-        sb.AppendLine("<details><summary>The SQL of each request (as QueryPlanner plans it; the same text and parameters run directly)</summary>");
+        sb.AppendLine("<details><summary>The SQL of each request: the scan plan (as QueryPlanner plans it without summaries) and the plain SQL (DuckDB's text; PostgreSQL's names the loaded tables)</summary>");
         sb.AppendLine();
         foreach (var r in run.Kinds)
-        {
-            sb.AppendLine($"`{r.Kind.Id}`:");
-            sb.AppendLine();
-            sb.AppendLine("```sql");
-            sb.AppendLine(r.Sql);
-            sb.AppendLine("```");
-            sb.AppendLine();
-        }
+            foreach (var (label, sql) in new[] { ("scan plan", r.Sql), ("plain", r.PlainSql) })
+                sb.AppendLine($"`{r.Kind.Id}`, {label}:").AppendLine().AppendLine("```sql").AppendLine(sql).AppendLine("```").AppendLine();
         sb.AppendLine("</details>");
         return sb.ToString();
     }
@@ -146,6 +143,7 @@ public static class Report
         _ => s.ToString().ToLowerInvariant(),
     };
 
+    private static string Mib(long? bytes) => bytes is { } b ? $"{b / 1048576.0:N0} MiB" : "–";
     private static string Ms(double v) => F(v, v < 10 ? "N2" : "N1");
     private static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("N1", CultureInfo.InvariantCulture) + " %" : "–";
     private static string F(double v, string format) => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "–";

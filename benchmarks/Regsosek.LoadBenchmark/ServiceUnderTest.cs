@@ -70,11 +70,13 @@ public sealed class ServiceUnderTest : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Builds and starts the service over <paramref name="dataset"/>.</summary>
-    public static async Task<ServiceUnderTest> StartAsync(string name, string dataset, bool passThroughDisclosure)
+    /// <param name="resultCache">False: the engine's result cache is off (every request runs its query).</param>
+    public static async Task<ServiceUnderTest> StartAsync(string name, string dataset, bool passThroughDisclosure, bool resultCache = true)
     {
         var home = Path.Combine(Path.GetTempPath(), $"regsosek-loadbench-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(home);
         var options = new ServiceOptions { Home = home, Dataset = dataset, Host = "127.0.0.1", Port = 0, HttpPort = -1 };
+        if (!resultCache) options.EngineResultCacheCells = 0;
         var app = ServiceHost.Build(options, services =>
         {
             // The host's appsettings.json levels: no per-request hosting logs.
