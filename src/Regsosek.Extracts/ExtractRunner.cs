@@ -1,4 +1,5 @@
 using System.Data.Common;
+using DuckDB.NET.Data;
 using Regsosek.DataAccess;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Extracts.Pseudonyms;
@@ -115,7 +116,35 @@ public sealed class ExtractRunner
                 released = LocalSuppression.Table;
             }
         }
-        long written = writer.Write(ReleaseQuery.Sql(plan, key, released), plan.Parameters, ct);
+        long written = Release(connection, plan, key, released, writer, Path.Combine(directory, "released"), ct);
         return (written, KAnonymityReporter.Report(connection, plan, key, released, written, ct));
+    }
+
+    /// <summary>
+    /// Writes the released rows sorted by pseudonym. When the changed combinations fit one release batch (about
+    /// <see cref="ExtractOptions.SuppressionBatchCombinations"/>), in one statement; otherwise the records of each batch
+    /// of regencies (last quasi-identifier values) are joined with that batch's changed combinations only and written
+    /// unsorted to Parquet files in <paramref name="directory"/>, which one sort then reads: the join's hash table
+    /// never holds more than a batch, and DuckDB's sort spills within its limit.
+    /// </summary>
+    private long Release(DuckDBConnection connection, ExtractPlan plan, QuasiIdentifierKey? key, string? released,
+        ReleaseWriter writer, string directory, CancellationToken ct)
+    {
+        var batches = key is not null && released is not null
+            ? LocalSuppression.ReleaseBatches(connection, key, _options.SuppressionBatchCombinations, ct)
+            : [];
+        if (batches.Count <= 1)
+            return writer.Write(ReleaseQuery.Sql(plan, key, released), plan.Parameters, ct);
+        var files = new List<string>();
+        Directory.CreateDirectory(directory);
+        for (int b = 0; b < batches.Count; b++)
+        {
+            var (_, parts) = CopyToParts(connection, ReleaseQuery.Rows(plan, key, released, batches[b]), plan.Parameters,
+                Path.Combine(directory, FileName(b, "")),
+                $"{NarrowOptions}, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                _options.ParquetRowGroupsPerPart, ct);
+            files.AddRange(parts);
+        }
+        return writer.Write(ReleaseQuery.Sorted(plan, ReadParquet(files)), [], ct);
     }
 }

@@ -220,7 +220,7 @@ internal static class Table
 internal sealed class Harness : IDisposable
 {
     public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, string memoryLimit = "256MB",
-        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32)
+        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, long suppressionBatchCombinations = 250_000)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
@@ -228,7 +228,8 @@ internal sealed class Harness : IDisposable
         Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
         Directory.CreateDirectory(Scratch);
         Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = memoryLimit,
-            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart });
+            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart,
+            SuppressionBatchCombinations = suppressionBatchCombinations });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 

@@ -87,6 +87,14 @@ internal static class KAnonymitySql
         $"SELECT CAST({key.Field(Key, key.Columns.Count - 1)} AS BIGINT) AS v, CAST(count(*) AS BIGINT) FROM {classes} GROUP BY v ORDER BY v";
 
     /// <summary>
+    /// Number of changed combinations (<see cref="Suppressed"/> &gt; 0) per value of the last field of the original key,
+    /// in order, every value of the suppressed table listed (with 0 when none changed): "SELECT value, changed".
+    /// </summary>
+    public static string ChangedByLastField(string suppressed, QuasiIdentifierKey key) =>
+        $"SELECT CAST({key.Field(Key, key.Columns.Count - 1)} AS BIGINT) AS v, CAST(count(*) FILTER (WHERE {Suppressed} > 0) AS BIGINT) " +
+        $"FROM {suppressed} GROUP BY v ORDER BY v";
+
+    /// <summary>
     /// The released classes as a subquery of (current key, size), one row each, without grouping the combinations:
     /// from the class table itself when no suppression ran (<paramref name="suppressed"/> false: each row is a
     /// class), else from the suppressed table's first rows plus the all-NULL class summed over all batches.
@@ -124,6 +132,13 @@ internal static class KAnonymitySql
     /// </summary>
     public static string Changed(string suppressed) =>
         $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0)";
+
+    /// <summary>
+    /// <see cref="Changed"/> restricted to the combinations whose last field is in [<paramref name="low"/>,
+    /// <paramref name="high"/>] (a release batch, <see cref="LocalSuppression.ReleaseBatches"/>).
+    /// </summary>
+    public static string Changed(string suppressed, QuasiIdentifierKey key, long low, long high) =>
+        $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)})";
 
     /// <summary>Records and classes below k ($1) among the original combinations of a class table: two BIGINT columns.</summary>
     public static string BelowKBefore(string classes) =>

@@ -25,45 +25,66 @@ internal static class ReleaseQuery
     /// FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type) and 32 lower-case hex digits in CSV and Arrow; both are the
     /// same AES block, and the text without dashes of the UUID is the hex.
     /// </summary>
-    public static string Sql(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed)
+    public static string Sql(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed) =>
+        Sorted(plan, $"({Rows(plan, key, suppressed, batch: null)})");
+
+    /// <summary>
+    /// The released rows before the sort and before the pseudonyms: the data columns with suppression applied, the raw
+    /// ids and the sort keys (the pseudonyms' first 64 bits); with <paramref name="batch"/>, only the records whose last
+    /// quasi-identifier's field is in that range, joined with that range's changed combinations only.
+    /// </summary>
+    public static string Rows(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed, (long Low, long High)? batch)
+    {
+        var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
+        var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
+        bool flagged = suppressed is not null && key is not null;
+        var qis = plan.QuasiIdentifiers;
+        // Sorted on the pseudonyms' first 64 bits, carrying the raw ids; the pseudonyms themselves are computed after
+        // the sort (Sorted): a 16-byte UUID sort key costs DuckDB about twice an 8-byte one.
+        var select = new List<string> { $"{PseudonymFunctions.FamilyPrefix}(r.{family}) AS {FamilySort}", $"r.{family} AS {family}" };
+        if (plan.Persons)
+        {
+            select.Add($"{PseudonymFunctions.PersonPrefix}(r.{person}) AS {PersonSort}");
+            select.Add($"r.{person} AS {person}");
+        }
+        foreach (var c in plan.Columns.Where(c => c.Kind != OutputKind.Pseudonym))
+        {
+            var name = ExtractPlanner.Quote(c.Name);
+            int qi = IndexOf(qis, c.Name);
+            select.Add(flagged && qi >= 0
+                ? $"CASE WHEN m.{KAnonymitySql.Suppressed} > {qi.ToString(CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
+                : $"r.{name} AS {name}");
+        }
+        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM ({plan.SelectSql}) AS r ");
+        if (flagged)
+        {
+            var changed = batch is { } b ? KAnonymitySql.Changed(suppressed!, key!, b.Low, b.High) : KAnonymitySql.Changed(suppressed!);
+            sql.Append($"LEFT JOIN {changed} AS m ON m.{KAnonymitySql.Key} = {key!.Pack("r")} ");
+        }
+        sql.Append($"WHERE r.{family} IS NOT NULL");
+        if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
+        if (batch is { } range && key is not null) sql.Append(" AND ").Append(key.RecordLastFieldInRange("r", range.Low, range.High));
+        return sql.ToString();
+    }
+
+    /// <summary>
+    /// The released rows of <paramref name="rows"/> (a subquery or read_parquet over <see cref="Rows"/>' columns) in
+    /// pseudonym order, with the pseudonyms computed from the raw ids: UUID in Parquet, 32 hex digits otherwise.
+    /// </summary>
+    public static string Sorted(ExtractPlan plan, string rows)
     {
         var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
         bool binary = plan.Format == ExtractFormat.Parquet;
-        bool flagged = suppressed is not null && key is not null;
-        var qis = plan.QuasiIdentifiers;
-        // Sorted on the pseudonyms' first 64 bits, carrying the raw ids; the pseudonyms themselves are computed after
-        // the sort, in the outer SELECT (a 16-byte UUID sort key costs DuckDB about twice an 8-byte one).
-        var inner = new List<string> { $"{PseudonymFunctions.FamilyPrefix}(r.{family}) AS {FamilySort}", $"r.{family} AS {family}" };
-        if (plan.Persons)
-        {
-            inner.Add($"{PseudonymFunctions.PersonPrefix}(r.{person}) AS {PersonSort}");
-            inner.Add($"r.{person} AS {person}");
-        }
-        var outer = plan.Columns.Select(c =>
+        var select = plan.Columns.Select(c =>
         {
             var name = ExtractPlanner.Quote(c.Name);
-            if (c.Kind == OutputKind.Pseudonym)
-            {
-                var pseudonym = $"{PseudonymFunctions.Of(c.IdKind!.Value)}({(c.IdKind == IdKind.Person ? person : family)})";
-                return binary ? $"{pseudonym} AS {name}" : $"replace(CAST({pseudonym} AS VARCHAR), '-', '') AS {name}";
-            }
-            int qi = IndexOf(qis, c.Name);
-            inner.Add(flagged && qi >= 0
-                ? $"CASE WHEN m.{KAnonymitySql.Suppressed} > {qi.ToString(CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
-                : $"r.{name} AS {name}");
-            return name;
+            if (c.Kind != OutputKind.Pseudonym) return name;
+            var pseudonym = $"{PseudonymFunctions.Of(c.IdKind!.Value)}({(c.IdKind == IdKind.Person ? person : family)})";
+            return binary ? $"{pseudonym} AS {name}" : $"replace(CAST({pseudonym} AS VARCHAR), '-', '') AS {name}";
         }).ToList();
-        if (outer.Count == 0) outer.Add("NULL AS \"__empty\"");
-        var sql = new StringBuilder($"SELECT {string.Join(", ", outer)} FROM (SELECT {string.Join(", ", inner)} FROM ({plan.SelectSql}) AS r ");
-        if (flagged)
-            sql.Append($"LEFT JOIN {KAnonymitySql.Changed(suppressed!)} AS m " +
-                       $"ON m.{KAnonymitySql.Key} = {key!.Pack("r")} ");
-        sql.Append($"WHERE r.{family} IS NOT NULL");
-        if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
-        sql.Append($") ORDER BY {FamilySort}");
-        if (plan.Persons) sql.Append($", {PersonSort}");
-        return sql.ToString();
+        if (select.Count == 0) select.Add("NULL AS \"__empty\"");
+        return $"SELECT {string.Join(", ", select)} FROM {rows} ORDER BY {FamilySort}" + (plan.Persons ? $", {PersonSort}" : "");
     }
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
