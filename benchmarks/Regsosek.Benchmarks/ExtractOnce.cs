@@ -35,24 +35,13 @@ public static class ExtractOnce
         Directory.CreateDirectory(temp);
         var options = new ExtractOptions { TempRoot = temp };
         var service = new ExtractService(DatasetPartitions.Scan(dataset), new ExtractRunner(new PseudonymKeyring(new byte[32]), options));
-        var grant = new Grant
-        {
-            Id = "bench",
-            Organisation = "bench",
-            Unit = "bench",
-            Tier = (Tier)tier,
-            Region = region.Length == 0 ? RegionCode.National : RegionCode.Parse(region),
-            Purpose = "benchmark",
-            ValidFrom = DateTimeOffset.UtcNow.AddDays(-1),
-            ValidUntil = DateTimeOffset.UtcNow.AddDays(1),
-        };
         var plan = service.Plan(new ExtractRequest
         {
             Table = ExtractTable.Individu,
             Region = region,
             Format = format,
             KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = tier == 3 },
-        }, new Caller(grant));
+        }, Caller(tier, region));
         if (Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_SQL") == "1") Console.Error.WriteLine(plan.SelectSql);
         var watch = Stopwatch.StartNew();
         long rows, bytes;
@@ -78,6 +67,19 @@ public static class ExtractOnce
             $"{kind} {args[1]} tier {tier} {format}: {rows:N0} rows, {bytes:N0} bytes, {seconds:F2} s, cpu {process.TotalProcessorTime.TotalSeconds:F2} s, peak working set {process.PeakWorkingSet64 / 1e6:F0} MB"));
         return 0;
     }
+
+    /// <summary>The benchmarks' caller: a grant of <paramref name="tier"/> over <paramref name="region"/> ("" = national), valid today.</summary>
+    internal static Caller Caller(int tier, string region) => new(new Grant
+    {
+        Id = "bench",
+        Organisation = "bench",
+        Unit = "bench",
+        Tier = (Tier)tier,
+        Region = region.Length == 0 ? RegionCode.National : RegionCode.Parse(region),
+        Purpose = "benchmark",
+        ValidFrom = DateTimeOffset.UtcNow.AddDays(-1),
+        ValidUntil = DateTimeOffset.UtcNow.AddDays(1),
+    });
 
     /// <summary>The plan's query (its columns, its partitions, ids as stored) in one COPY under the extract's DuckDB settings.</summary>
     private static (long Rows, long Bytes) PlainCopy(ExtractPlan plan, ExtractOptions options, string temp)

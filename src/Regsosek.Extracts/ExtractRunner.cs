@@ -121,8 +121,8 @@ public sealed class ExtractRunner
     }
 
     /// <summary>
-    /// Writes the released rows sorted by pseudonym. When the changed combinations fit one release batch (about
-    /// <see cref="ExtractOptions.SuppressionBatchCombinations"/>), in one statement; otherwise the records of each batch
+    /// Writes the released rows sorted by pseudonym. When the changed combinations fit one release batch
+    /// (<see cref="ExtractOptions.ReleaseJoinCombinations"/>), in one statement; otherwise the records of each batch
     /// of regencies (last quasi-identifier values) are joined with that batch's changed combinations only and written
     /// unsorted to Parquet files in <paramref name="directory"/>, which one sort then reads: the join's hash table
     /// never holds more than a batch, and DuckDB's sort spills within its limit.
@@ -131,7 +131,7 @@ public sealed class ExtractRunner
         ReleaseWriter writer, string directory, CancellationToken ct)
     {
         var batches = key is not null && released is not null
-            ? LocalSuppression.ReleaseBatches(connection, key, _options.SuppressionBatchCombinations, ct)
+            ? LocalSuppression.ReleaseBatches(connection, key, _options.ReleaseJoinCombinations, ct)
             : [];
         if (batches.Count <= 1)
             return writer.Write(ReleaseQuery.Sql(plan, key, released), plan.Parameters, ct);

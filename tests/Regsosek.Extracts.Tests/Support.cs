@@ -220,7 +220,7 @@ internal static class Table
 internal sealed class Harness : IDisposable
 {
     public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, string memoryLimit = "256MB",
-        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, long suppressionBatchCombinations = 250_000)
+        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, long releaseJoinCombinations = 1_000_000)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
@@ -229,7 +229,7 @@ internal sealed class Harness : IDisposable
         Directory.CreateDirectory(Scratch);
         Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = memoryLimit,
             ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart,
-            SuppressionBatchCombinations = suppressionBatchCombinations });
+            ReleaseJoinCombinations = releaseJoinCombinations });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 
@@ -240,6 +240,29 @@ internal sealed class Harness : IDisposable
     public ExtractPlanner Planner { get; }
 
     public ExtractPlan Plan(ExtractRequest request, Caller caller) => Planner.Plan(request, caller, Grants.Now, Data.Directory);
+
+    /// <summary>A tier-3 request of <paramref name="table"/> for <paramref name="region"/>, five-year age bands, local suppression.</summary>
+    public static ExtractRequest SuppressedTier3(ExtractTable table, string region, ExtractFormat format) => new()
+    {
+        Table = table,
+        Region = region,
+        Format = format,
+        KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = true },
+    };
+
+    /// <summary>Two runs made the same file: CSV byte for byte, Parquet the same columns and rows in order (row groups may differ).</summary>
+    public static void AssertSameFile(ExtractFormat format, Received a, Harness ha, Received b, Harness hb)
+    {
+        if (format == ExtractFormat.Csv)
+        {
+            Assert.Equal(a.Summary.Sha256, b.Summary.Sha256);
+            return;
+        }
+        var (columnsA, rowsA) = a.Read(ha.Scratch, format);
+        var (columnsB, rowsB) = b.Read(hb.Scratch, format);
+        Assert.Equal(columnsA, columnsB);
+        Assert.Equal(rowsA, rowsB);
+    }
 
     public Received Run(ExtractRequest request, Caller caller, CancellationToken ct = default)
     {
