@@ -59,24 +59,13 @@ public class ExtractBenchmarks
         Directory.CreateDirectory(_temp);
         var runner = new ExtractRunner(new PseudonymKeyring(new byte[32]), new ExtractOptions { TempRoot = _temp });
         _service = new ExtractService(DatasetPartitions.Scan(dataset), runner);
-        var grant = new Grant
-        {
-            Id = "bench",
-            Organisation = "bench",
-            Unit = "bench",
-            Tier = (Tier)Tier,
-            Region = region.Length == 0 ? RegionCode.National : RegionCode.Parse(region),
-            Purpose = "benchmark",
-            ValidFrom = DateTimeOffset.UtcNow.AddDays(-1),
-            ValidUntil = DateTimeOffset.UtcNow.AddDays(1),
-        };
         _plan = _service.Plan(new ExtractRequest
         {
             Table = ExtractTable.Individu,
             Region = region,
             Format = Format,
             KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = Tier == 3 },
-        }, new Caller(grant));
+        }, ExtractOnce.Caller(Tier, region));
     }
 
     [Benchmark(Description = "extract individu")]

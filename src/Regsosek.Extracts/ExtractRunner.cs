@@ -1,4 +1,5 @@
 using System.Data.Common;
+using DuckDB.NET.Data;
 using Regsosek.DataAccess;
 using Regsosek.Extracts.KAnonymity;
 using Regsosek.Extracts.Pseudonyms;
@@ -15,11 +16,10 @@ public delegate ValueTask ExtractChunkSink(ReadOnlyMemory<byte> chunk, Cancellat
 /// <summary>
 /// Runs an <see cref="ExtractPlan"/>: in a per-extract temp directory it opens its own DuckDB database
 /// (<see cref="ExtractDatabase"/>); at tier 4 the <see cref="ReleaseWriter"/> of the format writes the file straight
-/// from the dataset; at tier 3 it stages the records (<see cref="Stage"/>), writes their pseudonyms
-/// (<see cref="Pseudonyms.PseudonymFiles"/>), builds the class table and applies local suppression
-/// (<see cref="KAnonymity.ClassTable"/>, <see cref="KAnonymity.SuppressionFlags"/>), writes the released rows sorted by
-/// pseudonym, in one sort or in bounded runs (<see cref="ReleaseQuery"/>, <see cref="SortedRelease"/>), and makes the
-/// k-anonymity report (<see cref="KAnonymity.KAnonymityReporter"/>). The file is then hashed before any byte leaves
+/// from the dataset; at tier 3 it builds the class table and applies local suppression
+/// (<see cref="KAnonymity.ClassTable"/>, <see cref="KAnonymity.LocalSuppression"/>), then writes the released rows,
+/// pseudonymised in SQL (<see cref="PseudonymFunctions"/>) and sorted by pseudonym, in one statement
+/// (<see cref="ReleaseQuery"/>), and makes the k-anonymity report (<see cref="KAnonymity.KAnonymityReporter"/>). The file is then hashed before any byte leaves
 /// and read back in chunks of at most 1 MiB handed to the sink (<see cref="ExtractFile"/>). Memory stays flat
 /// whatever the extract's size (docs/extracts.md). The directory is deleted on completion, failure and cancellation;
 /// cancellation interrupts the running DuckDB query. Thread-safe: each call has its own database.
@@ -96,34 +96,55 @@ public sealed class ExtractRunner
             return (writer.Write(plan.SelectSql, plan.Parameters, ct), null);
         }
 
-        // Tier 3. From here on every scan sees the stage in its stored order: the pseudonym and flag files are
-        // aligned with it by position.
+        // Tier 3: the class table and local suppression from two narrow scans of the records (quasi-identifiers only),
+        // then one statement that reads the records again, joins the changed combinations, pseudonymises the ids (SQL
+        // functions over the grant's AES key) and sorts by pseudonym; DuckDB's sort spills under the memory limit.
         SetPreserveOrder(connection, true, ct);
-        var (staged, stage) = Stage.Write(connection, plan, Path.Combine(directory, "stage"), _options, ct);
-        // Joins build their hash table on the side written second (a batch's changed combinations), never on the
-        // records: DuckDB's estimates would otherwise flip some LEFT JOINs into RIGHT JOINs built over the records.
+        // Joins build their hash table on the side written second (the changed combinations), never on the records:
+        // DuckDB's estimates would otherwise flip some LEFT JOINs into RIGHT JOINs built over the records.
         connection.Execute("SET disabled_optimizers = 'build_side_probe_side'", ct);
-        string pseudonyms;
-        using (var pseudonymizer = _keyring.ForGrant(plan.GrantId))
-            pseudonyms = PseudonymFiles.Write(connection, pseudonymizer, plan.Persons, stage, staged,
-                Path.Combine(directory, "pseudonyms"), _options.PseudonymFileRows, ct);
-
+        using var pseudonymizer = _keyring.ForGrant(plan.GrantId);
+        PseudonymFunctions.Register(connection, pseudonymizer);
         QuasiIdentifierKey? key = null;
-        string? released = null, flags = null;
+        string? released = null;
         if (plan.QuasiIdentifiers.Count > 0)
         {
-            key = ClassTable.Create(connection, stage, plan.QuasiIdentifiers, ct);
+            key = ClassTable.Create(connection, $"({plan.SelectSql})", plan.Parameters, plan.QuasiIdentifiers, ct);
             if (plan.KAnonymity.LocalSuppression)
             {
-                flags = SuppressionFlags.Write(connection, stage, key, plan.KAnonymity.K, staged, Path.Combine(directory, "flags"), _options, ct);
-                released = SuppressionFlags.Table;
+                LocalSuppression.Run(connection, key, plan.KAnonymity.K, _options, ct);
+                released = LocalSuppression.Table;
             }
         }
-        var sources = new ReleaseSources(stage, pseudonyms, flags);
-        int runs = SortedRelease.Runs(staged, _options.SortRunRows);
-        long written = runs == 1
-            ? writer.Write(ReleaseQuery.Sql(plan, sources, part: false), [], ct)
-            : SortedRelease.Write(connection, plan, sources, runs, _options.SortRunRows, writer, ct);
+        long written = Release(connection, plan, key, released, writer, Path.Combine(directory, "released"), ct);
         return (written, KAnonymityReporter.Report(connection, plan, key, released, written, ct));
+    }
+
+    /// <summary>
+    /// Writes the released rows sorted by pseudonym. When the changed combinations fit one release batch
+    /// (<see cref="ExtractOptions.ReleaseJoinCombinations"/>), in one statement; otherwise the records of each batch
+    /// of regencies (last quasi-identifier values) are joined with that batch's changed combinations only and written
+    /// unsorted to Parquet files in <paramref name="directory"/>, which one sort then reads: the join's hash table
+    /// never holds more than a batch, and DuckDB's sort spills within its limit.
+    /// </summary>
+    private long Release(DuckDBConnection connection, ExtractPlan plan, QuasiIdentifierKey? key, string? released,
+        ReleaseWriter writer, string directory, CancellationToken ct)
+    {
+        var batches = key is not null && released is not null
+            ? LocalSuppression.ReleaseBatches(connection, key, _options.ReleaseJoinCombinations, ct)
+            : [];
+        if (batches.Count <= 1)
+            return writer.Write(ReleaseQuery.Sql(plan, key, released), plan.Parameters, ct);
+        var files = new List<string>();
+        Directory.CreateDirectory(directory);
+        for (int b = 0; b < batches.Count; b++)
+        {
+            var (_, parts) = CopyToParts(connection, ReleaseQuery.Rows(plan, key, released, batches[b]), plan.Parameters,
+                Path.Combine(directory, FileName(b, "")),
+                $"{NarrowOptions}, ROW_GROUP_SIZE {_options.ParquetRowGroupSize.ToString(System.Globalization.CultureInfo.InvariantCulture)}",
+                _options.ParquetRowGroupsPerPart, ct);
+            files.AddRange(parts);
+        }
+        return writer.Write(ReleaseQuery.Sorted(plan, ReadParquet(files)), [], ct);
     }
 }

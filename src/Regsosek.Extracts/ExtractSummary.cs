@@ -69,7 +69,7 @@ public sealed record ExtractOptions
 
     /// <summary>
     /// Rows per Parquet row group of the extract file (COPY … ROW_GROUP_SIZE). The Parquet writer buffers a row
-    /// group per thread before writing it, so this bounds that buffer. The tier-3 stage files use it too. Default
+    /// group per thread before writing it, so this bounds that buffer. Default
     /// 32,768 rows (DuckDB's: 122,880).
     /// </summary>
     public int ParquetRowGroupSize { get; init; } = 32_768;
@@ -78,7 +78,7 @@ public sealed record ExtractOptions
     /// Parquet extracts are written as parts of this many row groups, joined into one file afterwards
     /// (<see cref="ParquetConcatenation"/>): a Parquet writer keeps the metadata of every row group of its file until
     /// the footer (~30 KB per row group of the 70-column BNBA record), so one writer for the whole file would grow
-    /// with the extract. The tier-3 stage is written in files of this many row groups too. Default 32 (about a
+    /// with the extract. Default 32 (about a
     /// million records a part).
     /// </summary>
     public int ParquetRowGroupsPerPart { get; init; } = 32;
@@ -91,26 +91,22 @@ public sealed record ExtractOptions
     public bool Tier4StoredOrder { get; init; } = true;
 
     /// <summary>
-    /// Tier 3 files are sorted by pseudonym in runs of about this many records (ranges of the family pseudonym,
-    /// each sorted and written to a file of its own, the files joined in order), so the sort never holds more than one run whatever the
-    /// extract's size (each run scans the staged records once: more runs cost time, larger runs memory). Default 100,000.
-    /// </summary>
-    public long SortRunRows { get; init; } = 100_000;
-
-    /// <summary>
-    /// Tier-3 pseudonyms are written to Parquet files of about this many records (at least one DuckDB chunk of
-    /// 2,048): the appender fills a table this large, which is copied to the next file and dropped, so the extract's
-    /// database never holds the pseudonyms of the whole extract (docs/extracts.md). Default 1,048,576.
-    /// </summary>
-    public int PseudonymFileRows { get; init; } = 1 << 20;
-
-    /// <summary>
     /// Local suppression runs on batches of about this many quasi-identifier combinations: whole values of the last
     /// quasi-identifier of the suppression order (the regency when the extract has it), whose classes never mix
     /// with another value's (docs/extracts.md), so the batches give exactly the result of one pass while no
     /// statement holds more than a batch. One value with more combinations is a batch of its own. Default 250,000.
     /// </summary>
     public long SuppressionBatchCombinations { get; init; } = 250_000;
+
+    /// <summary>
+    /// The tier-3 release joins the records with the combinations local suppression changed in one statement, sorted
+    /// as it goes, while there are at most this many; beyond, it joins one batch of regencies (whole values of the
+    /// last quasi-identifier) with at most this many changed combinations at a time, writes the batches unsorted and
+    /// sorts them in a second statement, so the join's hash table stays bounded. The one-statement release of the
+    /// national 10 M extract (3.2 M changed combinations) ran out of memory at 96 MB; a province's (1.8 M records)
+    /// did not. Default 1,000,000.
+    /// </summary>
+    public long ReleaseJoinCombinations { get; init; } = 1_000_000;
 
     /// <summary>Checks the values; throws <see cref="ArgumentOutOfRangeException"/> naming the first bad option (see <see cref="Problems"/>).</summary>
     public void Validate()
@@ -119,7 +115,7 @@ public sealed record ExtractOptions
             throw new ArgumentOutOfRangeException(option, problem);
     }
 
-    /// <summary>The problems of these values: each bad option's name and what is wrong ("SortRunRows must be at least 1 (got 0)").</summary>
+    /// <summary>The problems of these values: each bad option's name and what is wrong ("ParquetRowGroupSize must be at least 1 (got 0)").</summary>
     public IEnumerable<(string Option, string Problem)> Problems()
     {
         if (ChunkBytes is < 1 or > MaxChunkBytes)
@@ -131,8 +127,8 @@ public sealed record ExtractOptions
         foreach (var (option, value) in new (string, long)[]
                  {
                      (nameof(ParquetRowGroupSize), ParquetRowGroupSize), (nameof(ParquetRowGroupsPerPart), ParquetRowGroupsPerPart),
-                     (nameof(PseudonymFileRows), PseudonymFileRows), (nameof(SortRunRows), SortRunRows),
-                     (nameof(SuppressionBatchCombinations), SuppressionBatchCombinations) })
+                     (nameof(SuppressionBatchCombinations), SuppressionBatchCombinations),
+                     (nameof(ReleaseJoinCombinations), ReleaseJoinCombinations) })
             if (value < 1)
                 yield return (option, $"{option} must be at least 1 (got {value})");
     }

@@ -158,21 +158,20 @@ public static class LeakTracer
             : $"CREATE TABLE examined AS SELECT row_number() OVER () AS leak_row_id, * FROM (SELECT * FROM leaked USING SAMPLE reservoir({sampleRows} ROWS) REPEATABLE (20221015))");
         long examined = ScalarLong(connection, "SELECT count(*) FROM examined");
 
-        var columns = new List<string>();
-        using (var describe = Commands.Create(connection, "SELECT column_name FROM (DESCRIBE leaked)"))
+        var columns = new List<(string Name, string Type)>();
+        using (var describe = Commands.Create(connection, "SELECT column_name, column_type FROM (DESCRIBE leaked)"))
         using (var reader = describe.ExecuteReader())
             while (reader.Read())
-                columns.Add(reader.GetString(0));
+                columns.Add((reader.GetString(0), reader.GetString(1)));
         var rows = new List<string[]>();
         var values = new HashSet<string>(StringComparer.Ordinal);
         if (columns.Count == 0) return new RowSample(total, examined, rows, values);
 
         var union = new StringBuilder();
-        foreach (var c in columns)
+        foreach (var (name, type) in columns)
         {
             if (union.Length > 0) union.Append(" UNION ALL ");
-            var q = ExtractPlanner.Quote(c);
-            union.Append($"SELECT leak_row_id, lower(trim(CAST({q} AS VARCHAR))) AS v FROM examined");
+            union.Append($"SELECT leak_row_id, {AsHex(ExtractPlanner.Quote(name), type)} AS v FROM examined");
         }
         var sql = $"SELECT DISTINCT leak_row_id, v FROM ({union}) WHERE regexp_full_match(v, '[0-9a-f]{{32}}') ORDER BY leak_row_id, v";
         using var statement = Commands.Create(connection, sql);
@@ -195,6 +194,16 @@ public static class LeakTracer
         if (ofRow.Count > 0) rows.Add([.. ofRow]);
         return new RowSample(total, examined, rows, values);
     }
+
+    /// <summary>
+    /// A column's values as the text a pseudonym would have: 16-byte BLOBs as 32 hex digits (a Parquet pseudonym
+    /// rewritten as plain FIXED_LEN_BYTE_ARRAY(16) or binary); anything else as its lower-cased text, with the dashes of
+    /// the UUID form removed (a Parquet extract's pseudonyms are UUIDs, and a UUID turned into text keeps its dashes).
+    /// </summary>
+    private static string AsHex(string column, string type) =>
+        type == "BLOB"
+            ? $"CASE WHEN octet_length({column}) = {GrantPseudonymizer.BlockBytes} THEN lower(hex({column})) END"
+            : $"regexp_replace(lower(trim(CAST({column} AS VARCHAR))), '^([0-9a-f]{{8}})-([0-9a-f]{{4}})-([0-9a-f]{{4}})-([0-9a-f]{{4}})-([0-9a-f]{{12}})$', '\\1\\2\\3\\4\\5')";
 
     private static long ScalarLong(DuckDBConnection connection, string sql) => connection.Scalar<long>(sql);
 }

@@ -29,14 +29,14 @@ public sealed class SettingsTests(ServiceFixture service)
         {
             ["Regsosek:Disclosure:MaxCells"] = "-5",
             ["Regsosek:Disclosure:Tier1:CountThreshold"] = "0",
-            ["Regsosek:Extracts:SortRunRows"] = "0",
+            ["Regsosek:Extracts:SuppressionBatchCombinations"] = "0",
             ["Regsosek:Limits:MaxReceiveMessageBytes"] = "10",
             ["Regsosek:Limits:ShutdownGraceSeconds"] = "-1",
         });
         var e = await Assert.ThrowsAsync<AggregateException>(() => app.StartAsync());
         var messages = string.Join("\n", e.InnerExceptions.Select(i => Assert.IsType<OptionsValidationException>(i).Message));
         Assert.Contains("Regsosek:Disclosure:MaxCells must be at least 1 (got -5)", messages);
-        Assert.Contains("Regsosek:Extracts:SortRunRows must be at least 1 (got 0)", messages);
+        Assert.Contains("Regsosek:Extracts:SuppressionBatchCombinations must be at least 1 (got 0)", messages);
         Assert.Contains("Regsosek:Limits:MaxReceiveMessageBytes must be at least 1024 (got 10)", messages);
         Assert.Contains("Regsosek:Limits:ShutdownGraceSeconds must be 0 to 3600 seconds (got -1)", messages);
         Assert.True(app.Services.GetRequiredService<Endpoints>().Grpc is not { Port: > 0 }, "no port was bound");

@@ -121,6 +121,27 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
     }
 
     [Fact]
+    public void A_parquet_extracts_pseudonyms_rewritten_as_16_byte_binary_still_name_the_grant()
+    {
+        using var h = new Harness(data);
+        var received = h.Run(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "family_id", "r405"], Region = "3202" },
+            Grants.Caller("grant-2", Tier.Microdata));
+        var full = Path.Combine(h.Scratch, "uuid.parquet");
+        File.WriteAllBytes(full, received.Bytes);
+        // The leaker converts the UUID columns to plain 16-byte binary (as a tool without the UUID type would).
+        var binary = Path.Combine(h.Scratch, "binary.parquet");
+        using (var c = DuckDbSettings.Open(null))
+            c.Execute($"COPY (SELECT unhex(replace(CAST(person_id AS VARCHAR), '-', '')) AS a, unhex(replace(CAST(family_id AS VARCHAR), '-', '')) AS b, r405 " +
+                      $"FROM read_parquet('{full}') LIMIT 50) TO '{binary}' (FORMAT parquet)");
+        Assert.Equal(1L, Table.Scalar($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{binary}')) WHERE column_name = 'a' AND column_type = 'BLOB'"));
+        var result = LeakTracer.Trace(binary, Candidates, Grants.MasterKey);
+        Assert.Equal("grant-2", result.GrantId);
+        var match = Assert.Single(result.Matches);
+        Assert.Equal(50, match.Rows);
+        Assert.True(match.Matched > 50, "both the person and the family column are opened");
+    }
+
+    [Fact]
     public void A_file_of_random_ids_matches_no_grant()
     {
         var dir = Path.Combine(Path.GetTempPath(), "regsosek-leak", Guid.NewGuid().ToString("N"));
@@ -138,6 +159,57 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
         finally
         {
             Directory.Delete(dir, true);
+        }
+    }
+}
+
+/// <summary>
+/// Tier-3 Parquet extracts carry pseudonyms as UUIDs (FIXED_LEN_BYTE_ARRAY(16)): the same 16 bytes as the CSV's 32 hex
+/// digits, in the same rows and order, and each opens under the grant's key to an id of its own kind.
+/// </summary>
+public sealed class PseudonymColumnTests(DatasetFixture data) : IClassFixture<DatasetFixture>
+{
+    [Theory]
+    [InlineData(ExtractTable.Individu)]
+    [InlineData(ExtractTable.Keluarga)]
+    public void Parquet_pseudonyms_are_uuids_with_the_bytes_of_the_csv_hex(ExtractTable table)
+    {
+        using var h = new Harness(data);
+        var caller = Grants.Caller("grant-uuid", Tier.Microdata);
+        ExtractRequest Request(ExtractFormat format) => new()
+        {
+            Table = table,
+            Region = "3201",
+            Format = format,
+            KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = true },
+        };
+        var parquet = h.Run(Request(ExtractFormat.Parquet), caller);
+        var csv = h.Run(Request(ExtractFormat.Csv), caller);
+        var path = Path.Combine(h.Scratch, "uuid.parquet");
+        File.WriteAllBytes(path, parquet.Bytes);
+        var types = Table.ParquetTypes(path);
+        string[] ids = table == ExtractTable.Keluarga ? ["family_id"] : ["person_id", "family_id"];
+        foreach (var id in ids)
+            Assert.Equal("FIXED_LEN_BYTE_ARRAY(16) UUIDType()", types[id]);
+
+        // Table.Read gives a UUID as its text without dashes: the rows must be the CSV's, value for value, in order.
+        var (parquetColumns, parquetRows) = Table.Read(path, ExtractFormat.Parquet);
+        var (csvColumns, csvRows) = csv.Read(h.Scratch, ExtractFormat.Csv);
+        Assert.Equal(csvColumns, parquetColumns);
+        Assert.True(csvRows.Count > 100, "the fixture must have rows");
+        Assert.Equal(csvRows, parquetRows);
+
+        using var pseudonymizer = Grants.Keyring.ForGrant("grant-uuid");
+        foreach (var id in ids)
+        {
+            int column = csvColumns.IndexOf(id);
+            var kind = id == "person_id" ? IdKind.Person : IdKind.Family;
+            Assert.All(csvRows, row =>
+            {
+                Assert.True(pseudonymizer.TryReveal(row[column], out var revealed, out long value), $"{row[column]} opens under the grant's key");
+                Assert.Equal(kind, revealed);
+                Assert.Equal(row[column], pseudonymizer.Pseudonym(kind, value));
+            });
         }
     }
 }

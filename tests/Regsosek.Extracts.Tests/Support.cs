@@ -164,17 +164,28 @@ internal sealed class Received
 /// <summary>Reads a Parquet or CSV file with DuckDB as strings.</summary>
 internal static class Table
 {
+    /// <summary>
+    /// The file's columns and rows as text. A UUID column (a Parquet extract's pseudonyms) is read as 32 hex digits, its
+    /// text without dashes, which is what CSV and Arrow extracts hold; <see cref="Types"/> tells the column types.
+    /// </summary>
     public static (List<string> Columns, List<string?[]> Rows) Read(string path, ExtractFormat format)
     {
         using var c = DuckDbSettings.Open(null);
         var source = format == ExtractFormat.Csv ? $"read_csv('{path}', header = true, all_varchar = true)" : $"read_parquet('{path}')";
         c.Execute($"CREATE VIEW f AS SELECT * FROM {source}");
         var columns = new List<string>();
-        using (var d = ChunkStream.Open(c, "SELECT column_name FROM (DESCRIBE f)"))
-            while (d.Next()) for (int i = 0; i < d.RowCount; i++) columns.Add(d.String(0, i));
+        var uuids = new HashSet<string>(StringComparer.Ordinal);
+        using (var d = ChunkStream.Open(c, "SELECT column_name, column_type FROM (DESCRIBE f)"))
+            while (d.Next())
+                for (int i = 0; i < d.RowCount; i++)
+                {
+                    columns.Add(d.String(0, i));
+                    if (d.String(1, i) == "UUID") uuids.Add(d.String(0, i));
+                }
         var rows = new List<string?[]>();
         if (columns.Count == 0) return (columns, rows);
-        using var r = ChunkStream.Open(c, "SELECT " + string.Join(", ", columns.Select(x => $"CAST(\"{x}\" AS VARCHAR)")) + " FROM f");
+        using var r = ChunkStream.Open(c, "SELECT " + string.Join(", ", columns.Select(x =>
+            uuids.Contains(x) ? $"replace(CAST(\"{x}\" AS VARCHAR), '-', '')" : $"CAST(\"{x}\" AS VARCHAR)")) + " FROM f");
         while (r.Next())
             for (int i = 0; i < r.RowCount; i++)
             {
@@ -184,6 +195,18 @@ internal static class Table
                 rows.Add(row);
             }
         return (columns, rows);
+    }
+
+    /// <summary>The file's Parquet physical type, type length and logical type per column (parquet_schema), leaf columns only.</summary>
+    public static Dictionary<string, string> ParquetTypes(string path)
+    {
+        using var c = DuckDbSettings.Open(null);
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        using var d = ChunkStream.Open(c, $"SELECT name, type, CAST(type_length AS VARCHAR), CAST(logical_type AS VARCHAR) FROM parquet_schema('{path}') WHERE num_children IS NULL OR num_children = 0");
+        while (d.Next())
+            for (int i = 0; i < d.RowCount; i++)
+                types[d.String(0, i)] = $"{d.String(1, i)}({(d.IsValid(2, i) ? d.String(2, i) : "")}) {(d.IsValid(3, i) ? d.String(3, i) : "")}".Trim();
+        return types;
     }
 
     public static long Scalar(string sql)
@@ -196,16 +219,17 @@ internal static class Table
 /// <summary>Runs extracts against a fixture dataset.</summary>
 internal sealed class Harness : IDisposable
 {
-    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, long sortRunRows = 100_000,
-        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, int pseudonymFileRows = 1 << 20)
+    public Harness(DatasetFixture data, int chunkBytes = ExtractOptions.MaxChunkBytes, string memoryLimit = "256MB",
+        int parquetRowGroupSize = 32_768, int parquetRowGroupsPerPart = 32, long releaseJoinCombinations = 1_000_000)
     {
         Data = data;
         TempRoot = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests-tmp", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(TempRoot);
         Scratch = Path.Combine(TempRoot, "..", Path.GetFileName(TempRoot) + "-scratch");
         Directory.CreateDirectory(Scratch);
-        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = "256MB", SortRunRows = sortRunRows,
-            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart, PseudonymFileRows = pseudonymFileRows });
+        Runner = new ExtractRunner(Grants.Keyring, new ExtractOptions { TempRoot = TempRoot, ChunkBytes = chunkBytes, Threads = 1, MemoryLimit = memoryLimit,
+            ParquetRowGroupSize = parquetRowGroupSize, ParquetRowGroupsPerPart = parquetRowGroupsPerPart,
+            ReleaseJoinCombinations = releaseJoinCombinations });
         Planner = new ExtractPlanner(DataDictionary.Default);
     }
 
@@ -216,6 +240,29 @@ internal sealed class Harness : IDisposable
     public ExtractPlanner Planner { get; }
 
     public ExtractPlan Plan(ExtractRequest request, Caller caller) => Planner.Plan(request, caller, Grants.Now, Data.Directory);
+
+    /// <summary>A tier-3 request of <paramref name="table"/> for <paramref name="region"/>, five-year age bands, local suppression.</summary>
+    public static ExtractRequest SuppressedTier3(ExtractTable table, string region, ExtractFormat format) => new()
+    {
+        Table = table,
+        Region = region,
+        Format = format,
+        KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = true },
+    };
+
+    /// <summary>Two runs made the same file: CSV byte for byte, Parquet the same columns and rows in order (row groups may differ).</summary>
+    public static void AssertSameFile(ExtractFormat format, Received a, Harness ha, Received b, Harness hb)
+    {
+        if (format == ExtractFormat.Csv)
+        {
+            Assert.Equal(a.Summary.Sha256, b.Summary.Sha256);
+            return;
+        }
+        var (columnsA, rowsA) = a.Read(ha.Scratch, format);
+        var (columnsB, rowsB) = b.Read(hb.Scratch, format);
+        Assert.Equal(columnsA, columnsB);
+        Assert.Equal(rowsA, rowsB);
+    }
 
     public Received Run(ExtractRequest request, Caller caller, CancellationToken ct = default)
     {

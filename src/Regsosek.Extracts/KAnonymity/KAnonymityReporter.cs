@@ -7,7 +7,7 @@ namespace Regsosek.Extracts.KAnonymity;
 
 /// <summary>
 /// The k-anonymity report of a tier-3 extract, from the class table (<see cref="ClassTable"/>: original combinations
-/// by packed key, and their sizes) and, when suppression ran, the suppressed one (<see cref="SuppressionFlags.Table"/>:
+/// by packed key, and their sizes) and, when suppression ran, the suppressed one (<see cref="LocalSuppression.Table"/>:
 /// the same with the current keys) — never from the records.
 /// </summary>
 internal static class KAnonymityReporter

@@ -4,7 +4,7 @@ namespace Regsosek.Extracts.KAnonymity;
 
 /// <summary>
 /// The SQL of the k-anonymity report and of local suppression. Everything works on the <em>class table</em>: one
-/// row per distinct combination of the quasi-identifiers in the staged records, identified by its packed key
+/// row per distinct combination of the quasi-identifiers in the extract's records, identified by its packed key
 /// (<see cref="QuasiIdentifierKey"/>, column <see cref="Key"/>) with its number of records (<see cref="Size"/>).
 /// Its size is bounded by the number of distinct combinations, not of records, and each row is a few integers
 /// wide, so suppression and the report never pass over the (wide) records again. k and the list length are bound
@@ -28,7 +28,7 @@ internal static class KAnonymitySql
     public const string Suppressed = "__r";
 
     /// <summary>
-    /// Creates the class table <paramref name="target"/> from the staged records: their packed keys, GROUP BY key
+    /// Creates the class table <paramref name="target"/> from the records of <paramref name="source"/>: their packed keys, GROUP BY key
     /// (a NULL is a value of its own, as in a window PARTITION BY), with the record count.
     /// </summary>
     public static string Classes(string source, QuasiIdentifierKey key, string target) =>
@@ -87,6 +87,14 @@ internal static class KAnonymitySql
         $"SELECT CAST({key.Field(Key, key.Columns.Count - 1)} AS BIGINT) AS v, CAST(count(*) AS BIGINT) FROM {classes} GROUP BY v ORDER BY v";
 
     /// <summary>
+    /// Number of changed combinations (<see cref="Suppressed"/> &gt; 0) per value of the last field of the original key,
+    /// in order, every value of the suppressed table listed (with 0 when none changed): "SELECT value, changed".
+    /// </summary>
+    public static string ChangedByLastField(string suppressed, QuasiIdentifierKey key) =>
+        $"SELECT CAST({key.Field(Key, key.Columns.Count - 1)} AS BIGINT) AS v, CAST(count(*) FILTER (WHERE {Suppressed} > 0) AS BIGINT) " +
+        $"FROM {suppressed} GROUP BY v ORDER BY v";
+
+    /// <summary>
     /// The released classes as a subquery of (current key, size), one row each, without grouping the combinations:
     /// from the class table itself when no suppression ran (<paramref name="suppressed"/> false: each row is a
     /// class), else from the suppressed table's first rows plus the all-NULL class summed over all batches.
@@ -116,20 +124,21 @@ internal static class KAnonymitySql
         return sql.ToString();
     }
 
-    /// <summary>Name of the staged records' position column (BIGINT, 0 for the first), which the flags carry too.</summary>
-    public const string Position = "__pos";
+    /// <summary>
+    /// The combinations local suppression changed, as a subquery of (<see cref="Key"/>, <see cref="Suppressed"/>) over
+    /// the suppressed table <paramref name="suppressed"/>: a record whose packed key is among them has its first
+    /// <see cref="Suppressed"/> quasi-identifiers NULL; every other record is released as it is. The release LEFT JOINs
+    /// the records with it on the packed key (its hash table holds only the changed combinations).
+    /// </summary>
+    public static string Changed(string suppressed) =>
+        $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0)";
 
     /// <summary>
-    /// The flags of the staged records whose last quasi-identifier field is in [<paramref name="low"/>,
-    /// <paramref name="high"/>], as (<see cref="Position"/> BIGINT, <see cref="Suppressed"/> TINYINT): each record's
-    /// position (the stage's own <see cref="Position"/> column) and how many quasi-identifiers suppression cleared in
-    /// it (NULL: none), in position order. The hash join is built on the batch's changed combinations only, so it
-    /// stays as small as one batch.
+    /// <see cref="Changed"/> restricted to the combinations whose last field is in [<paramref name="low"/>,
+    /// <paramref name="high"/>] (a release batch, <see cref="LocalSuppression.ReleaseBatches"/>).
     /// </summary>
-    public static string Flags(string stage, string suppressed, QuasiIdentifierKey key, long low, long high) =>
-        $"SELECT r.{Position} AS {Position}, m.{Suppressed} FROM {stage} AS r " +
-        $"LEFT JOIN (SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)}) AS m " +
-        $"ON m.{Key} = {key.Pack("r")} WHERE {key.RecordLastFieldInRange("r", low, high)} ORDER BY {Position}";
+    public static string Changed(string suppressed, QuasiIdentifierKey key, long low, long high) =>
+        $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)})";
 
     /// <summary>Records and classes below k ($1) among the original combinations of a class table: two BIGINT columns.</summary>
     public static string BelowKBefore(string classes) =>

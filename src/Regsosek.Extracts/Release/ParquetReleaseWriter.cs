@@ -10,7 +10,7 @@ namespace Regsosek.Extracts;
 /// <summary>
 /// Parquet extracts (zstd, the licence and attribution as key-value metadata). A Parquet writer holds every row
 /// group's metadata until the footer, memory that grows with the file (docs/extracts.md), so DuckDB writes parts of
-/// <see cref="ExtractOptions.ParquetRowGroupsPerPart"/> row groups each, or sorted runs, and
+/// <see cref="ExtractOptions.ParquetRowGroupsPerPart"/> row groups each, and
 /// <see cref="ParquetConcatenation"/> joins them into one file.
 /// </summary>
 internal sealed class ParquetReleaseWriter(DuckDBConnection connection, ExtractPlan plan, ExtractOptions options, string directory, string file)
@@ -24,18 +24,17 @@ internal sealed class ParquetReleaseWriter(DuckDBConnection connection, ExtractP
         if (files.Count == 1)
             System.IO.File.Move(files[0], File);
         else
-            JoinRuns(files, rows, ct);
+            JoinParts(files, rows, ct);
         System.IO.Directory.Delete(parts, recursive: true);
         return rows;
     }
 
-    /// <inheritdoc/>
-    protected override string CopyOptions(bool header) =>
+    private string CopyOptions(bool header) =>
         $"FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {options.ParquetRowGroupSize.ToString(CultureInfo.InvariantCulture)}, " +
         $"KV_METADATA {{licence: {Literal(Licences.ForExtract(Plan.Tier))}, attribution: {Literal(Licences.Attribution)}}}";
 
     /// <summary>Joins the Parquet files with <see cref="ParquetConcatenation"/> and checks the row count.</summary>
-    protected override void JoinRuns(List<string> runs, long rows, CancellationToken ct)
+    private void JoinParts(List<string> runs, long rows, CancellationToken ct)
     {
         long joined = ParquetConcatenation.Concatenate(runs, File, Path.Combine(Directory, "row-groups.scratch"), ct);
         if (joined != rows)

@@ -6,83 +6,86 @@ using Regsosek.Schema;
 
 namespace Regsosek.Extracts;
 
-/// <summary>
-/// Where the release reads from, each a read_parquet expression over files aligned by position: the staged
-/// records (with their position), their pseudonyms, and the suppression flags (null when suppression did not run).
-/// </summary>
-internal sealed record ReleaseSources(string Stage, string Pseudonyms, string? Flags);
-
-/// <summary>The SQL of the released rows of a tier-3 extract, whole or one prefix range of it with its sort keys.</summary>
+/// <summary>The SQL of the released rows of a tier-3 extract: one statement over the plan's query.</summary>
 internal static class ReleaseQuery
 {
-    /// <summary>Name of the family-pseudonym prefix column of a part (<see cref="Sql"/> with part).</summary>
-    public const string SortPrefix = "__sort_prefix";
-
-    /// <summary>The sort keys a part carries: the family pseudonym's halves (keluarga), then the person pseudonym's (persons).</summary>
-    private static readonly string[] SortFamily = Halves("__sort_family");
-    private static readonly string[] SortPersons = [.. SortFamily, .. Halves("__sort_person")];
-
-    /// <summary>The sort key columns of a part of <paramref name="plan"/>, in sort order.</summary>
-    public static string[] SortKeys(ExtractPlan plan) => plan.Persons ? SortPersons : SortFamily;
+    private const string FamilySort = "__sort_family";
+    private const string PersonSort = "__sort_person";
 
     /// <summary>
-    /// The released rows: data columns as staged (the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers
-    /// NULL where local suppression changed the record's combination, from the position-aligned flags), ids as
-    /// pseudonyms from the position-aligned pseudonym files, ordered by pseudonym (so row order says nothing about the
-    /// source order, e.g. villages). A misaligned pseudonym or flag row fails the statement and is never written. With
-    /// <paramref name="part"/>, unsorted and only the records whose family-pseudonym prefix is in [$1, $2), with the
-    /// sort keys (<see cref="SortKeys"/>, <see cref="SortPrefix"/>) as extra columns (see <see cref="SortedRelease"/>).
+    /// The released rows, read straight from the plan's query (its parameters bound as in the plan): data columns as
+    /// selected, the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers NULL where local suppression changed
+    /// the record's combination (a LEFT JOIN on the packed key with the changed combinations of
+    /// <paramref name="suppressed"/>, when given), ids as the grant's pseudonyms (<see cref="PseudonymFunctions"/>), in
+    /// the order of the family pseudonym, then the person pseudonym — a keyed random permutation, so row order says
+    /// nothing about the stored order (villages). The sort keys are the pseudonyms' first 64 bits, which is the order
+    /// of the pseudonyms themselves unless two families' (or one family's two persons') pseudonyms share their first 64
+    /// bits (for n families, a probability of about n² / 2^65: ~10^-4 for the ~65 M families at full scale); the order is
+    /// then still a deterministic keyed permutation. A pseudonym is a UUID in Parquet (16 bytes,
+    /// FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type) and 32 lower-case hex digits in CSV and Arrow; both are the
+    /// same AES block, and the text without dashes of the UUID is the hex.
     /// </summary>
-    public static string Sql(ExtractPlan plan, ReleaseSources sources, bool part)
+    public static string Sql(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed) =>
+        Sorted(plan, $"({Rows(plan, key, suppressed, batch: null)})");
+
+    /// <summary>
+    /// The released rows before the sort and before the pseudonyms: the data columns with suppression applied, the raw
+    /// ids and the sort keys (the pseudonyms' first 64 bits); with <paramref name="batch"/>, only the records whose last
+    /// quasi-identifier's field is in that range, joined with that range's changed combinations only.
+    /// </summary>
+    public static string Rows(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed, (long Low, long High)? batch)
     {
         var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
+        bool flagged = suppressed is not null && key is not null;
         var qis = plan.QuasiIdentifiers;
-        bool flagged = sources.Flags is not null;
-        var select = plan.Columns.Select(c =>
+        // Sorted on the pseudonyms' first 64 bits, carrying the raw ids; the pseudonyms themselves are computed after
+        // the sort (Sorted): a 16-byte UUID sort key costs DuckDB about twice an 8-byte one.
+        var select = new List<string> { $"{PseudonymFunctions.FamilyPrefix}(r.{family}) AS {FamilySort}", $"r.{family} AS {family}" };
+        if (plan.Persons)
+        {
+            select.Add($"{PseudonymFunctions.PersonPrefix}(r.{person}) AS {PersonSort}");
+            select.Add($"r.{person} AS {person}");
+        }
+        foreach (var c in plan.Columns.Where(c => c.Kind != OutputKind.Pseudonym))
         {
             var name = ExtractPlanner.Quote(c.Name);
-            if (c.Kind == OutputKind.Pseudonym)
-                return c.IdKind == IdKind.Person
-                    ? $"CASE WHEN p.id = r.{person} THEN {Hex("p.person")} ELSE error('pseudonym files misaligned') END AS {name}"
-                    : $"CASE WHEN p.family_id = r.{family} THEN {Hex("p.family")} ELSE error('pseudonym files misaligned') END AS {name}";
             int qi = IndexOf(qis, c.Name);
-            return flagged && qi >= 0
-                ? $"CASE WHEN f.{KAnonymitySql.Position} IS DISTINCT FROM r.{KAnonymitySql.Position} THEN error('suppression flags misaligned') " +
-                  $"WHEN f.{KAnonymitySql.Suppressed} > {qi.ToString(CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
-                : $"r.{name}";
-        }).ToList();
-        if (select.Count == 0) select.Add("NULL AS \"__empty\"");
-        var sortKeys = plan.Persons ? [.. Halves("p.family"), .. Halves("p.person")] : Halves("p.family");
-        if (part)
-        {
-            var names = SortKeys(plan);
-            for (int i = 0; i < names.Length; i++) select.Add($"{sortKeys[i]} AS {names[i]}");
-            select.Add($"p.prefix AS {SortPrefix}");
+            select.Add(flagged && qi >= 0
+                ? $"CASE WHEN m.{KAnonymitySql.Suppressed} > {qi.ToString(CultureInfo.InvariantCulture)} THEN NULL ELSE r.{name} END AS {name}"
+                : $"r.{name} AS {name}");
         }
-        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM {sources.Stage} AS r POSITIONAL JOIN {sources.Pseudonyms} AS p ");
+        var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM ({plan.SelectSql}) AS r ");
         if (flagged)
-            sql.Append($"POSITIONAL JOIN {sources.Flags} AS f ");
+        {
+            var changed = batch is { } b ? KAnonymitySql.Changed(suppressed!, key!, b.Low, b.High) : KAnonymitySql.Changed(suppressed!);
+            sql.Append($"LEFT JOIN {changed} AS m ON m.{KAnonymitySql.Key} = {key!.Pack("r")} ");
+        }
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
-        if (part) sql.Append(" AND p.prefix >= $1 AND p.prefix < $2");
-        else sql.Append(" ORDER BY ").Append(string.Join(", ", sortKeys));
+        if (batch is { } range && key is not null) sql.Append(" AND ").Append(key.RecordLastFieldInRange("r", range.Low, range.High));
         return sql.ToString();
     }
 
     /// <summary>
-    /// A pseudonym as released, from its two halves (<paramref name="prefix"/>_hi and _lo, UBIGINT, the AES block
-    /// read big-endian): 32 lower-case hex digits.
+    /// The released rows of <paramref name="rows"/> (a subquery or read_parquet over <see cref="Rows"/>' columns) in
+    /// pseudonym order, with the pseudonyms computed from the raw ids: UUID in Parquet, 32 hex digits otherwise.
     /// </summary>
-    private static string Hex(string prefix)
+    public static string Sorted(ExtractPlan plan, string rows)
     {
-        var half = (GrantPseudonymizer.Length / 2).ToString(CultureInfo.InvariantCulture);
-        var halves = Halves(prefix);
-        return $"lower(lpad(hex({halves[0]}), {half}, '0') || lpad(hex({halves[1]}), {half}, '0'))";
+        var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
+        var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
+        bool binary = plan.Format == ExtractFormat.Parquet;
+        var select = plan.Columns.Select(c =>
+        {
+            var name = ExtractPlanner.Quote(c.Name);
+            if (c.Kind != OutputKind.Pseudonym) return name;
+            var pseudonym = $"{PseudonymFunctions.Of(c.IdKind!.Value)}({(c.IdKind == IdKind.Person ? person : family)})";
+            return binary ? $"{pseudonym} AS {name}" : $"replace(CAST({pseudonym} AS VARCHAR), '-', '') AS {name}";
+        }).ToList();
+        if (select.Count == 0) select.Add("NULL AS \"__empty\"");
+        return $"SELECT {string.Join(", ", select)} FROM {rows} ORDER BY {FamilySort}" + (plan.Persons ? $", {PersonSort}" : "");
     }
-
-    /// <summary>The names of a pseudonym's two UBIGINT halves: <paramref name="prefix"/>_hi, then _lo (numeric order is (hi, lo)).</summary>
-    private static string[] Halves(string prefix) => [prefix + "_hi", prefix + "_lo"];
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {
