@@ -196,23 +196,20 @@ public sealed class MatchJob : IDisposable
         _connection.Execute("CREATE TABLE several AS SELECT nik, min(__person) AS keep FROM hits GROUP BY nik HAVING count(*) > 1", ct);
         _connection.Execute("DELETE FROM hits USING several WHERE hits.nik = several.nik AND hits.__person <> several.keep", ct);
 
+        // The family's fields for the matched families only, one row per hit. The join builds its hash table on the hits'
+        // narrow keys and streams keluarga past it; the records are put side by side with the hits later, by position
+        // (both ordered by the answering row), never by a hash join of two wide tables (that ran out of the 256 MB limit
+        // with 850,000 hits against full-scale Jawa Barat).
         var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
-        if (familyFields.Count > 0)
-        {
-            var q = new List<QueryParameter>();
-            string keluarga = Source(TableKind.Keluarga, "k", q);
-            var columns = string.Join(", ", familyFields.Select(f => Value(f, "k")));
-            _connection.Execute($"""
-                CREATE TABLE matched AS
-                SELECT h.*, {columns}, k."r114" AS __kk
-                FROM hits h LEFT JOIN (SELECT * FROM {keluarga} WHERE {ScopeWhere("k", q)}) k
-                  ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
-                """, q, ct);
-        }
-        else
-        {
-            _connection.Execute("CREATE VIEW matched AS SELECT *, NULL::VARCHAR AS __kk FROM hits", ct);
-        }
+        var q = new List<QueryParameter>();
+        string familyValues = familyFields.Count == 0 ? "" : ", " + string.Join(", ", familyFields.Select(f => Value(f, "k")));
+        _connection.Execute($"""
+            CREATE TABLE families AS
+            SELECT h.first AS __first, k."r114" AS __kk{familyValues}
+            FROM (SELECT first, __family, __prov, __regency FROM hits) h
+              LEFT JOIN (SELECT * FROM {Source(TableKind.Keluarga, "k", q)} WHERE {ScopeWhere("k", q)}) k
+              ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
+            """, q, ct);
 
         long distinct = _connection.Scalar<long>("SELECT count(*) FROM firsts", null, ct);
         var matched = Keyed("SELECT count(*), coalesce(sum(__key), 0)::BIGINT FROM hits", null, ct);
@@ -249,22 +246,34 @@ public sealed class MatchJob : IDisposable
     private static string ExclusionCondition(string presence, string desil) => $"{presence} IN (1, 5) AND {desil} BETWEEN 1 AND 4";
 
     /// <summary>
-    /// The results, one per submitted row in the caller's order, read from disk a chunk at a time. Two ordered streams
-    /// merged here, on two connections to the call's database: the rows (with the first row of their NIK, from a table
-    /// built by a spillable join) by position, and the matched records by the position of the row that answers for
-    /// them. One query joining the records to the rows ran out of DuckDB's memory limit at 3 M rows.
+    /// The results, one per submitted row in the caller's order, read from disk a chunk at a time. Memory stays under the
+    /// call's DuckDB limit whatever the list's length: each side is first sorted into a table of its own, one sort after
+    /// the other (each spills to the call's temp directory as it needs): the rows (with the first row of their NIK, from
+    /// a spillable join) by position, and the matched records by the position of the row that answers for them. The two
+    /// tables are then read side by side in their stored order (plain scans, a chunk each in memory) and merged here.
+    /// Two ordered queries streamed at once (their sorts holding memory together) ran out of the 256 MB limit at 3 M
+    /// rows against the 10 M nation; one query joining the records to the rows did too.
     /// </summary>
     public IEnumerable<MatchRowResult> Results(CancellationToken ct)
     {
         if (!_matched) throw new InvalidOperationException("Match first");
+        var values = string.Concat(_fields.Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        // Order-preserving inserts and scans from here on: each table holds its rows in sorted order and is read so.
+        _connection.Execute("SET preserve_insertion_order = true", ct);
         _connection.Execute("""
             CREATE OR REPLACE TABLE answers AS
             SELECT s.row, s.status, s.key, s.reason, s.kk, f.first FROM submitted s LEFT JOIN firsts f ON f.nik = s.nik
+            ORDER BY s.row
             """, ct);
-        var values = string.Concat(_fields.Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        var individuValues = string.Concat(_fields.Where(f => f.Variable.Table == TableKind.Individu).Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        _connection.Execute($"CREATE OR REPLACE TABLE hits_in_order AS SELECT first{individuValues} FROM hits ORDER BY first", ct);
+        _connection.Execute("CREATE OR REPLACE TABLE families_in_order AS SELECT * FROM families ORDER BY __first", ct);
         using var records = DuckDbSettings.Connect(_connection);
-        using var rows = ChunkStream.Open(_connection, "SELECT row, status, key, reason, kk, first FROM answers ORDER BY row", null, ct);
-        using var matched = ChunkStream.Open(records, $"SELECT first, __kk{values} FROM matched ORDER BY first", null, ct);
+        using var rows = ChunkStream.Open(_connection, "SELECT row, status, key, reason, kk, first FROM answers", null, ct);
+        using var matched = ChunkStream.Open(records,
+            $"SELECT h.first, f.__kk{values}, f.__first FROM hits_in_order h POSITIONAL JOIN families_in_order f", null, ct);
+        int check = 2 + _fields.Count;
+        long expected = 0;
         int m = 0;
         bool more = matched.Next();
         while (rows.Next())
@@ -274,6 +283,8 @@ public sealed class MatchJob : IDisposable
             for (int r = 0; r < n; r++)
             {
                 long row = rows.Column<long>(0)[r];
+                // The scan must give the stored order; anything else is a bug, and wrong answers must not leave.
+                if (row != expected++) throw new InvalidOperationException($"results out of order: row {row} where {expected - 1} was due");
                 var key = rows.String(2, r);
                 if (rows.Column<sbyte>(1)[r] != StatusValid)
                 {
@@ -294,7 +305,9 @@ public sealed class MatchJob : IDisposable
                         more = matched.Next();
                         m = 0;
                     }
-                    else if (matched.Column<long>(0)[m] < row) m++;
+                    else if (matched.Column<long>(0)[m] < row)
+                        // Every earlier answering row took its record already: a record left behind is out of order.
+                        throw new InvalidOperationException($"matched records out of order at row {row}");
                     else break;
                 }
                 if (!more || matched.Column<long>(0)[m] != row)
@@ -302,10 +315,12 @@ public sealed class MatchJob : IDisposable
                     yield return new MatchRowResult(row, key, MatchRowStatus.NotMatched, null, 0, null, KkAgreement.NotGiven);
                     continue;
                 }
+                if (matched.Column<long>(check)[m] != row) throw new InvalidOperationException($"family records out of step at row {row}");
                 var kk = rows.String(4, r);
                 var agreement = kk.Length == 0 ? KkAgreement.NotGiven
                     : matched.IsValid(1, m) && matched.String(1, m) == kk ? KkAgreement.Same : KkAgreement.Different;
                 yield return new MatchRowResult(row, key, MatchRowStatus.Matched, null, 0, Record(matched, 2, m), agreement);
+                m++;
             }
         }
     }
