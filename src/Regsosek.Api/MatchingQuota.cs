@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 using Regsosek.Core;
 using Regsosek.Extracts.Matching;
@@ -41,6 +42,6 @@ public sealed class MatchingQuota(IAuditLog audit, IOptions<LimitOptions> limits
     {
         if (rows > MaxRowsPerCall)
             throw RpcErrors.ResourceExhausted(MatchingRules.MaxRowsPerCall,
-                $"a matching call takes at most {MaxRowsPerCall.ToString(\"N0\", System.Globalization.CultureInfo.InvariantCulture)} rows: split the list into several calls");
+                $"a matching call takes at most {MaxRowsPerCall.ToString("N0", CultureInfo.InvariantCulture)} rows: split the list into several calls");
     }
 }
