@@ -114,6 +114,7 @@ using (var job = engine.Start(caller, effective, districts.Contains))
     results = clock.Elapsed - spool - match;
     cpuResults = Cpu() - cpu0 - cpuSpool - cpuMatch;
     SampleTemp();
+    Console.WriteLine("steps: " + string.Join("; ", job.Steps.Select(s => $"{s.Step} {s.Elapsed.TotalSeconds:F1} s")));
     if (withExclusions)
     {
         var started = clock.Elapsed;
