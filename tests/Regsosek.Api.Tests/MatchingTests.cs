@@ -134,36 +134,59 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
     [Fact]
     public async Task The_summary_equals_what_the_BNBA_extract_of_the_same_scope_gives()
     {
-        // The list: 300 persons of 3201 (some dead or moved away), 50 of 3273, 30 made up.
+        // The list: 300 persons of 3201 (some dead or moved away), 50 of 3273, 30 made up. Breakdown by district.
         var list = In(3201, 300, skip: 100).Select(p => p.Nik)
             .Concat(In(3273, 50).Select(p => p.Nik))
             .Concat(In(3201, 30).Select(p => MatchKit.Unknown(service.Dataset, p.Nik))).ToList();
-        var run = await MatchKit.RunAsync(service.Address, _bnba3201.Token, MatchMode.SummaryOnly,
+        await AssertSummaryEqualsExtractAsync(_bnba3201, list, expectedMatched: 300);
+    }
+
+    [Fact]
+    public async Task The_summary_of_a_province_equals_what_the_BNBA_extract_of_the_province_gives()
+    {
+        // A tier-4 grant of province 32: both of its regencies in scope, Jakarta Selatan (3174) not. Breakdown by regency.
+        var grant = await ServiceFixture.IssueAsync(service.Grants, "Dinas Sosial Provinsi Jawa Barat", Regsosek.Core.Tier.Bnba, "32");
+        var list = In(3201, 200, skip: 3000).Select(p => p.Nik)
+            .Concat(In(3273, 150, skip: 3000).Select(p => p.Nik))
+            .Concat(In(3174, 40).Select(p => p.Nik))
+            .Concat(In(3273, 20).Select(p => MatchKit.Unknown(service.Dataset, p.Nik))).ToList();
+        await AssertSummaryEqualsExtractAsync(grant, list, expectedMatched: 350);
+    }
+
+    /// <summary>Matches <paramref name="list"/> (summary and exclusion list) and checks every count against the grant's BNBA extract.</summary>
+    private async Task AssertSummaryEqualsExtractAsync(IssuedGrant grant, List<string> list, int expectedMatched)
+    {
+        var run = await MatchKit.RunAsync(service.Address, grant.Token, MatchMode.SummaryOnly,
             list.Select((n, i) => MatchKit.Row(n, i.ToString())), exclusionList: true);
 
         var file = Path.Combine(service.Root, $"bnba-{Guid.NewGuid():N}.csv");
         var extract = await ApiClient.CallAsync(service.Address, ApiCall.Extract(new
         {
             table = "EXTRACT_TABLE_INDIVIDU",
-            columns = new[] { "r403", "district_code", "desil", "r404" },
+            columns = new[] { "r403", "district_code", "regency_code", "desil", "r404" },
             whole_scope = true,
             format = "EXTRACT_FORMAT_CSV",
-        }, _bnba3201.Token, saveTo: file));
+        }, grant.Token, saveTo: file));
         Assert.True(extract.Ok, extract.ToString());
+        var header = (await File.ReadAllLinesAsync(file))[0].Split(',').ToList();
+        int Col(string name) => header.IndexOf(name);
         var records = (await File.ReadAllLinesAsync(file)).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
-            .Select(f => (Nik: f[0], District: long.Parse(f[1]), Desil: int.Parse(f[2]), Presence: int.Parse(f[3]))).ToList();
+            .Select(f => (Nik: f[Col("r403")], District: long.Parse(f[Col("district_code")]), Regency: long.Parse(f[Col("regency_code")]),
+                Desil: int.Parse(f[Col("desil")]), Presence: int.Parse(f[Col("r404")]))).ToList();
         var onList = list.ToHashSet();
         var matched = records.Where(r => onList.Contains(r.Nik)).ToList();
 
         var s = run.Summary;
+        Func<(string Nik, long District, long Regency, int Desil, int Presence), long> region =
+            s.RegionLevel == "regency" ? r => r.Regency : r => r.District;
         Assert.Equal(matched.Count, s.Matched.Value);
-        Assert.Equal(300, s.Matched.Value);
+        Assert.Equal(expectedMatched, s.Matched.Value);
         Assert.Equal(list.Count - matched.Count, s.NotMatched.Value);
         foreach (var g in s.MatchedByDesil)
             Assert.Equal(matched.Count(r => r.Desil == g.Group), g.Count.Value);
         foreach (var g in s.MatchedByRegion)
-            Assert.Equal(matched.Count(r => r.District == g.Group), g.Count.Value);
-        Assert.Equal(matched.Select(r => r.District).Distinct().Order(), s.MatchedByRegion.Where(g => g.Count.Value > 0).Select(g => g.Group).Order());
+            Assert.Equal(matched.Count(r => region(r) == g.Group), g.Count.Value);
+        Assert.Equal(matched.Select(region).Distinct().Order(), s.MatchedByRegion.Where(g => g.Count.Value > 0).Select(g => g.Group).Order());
         var exclusion = records.Where(r => r.Presence is 1 or 5 && r.Desil is >= 1 and <= 4 && !onList.Contains(r.Nik)).Select(r => r.Nik).ToHashSet();
         Assert.Equal(exclusion.Count, s.ExclusionCandidates.Value);
         Assert.Equal(exclusion.Count, s.ExclusionRows);

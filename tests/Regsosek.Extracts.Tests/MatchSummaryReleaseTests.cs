@@ -118,21 +118,16 @@ public sealed class MatchSummaryReleaseTests
     {
         var o = DisclosureOptions.Default;
         var release = new MatchSummaryRelease(o with { Tier2 = o.Tier2 with { Perturb = false } });
-        var s = release.Release(new MatchCounts
+        var counts = new MatchCounts
         {
             Submitted = 500, DistinctValid = 500, Matched = new KeyedCountValue(480, 12345),
             ByDesil = new Dictionary<long, KeyedCountValue> { [1] = new(480, 12345) },
             ByRegion = new Dictionary<long, KeyedCountValue> { [3201] = new(480, 12345) },
             ExclusionCandidates = new KeyedCountValue(9000, 777), ListSha256 = new string('a', 64),
-        }, Tier.Disaggregated);
+        };
+        var s = release.Release(counts, Tier.Disaggregated);
         Assert.All(new[] { s.Matched, s.ExclusionCandidates, s.ByDesil[0].Count, s.ByRegion[0].Count }, c => Assert.Null(c.Value));
-        var exact = release.Release(new MatchCounts
-        {
-            Submitted = 500, DistinctValid = 500, Matched = new KeyedCountValue(480, 12345),
-            ByDesil = new Dictionary<long, KeyedCountValue> { [1] = new(480, 12345) },
-            ByRegion = new Dictionary<long, KeyedCountValue> { [3201] = new(480, 12345) },
-            ExclusionCandidates = new KeyedCountValue(9000, 777), ListSha256 = new string('a', 64),
-        }, Tier.Bnba);
+        var exact = release.Release(counts, Tier.Bnba);
         Assert.Equal(480, exact.Matched.Value); // tier 4: exact
         Assert.Equal(20, exact.NotMatched!.Value.Value);
     }
