@@ -1,7 +1,8 @@
 namespace Regsosek.Api;
 
 /// <summary>
-/// The service's limits on calls (configuration section Regsosek:Limits), validated when the server starts. The
+/// The service's limits on calls (configuration section Regsosek:Limits), validated when the server starts, matching's
+/// per-grant limits among them (<see cref="MatchingQuota"/>). The
 /// largest table a call may ask for is a disclosure-control setting (Regsosek:Disclosure:MaxCells).
 /// </summary>
 public sealed class LimitOptions
