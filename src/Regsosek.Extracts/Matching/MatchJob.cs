@@ -217,21 +217,6 @@ public sealed class MatchJob : IDisposable
             _connection.Execute("DELETE FROM hits USING several WHERE hits.nik = several.nik AND hits.__person <> several.keep", ct);
         });
 
-        // The family's fields for the matched families only, one row per hit. The join builds its hash table on the hits'
-        // narrow keys and streams keluarga past it; the records are put side by side with the hits later, by position
-        // (both ordered by the answering row), never by a hash join of two wide tables (that ran out of the 256 MB limit
-        // with 850,000 hits against full-scale Jawa Barat).
-        var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
-        var q = new List<QueryParameter>();
-        string familyValues = familyFields.Count == 0 ? "" : ", " + string.Join(", ", familyFields.Select(f => Value(f, "k")));
-        Timed("join with keluarga", () => _connection.Execute($"""
-            CREATE TABLE families AS
-            SELECT h.first AS __first, k."r114" AS __kk{familyValues}
-            FROM (SELECT first, __family, __prov, __regency FROM hits) h
-              LEFT JOIN (SELECT * FROM {Source(TableKind.Keluarga, "k", q)} WHERE {ScopeWhere("k", q)}) k
-              ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
-            """, q, ct));
-
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         long distinct = _connection.Scalar<long>("SELECT count(*) FROM firsts", null, ct);
         var matched = Keyed("SELECT count(*), coalesce(sum(__key), 0)::BIGINT FROM hits", null, ct);
@@ -288,6 +273,22 @@ public sealed class MatchJob : IDisposable
             SELECT s.row, s.status, s.key, s.reason, s.kk, f.first FROM submitted s LEFT JOIN firsts f ON f.nik = s.nik
             ORDER BY s.row
             """, ct));
+        // The family's fields for the matched families only, one row per hit (made for the results only: a summary
+        // needs none). The join builds its hash table on the hits'
+        // narrow keys and streams keluarga past it; the records are put side by side with the hits later, by position
+        // (both ordered by the answering row), never by a hash join of two wide tables (that ran out of the 256 MB limit
+        // with 850,000 hits against full-scale Jawa Barat).
+        var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
+        var q = new List<QueryParameter>();
+        string familyValues = familyFields.Count == 0 ? "" : ", " + string.Join(", ", familyFields.Select(f => Value(f, "k")));
+        Timed("join with keluarga", () => _connection.Execute($"""
+            CREATE TABLE families AS
+            SELECT h.first AS __first, k."r114" AS __kk{familyValues}
+            FROM (SELECT first, __family, __prov, __regency FROM hits) h
+              LEFT JOIN (SELECT * FROM {Source(TableKind.Keluarga, "k", q)} WHERE {ScopeWhere("k", q)}) k
+              ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
+            """, q, ct));
+
         var individuValues = string.Concat(_fields.Where(f => f.Variable.Table == TableKind.Individu).Select(f => ", " + ExtractPlanner.Quote(f.Name)));
         Timed("records in order", () =>
         {
