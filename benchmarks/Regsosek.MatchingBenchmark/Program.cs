@@ -3,7 +3,7 @@
 // the network). The list is made first and written to a file, then read back line by line while it is spooled, so
 // the process's peak memory is the matching's, not the list's.
 //
-//   dotnet run -c Release --project benchmarks/Regsosek.MatchingBenchmark -- <dataset> <scope: 32 | national> [nik count, default 1000000]
+//   dotnet run -c Release --project benchmarks/Regsosek.MatchingBenchmark -- <dataset> <scope: 32 | national> [nik count, default 1000000] [--exclusions]
 //
 // List: 85 % persons of the scope (sampled), 5 % persons outside it (none for national), 5 % made-up NIKs of real
 // districts, 4 % invalid, 1 % repeats. Prints phase times, peak working set and the temp directory's peak size.
@@ -25,6 +25,7 @@ if (args.Length < 2)
 var datasetDir = Path.GetFullPath(args[0]);
 var scope = args[1] == "national" ? RegionCode.National : RegionCode.Parse(args[1]);
 long total = args.Length > 2 ? long.Parse(args[2]) : 1_000_000;
+bool withExclusions = args.Contains("--exclusions");
 var work = Path.Combine(Path.GetTempPath(), "regsosek-matching-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(work);
 var listFile = Path.Combine(work, "list.csv");
@@ -81,6 +82,10 @@ void SampleTemp()
 }
 using var sampler = new Timer(_ => SampleTemp(), null, 0, 200);
 
+string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalSeconds; }
+var loadBefore = Load();
+double cpu0 = Cpu(), cpuSpool, cpuMatch, cpuResults;
 clock.Restart();
 TimeSpan spool, match, results;
 long matchedRows = 0, resultRows = 0;
@@ -94,10 +99,12 @@ using (var job = engine.Start(caller, effective, districts.Contains))
         while (reader.ReadLine() is { } line) job.Add(new MatchInputRow(line, "", (i++).ToString()));
     }
     spool = clock.Elapsed;
+    cpuSpool = Cpu() - cpu0;
     Console.WriteLine($"spooled in {spool.TotalSeconds:F1} s");
     var level = effective.Level <= RegionLevel.Province ? RegionLevel.Regency : RegionLevel.District;
     counts = job.Match(MatchingApi.Breakdown(regions, effective, level), level, CancellationToken.None);
     match = clock.Elapsed - spool;
+    cpuMatch = Cpu() - cpu0 - cpuSpool;
     Console.WriteLine($"matched in {match.TotalSeconds:F1} s");
     foreach (var r in job.Results(CancellationToken.None))
     {
@@ -105,13 +112,25 @@ using (var job = engine.Start(caller, effective, districts.Contains))
         if (r.Status == MatchRowStatus.Matched) matchedRows++;
     }
     results = clock.Elapsed - spool - match;
+    cpuResults = Cpu() - cpu0 - cpuSpool - cpuMatch;
     SampleTemp();
+    Console.WriteLine("steps: " + string.Join("; ", job.Steps.Select(s => $"{s.Step} {s.Elapsed.TotalSeconds:F1} s")));
+    if (withExclusions)
+    {
+        var started = clock.Elapsed;
+        double cpuBefore = Cpu();
+        long exclusionRows = 0;
+        foreach (var _ in job.Exclusions(CancellationToken.None)) exclusionRows++;
+        Console.WriteLine($"exclusion list: {exclusionRows:N0} records in {(clock.Elapsed - started).TotalSeconds:F1} s, CPU {Cpu() - cpuBefore:F1} s");
+        SampleTemp();
+    }
 }
 var elapsed = clock.Elapsed;
 var summary = new MatchSummaryRelease().Release(counts, Tier.Bnba);
 process.Refresh();
 Console.WriteLine($"scope {(effective.Value == "" ? "national" : effective.Value)}: {counts.Submitted:N0} rows, {counts.Invalid:N0} invalid, {counts.Duplicate:N0} duplicates, {counts.Matched.Count:N0} matched, {counts.ExclusionCandidates.Count:N0} exclusion candidates");
 Console.WriteLine($"spool {spool.TotalSeconds:F1} s, match {match.TotalSeconds:F1} s, results {results.TotalSeconds:F1} s ({resultRows:N0} rows, {matchedRows:N0} with records); total {elapsed.TotalSeconds:F1} s");
+Console.WriteLine($"CPU seconds: spool {cpuSpool:F1}, match {cpuMatch:F1}, results {cpuResults:F1}; load average before {loadBefore}, after {Load()}");
 Console.WriteLine($"peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MiB (baseline before matching {baseline / 1048576.0:F0} MiB); temp directory peak {peakTemp / 1048576.0:F0} MiB; summary matched {summary.Matched.Value:N0}");
 Directory.Delete(work, recursive: true);
 return 0;

@@ -83,7 +83,10 @@ public static class ApiExtensions
         // Matching by NIK (docs/matching.md) over the extracts' dataset and partitions.
         services.AddSingleton(sp => new Regsosek.Extracts.Matching.MatchingEngine(
             sp.GetRequiredService<Regsosek.Extracts.ExtractService>().Dataset, null, null, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(_ => new Regsosek.Extracts.Matching.MatchSummaryRelease());
+        // The summary's disclosure control takes the configured parameters (Regsosek:Disclosure), like aggregates.
+        services.AddSingleton(sp => new Regsosek.Extracts.Matching.MatchSummaryRelease(
+            sp.GetService<IOptions<Regsosek.Core.Disclosure.DisclosureOptions>>()?.Value));
+        services.AddSingleton<MatchingQuota>();
         services.AddSingleton<MatchingApi>();
         return services;
     }

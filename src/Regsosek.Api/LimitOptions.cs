@@ -1,7 +1,8 @@
 namespace Regsosek.Api;
 
 /// <summary>
-/// The service's limits on calls (configuration section Regsosek:Limits), validated when the server starts. The
+/// The service's limits on calls (configuration section Regsosek:Limits), validated when the server starts, matching's
+/// per-grant limits among them (<see cref="MatchingQuota"/>). The
 /// largest table a call may ask for is a disclosure-control setting (Regsosek:Disclosure:MaxCells).
 /// </summary>
 public sealed class LimitOptions
@@ -30,9 +31,27 @@ public sealed class LimitOptions
     /// <summary>The drain period as a time span.</summary>
     public TimeSpan ShutdownDrain => TimeSpan.FromSeconds(ShutdownDrainSeconds);
 
+    /// <summary>Rows one matching call (MatchingService.Match) may submit; more get RESOURCE_EXHAUSTED
+    /// <c>matching.max-rows-per-call</c> as soon as the list passes it. Default 10,000,000.</summary>
+    public long MatchingMaxRowsPerCall { get; set; } = 10_000_000;
+
+    /// <summary>Matching calls a tier-4 grant may have answered per UTC day (counted in the audit trail, so across
+    /// replicas); the next is refused with RESOURCE_EXHAUSTED <c>matching.calls-per-day</c>. Default 100.</summary>
+    public int MatchingCallsPerDay { get; set; } = 100;
+
+    /// <summary>The same for tier-2 and tier-3 grants (summaries under disclosure control). It bounds how often a list can
+    /// be varied to average out the summary's noise (docs/matching.md, "Disclosure control of the summary"). Default 10.</summary>
+    public int MatchingSummaryCallsPerDay { get; set; } = 10;
+
     /// <summary>The problems of these values, each naming its setting; empty when they are valid.</summary>
     public IEnumerable<string> Problems()
     {
+        if (MatchingMaxRowsPerCall < 1 || MatchingMaxRowsPerCall > 1_000_000_000)
+            yield return $"{Section}:{nameof(MatchingMaxRowsPerCall)} must be 1 to 1,000,000,000 (got {MatchingMaxRowsPerCall})";
+        if (MatchingCallsPerDay < 1 || MatchingCallsPerDay > 100_000)
+            yield return $"{Section}:{nameof(MatchingCallsPerDay)} must be 1 to 100,000 (got {MatchingCallsPerDay})";
+        if (MatchingSummaryCallsPerDay < 1 || MatchingSummaryCallsPerDay > 100_000)
+            yield return $"{Section}:{nameof(MatchingSummaryCallsPerDay)} must be 1 to 100,000 (got {MatchingSummaryCallsPerDay})";
         if (MaxReceiveMessageBytes < 1024)
             yield return $"{Section}:{nameof(MaxReceiveMessageBytes)} must be at least 1024 (got {MaxReceiveMessageBytes})";
         if (!(ShutdownGraceSeconds >= 0) || ShutdownGraceSeconds > 3600)

@@ -13,11 +13,12 @@ namespace Regsosek.Api;
 
 /// <summary>
 /// regsosek.v1.MatchingService: matching a sectoral list with the registry by NIK (docs/matching.md). Reads the
-/// options, decides access, spools the batches to the call's own DuckDB database as they arrive, matches, releases
+/// options, decides access, checks the grant's matching limits (<see cref="MatchingQuota"/>), spools the batches to the call's own DuckDB database as they arrive, matches, releases
 /// the summary through disclosure control, writes the audit record (counts and the list's SHA-256, never a NIK),
 /// and only then streams the header, the per-row results (tier 4), the summary and the exclusion list (tier 4).
 /// </summary>
-public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchSummaryRelease release, RegionDirectory regions, DatasetInfo dataset)
+public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchSummaryRelease release, MatchingQuota quota, RegionDirectory regions,
+    DatasetInfo dataset)
     : MatchingService.MatchingServiceBase
 {
     private readonly Lazy<HashSet<int>> _districts = new(() => DistrictCodes(regions));
@@ -46,6 +47,7 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
                 throw RpcErrors.PermissionDenied(e.Rule, e.Message);
             }
             outcome.Scope = scope;
+            await quota.CheckCallsAsync(caller.Grant!, ct);
 
             using var job = engine.Start(caller, scope, _districts.Value.Contains);
             for (long message = 1; await requests.MoveNext(ct); message++)
@@ -57,6 +59,7 @@ public sealed class MatchingApi(CallRunner runner, MatchingEngine engine, MatchS
                 if (rows.Count > engine.Options.MaxBatchRows)
                     throw RpcErrors.InvalidArgument($"requests[{message}].batch.rows",
                         $"{rows.Count} rows; a batch holds at most {engine.Options.MaxBatchRows}: send more batches");
+                quota.CheckRows(job.RowsSubmitted + rows.Count);
                 for (int i = 0; i < rows.Count; i++)
                 {
                     var row = rows[i];

@@ -41,10 +41,12 @@ public static class RpcErrors
         WithDetails(Code.FailedPrecondition, message,
             new PreconditionFailure { Violations = { new PreconditionFailure.Types.Violation { Type = type, Subject = subject, Description = message } } });
 
-    /// <summary>RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the limit (its subject) and how to stay under it.</summary>
+    /// <summary>RESOURCE_EXHAUSTED with a google.rpc.QuotaFailure naming the limit (its subject) and how to stay under it,
+    /// and an ErrorInfo whose reason is the limit's id (the rule of the audit record).</summary>
     public static RpcException ResourceExhausted(string limit, string message) =>
         WithDetails(Code.ResourceExhausted, message,
-            new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = limit, Description = message } } });
+            new QuotaFailure { Violations = { new QuotaFailure.Types.Violation { Subject = limit, Description = message } } },
+            new ErrorInfo { Reason = limit, Domain = Domain });
 
     /// <summary>UNAVAILABLE: try again later.</summary>
     public static RpcException Unavailable(string message) => WithDetails(Code.Unavailable, message);

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
+using Microsoft.Extensions.Configuration;
 using Regsosek.Api.Tests.Infrastructure;
 using Regsosek.Api.V1;
 using Regsosek.Core;
@@ -133,36 +134,59 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
     [Fact]
     public async Task The_summary_equals_what_the_BNBA_extract_of_the_same_scope_gives()
     {
-        // The list: 300 persons of 3201 (some dead or moved away), 50 of 3273, 30 made up.
+        // The list: 300 persons of 3201 (some dead or moved away), 50 of 3273, 30 made up. Breakdown by district.
         var list = In(3201, 300, skip: 100).Select(p => p.Nik)
             .Concat(In(3273, 50).Select(p => p.Nik))
             .Concat(In(3201, 30).Select(p => MatchKit.Unknown(service.Dataset, p.Nik))).ToList();
-        var run = await MatchKit.RunAsync(service.Address, _bnba3201.Token, MatchMode.SummaryOnly,
+        await AssertSummaryEqualsExtractAsync(_bnba3201, list, expectedMatched: 300);
+    }
+
+    [Fact]
+    public async Task The_summary_of_a_province_equals_what_the_BNBA_extract_of_the_province_gives()
+    {
+        // A tier-4 grant of province 32: both of its regencies in scope, Jakarta Selatan (3174) not. Breakdown by regency.
+        var grant = await ServiceFixture.IssueAsync(service.Grants, "Dinas Sosial Provinsi Jawa Barat", Regsosek.Core.Tier.Bnba, "32");
+        var list = In(3201, 200, skip: 3000).Select(p => p.Nik)
+            .Concat(In(3273, 150, skip: 3000).Select(p => p.Nik))
+            .Concat(In(3174, 40).Select(p => p.Nik))
+            .Concat(In(3273, 20).Select(p => MatchKit.Unknown(service.Dataset, p.Nik))).ToList();
+        await AssertSummaryEqualsExtractAsync(grant, list, expectedMatched: 350);
+    }
+
+    /// <summary>Matches <paramref name="list"/> (summary and exclusion list) and checks every count against the grant's BNBA extract.</summary>
+    private async Task AssertSummaryEqualsExtractAsync(IssuedGrant grant, List<string> list, int expectedMatched)
+    {
+        var run = await MatchKit.RunAsync(service.Address, grant.Token, MatchMode.SummaryOnly,
             list.Select((n, i) => MatchKit.Row(n, i.ToString())), exclusionList: true);
 
         var file = Path.Combine(service.Root, $"bnba-{Guid.NewGuid():N}.csv");
         var extract = await ApiClient.CallAsync(service.Address, ApiCall.Extract(new
         {
             table = "EXTRACT_TABLE_INDIVIDU",
-            columns = new[] { "r403", "district_code", "desil", "r404" },
+            columns = new[] { "r403", "district_code", "regency_code", "desil", "r404" },
             whole_scope = true,
             format = "EXTRACT_FORMAT_CSV",
-        }, _bnba3201.Token, saveTo: file));
+        }, grant.Token, saveTo: file));
         Assert.True(extract.Ok, extract.ToString());
+        var header = (await File.ReadAllLinesAsync(file))[0].Split(',').ToList();
+        int Col(string name) => header.IndexOf(name);
         var records = (await File.ReadAllLinesAsync(file)).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
-            .Select(f => (Nik: f[0], District: long.Parse(f[1]), Desil: int.Parse(f[2]), Presence: int.Parse(f[3]))).ToList();
+            .Select(f => (Nik: f[Col("r403")], District: long.Parse(f[Col("district_code")]), Regency: long.Parse(f[Col("regency_code")]),
+                Desil: int.Parse(f[Col("desil")]), Presence: int.Parse(f[Col("r404")]))).ToList();
         var onList = list.ToHashSet();
         var matched = records.Where(r => onList.Contains(r.Nik)).ToList();
 
         var s = run.Summary;
+        Func<(string Nik, long District, long Regency, int Desil, int Presence), long> region =
+            s.RegionLevel == "regency" ? r => r.Regency : r => r.District;
         Assert.Equal(matched.Count, s.Matched.Value);
-        Assert.Equal(300, s.Matched.Value);
+        Assert.Equal(expectedMatched, s.Matched.Value);
         Assert.Equal(list.Count - matched.Count, s.NotMatched.Value);
         foreach (var g in s.MatchedByDesil)
             Assert.Equal(matched.Count(r => r.Desil == g.Group), g.Count.Value);
         foreach (var g in s.MatchedByRegion)
-            Assert.Equal(matched.Count(r => r.District == g.Group), g.Count.Value);
-        Assert.Equal(matched.Select(r => r.District).Distinct().Order(), s.MatchedByRegion.Where(g => g.Count.Value > 0).Select(g => g.Group).Order());
+            Assert.Equal(matched.Count(r => region(r) == g.Group), g.Count.Value);
+        Assert.Equal(matched.Select(region).Distinct().Order(), s.MatchedByRegion.Where(g => g.Count.Value > 0).Select(g => g.Group).Order());
         var exclusion = records.Where(r => r.Presence is 1 or 5 && r.Desil is >= 1 and <= 4 && !onList.Contains(r.Nik)).Select(r => r.Nik).ToHashSet();
         Assert.Equal(exclusion.Count, s.ExclusionCandidates.Value);
         Assert.Equal(exclusion.Count, s.ExclusionRows);
@@ -238,14 +262,17 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
     [Fact]
     public async Task Attack_membership_of_one_NIK_from_tier_2_summary_counts_is_stopped_by_disclosure_control()
     {
+        // Two grants of the attacker (each has 10 summary calls a day; this test makes 13).
+        var first = (await ServiceFixture.IssueAsync(service.Grants, "Pemerintah Kabupaten Bogor", Regsosek.Core.Tier.Disaggregated, "3201")).Token;
+        var second = (await ServiceFixture.IssueAsync(service.Grants, "Pemerintah Kabupaten Bogor", Regsosek.Core.Tier.Disaggregated, "3201")).Token;
         var member = In(3201, 1, skip: 1000)[0];
         var nonMember = MatchKit.Unknown(service.Dataset, member.Nik);
         var padding = In(3201, 4).Select(p => MatchKit.Unknown(service.Dataset, p.Nik)).ToList();
         foreach (var extra in new[] { new List<string>(), padding })
         {
-            var a = await MatchKit.RunAsync(service.Address, service.Regency3201.Token, MatchMode.SummaryOnly,
+            var a = await MatchKit.RunAsync(service.Address, first, MatchMode.SummaryOnly,
                 extra.Append(member.Nik).Select((n, i) => MatchKit.Row(n, i.ToString())));
-            var b = await MatchKit.RunAsync(service.Address, service.Regency3201.Token, MatchMode.SummaryOnly,
+            var b = await MatchKit.RunAsync(service.Address, first, MatchMode.SummaryOnly,
                 extra.Append(nonMember).Select((n, i) => MatchKit.Row(n, i.ToString())));
             Assert.False(a.Summary.Matched.HasValue);
             Assert.Equal(a.Summary.Matched.ToByteArray(), b.Summary.Matched.ToByteArray());
@@ -257,13 +284,13 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
 
         // Differencing: a base list of 60 members, then the base plus each of 8 non-members.
         var baseList = In(3201, 60, skip: 1200).Select(p => p.Nik).ToList();
-        var baseRun = await MatchKit.RunAsync(service.Address, service.Regency3201.Token, MatchMode.SummaryOnly,
+        var baseRun = await MatchKit.RunAsync(service.Address, second, MatchMode.SummaryOnly,
             baseList.Select((n, i) => MatchKit.Row(n, i.ToString())));
         int moved = 0;
         foreach (var p in In(3201, 8, skip: 1300))
         {
             var probe = baseList.Append(MatchKit.Unknown(service.Dataset, p.Nik)).ToList();
-            var run = await MatchKit.RunAsync(service.Address, service.Regency3201.Token, MatchMode.SummaryOnly,
+            var run = await MatchKit.RunAsync(service.Address, second, MatchMode.SummaryOnly,
                 probe.Select((n, i) => MatchKit.Row(n, i.ToString())));
             if (run.Summary.Matched.Value != baseRun.Summary.Matched.Value) moved++;
         }
@@ -387,5 +414,126 @@ public sealed class MatchingTests(ServiceFixture service) : IAsyncLifetime
         Assert.NotNull(record);
         Assert.NotEqual(AuditDecision.Allowed, record!.Entry.Decision);
         Assert.Equal(0, record.Entry.Rows);
+    }
+
+    /// <summary>
+    /// Attack: the summary's noise hides one NIK in one answer, but many answers with fresh noise (the attacker varies an
+    /// invalid row to change the list's hash) could be averaged. The grant's matching calls per day stop that: a tier-2
+    /// grant gets 10 (Regsosek:Limits:MatchingSummaryCallsPerDay), then RESOURCE_EXHAUSTED naming the limit, audited.
+    /// </summary>
+    [Fact]
+    public async Task Attack_many_small_summary_calls_are_stopped_by_the_grants_calls_per_day()
+    {
+        var attacker = await ServiceFixture.IssueAsync(service.Grants, "Pemerintah Kabupaten Bogor", Regsosek.Core.Tier.Disaggregated, "3201");
+        var target = In(3201, 1, skip: 1500)[0].Nik;
+        async Task<MatchRun> Probe(int i) => await MatchKit.RunAsync(service.Address, attacker.Token, MatchMode.SummaryOnly,
+            [MatchKit.Row(target, "t"), MatchKit.Row($"x{i}", "pad")]);
+        for (int i = 0; i < 10; i++)
+            Assert.Equal(2, (await Probe(i)).Summary.RowsSubmitted);
+        var head = await service.AuditHeadAsync();
+        var e = await Assert.ThrowsAsync<RpcException>(() => Probe(10));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, e.StatusCode);
+        var quota = e.GetRpcStatus()?.GetDetail<Google.Rpc.QuotaFailure>();
+        Assert.Equal("matching.calls-per-day", Assert.Single(quota!.Violations).Subject);
+        Assert.Contains("10 matching calls", e.Status.Detail);
+        Assert.Equal("matching.calls-per-day", RpcErrors.RuleOf(e));
+        var record = (await service.AuditRecordsAfterAsync(head)).Single(r => r.Entry.Method == "/regsosek.v1.MatchingService/Match");
+        Assert.Equal(AuditDecision.Denied, record.Entry.Decision);
+        Assert.Equal("matching.calls-per-day", record.Entry.Rule);
+        Assert.Equal(0, record.Entry.Rows);
+
+        // Another grant is not affected.
+        var other = await ServiceFixture.IssueAsync(service.Grants, "Pemerintah Kabupaten Bogor", Regsosek.Core.Tier.Disaggregated, "3201");
+        Assert.Equal(1, (await MatchKit.RunAsync(service.Address, other.Token, MatchMode.SummaryOnly, [MatchKit.Row(target, "t")])).Summary.RowsSubmitted);
+    }
+
+    [Fact]
+    public async Task The_rows_per_call_and_tier_4_calls_per_day_come_from_configuration_and_refuse_with_RESOURCE_EXHAUSTED()
+    {
+        await using var app = service.BuildSecondServer(o => o.HttpPort = -1, configuration: new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Regsosek:Limits:MatchingMaxRowsPerCall"] = "50",
+                ["Regsosek:Limits:MatchingCallsPerDay"] = "2",
+            }).Build());
+        await app.StartAsync();
+        var address = $"127.0.0.1:{((Regsosek.Host.Endpoints)app.Services.GetService(typeof(Regsosek.Host.Endpoints))!).Grpc!.Port}";
+        var root = ((Regsosek.Extracts.Matching.MatchingEngine)app.Services.GetService(typeof(Regsosek.Extracts.Matching.MatchingEngine))!).Options.TempRoot;
+        var before = Directory.GetDirectories(root, "regsosek-match-*").ToHashSet();
+        var grant = await ServiceFixture.IssueAsync(service.Grants, "Dinas Sosial Kabupaten Bogor", Regsosek.Core.Tier.Bnba, "3201");
+        var people = In(3201, 60, skip: 2000).Select((p, i) => MatchKit.Row(p.Nik, i.ToString())).ToList();
+
+        var head = await service.AuditHeadAsync();
+        var e = await Assert.ThrowsAsync<RpcException>(() => MatchKit.RunAsync(address, grant.Token, MatchMode.Rows, people, batchRows: 20));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Equal("matching.max-rows-per-call", Assert.Single(e.GetRpcStatus()!.GetDetail<Google.Rpc.QuotaFailure>().Violations).Subject);
+        Assert.Contains("at most 50 rows", e.Status.Detail);
+        var record = (await service.AuditRecordsAfterAsync(head)).Single(r => r.Entry.Method == "/regsosek.v1.MatchingService/Match");
+        Assert.Equal(("matching.max-rows-per-call", AuditDecision.Denied, 0L), (record.Entry.Rule, record.Entry.Decision, record.Entry.Rows));
+        await AssertGoneAsync(Directory.GetDirectories(root, "regsosek-match-*").Where(d => !before.Contains(d))); // the spool is gone
+
+        // Two calls a day for this tier-4 grant (the refused one above does not count); the third is refused.
+        for (int i = 0; i < 2; i++)
+            Assert.Equal(50, (await MatchKit.RunAsync(address, grant.Token, MatchMode.Rows, people.Take(50))).Results.Count);
+        e = await Assert.ThrowsAsync<RpcException>(() => MatchKit.RunAsync(address, grant.Token, MatchMode.Rows, people.Take(5)));
+        Assert.Equal(GrpcStatusCode.ResourceExhausted, e.StatusCode);
+        Assert.Equal("matching.calls-per-day", RpcErrors.RuleOf(e));
+        Assert.Contains("2 matching calls", e.Status.Detail);
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task A_client_cancel_while_results_stream_stops_the_work_and_leaves_no_temp_files()
+    {
+        var engine = (Regsosek.Extracts.Matching.MatchingEngine)service.Services.GetService(typeof(Regsosek.Extracts.Matching.MatchingEngine))!;
+        string[] Jobs() => Directory.GetDirectories(engine.Options.TempRoot, "regsosek-match-*");
+        var grant = await ServiceFixture.IssueAsync(service.Grants, "Dinas Sosial Kabupaten Bogor", Regsosek.Core.Tier.Bnba, "3201");
+        var head = await service.AuditHeadAsync();
+        using var cancel = new CancellationTokenSource();
+        var client = new MatchingService.MatchingServiceClient(ApiClient.Channel(service.Address));
+        using var call = client.Match(new Metadata { { "authorization", "Bearer " + grant.Token } }, cancellationToken: cancel.Token);
+        await call.RequestStream.WriteAsync(new MatchRequest { Options = new MatchOptions { Mode = MatchMode.Rows } });
+        var people = In(3201, 8000);
+        for (int b = 0; b < people.Count; b += 2000)
+        {
+            var batch = new MatchBatch();
+            batch.Rows.AddRange(people.Skip(b).Take(2000).Select((p, i) => MatchKit.Row(p.Nik, (b + i).ToString())));
+            await call.RequestStream.WriteAsync(new MatchRequest { Batch = batch });
+        }
+        await call.RequestStream.CompleteAsync();
+        // Header, then the first results: the match is done and its results are being read from the call's database.
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(MatchResponse.PayloadOneofCase.Header, call.ResponseStream.Current.PayloadCase);
+        Assert.True(await call.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.Equal(MatchResponse.PayloadOneofCase.Results, call.ResponseStream.Current.PayloadCase);
+        var during = Jobs(); // ours among them (the temp root is shared with whatever else runs on the machine)
+        Assert.NotEmpty(during);
+
+        cancel.Cancel();
+        var e = await Assert.ThrowsAnyAsync<RpcException>(async () => { while (await call.ResponseStream.MoveNext(CancellationToken.None)) { } });
+        Assert.Equal(GrpcStatusCode.Cancelled, e.StatusCode);
+        await AssertGoneAsync(during); // database, sorted tables and spill files gone
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+
+        // Recorded: allowed (committed before the first message), then interrupted by the client with what was sent.
+        List<AuditRecord> records = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            records = (await service.AuditRecordsAfterAsync(head)).Where(r => r.Entry.Method == "/regsosek.v1.MatchingService/Match").ToList();
+            if (records.Count == 2) break;
+            await Task.Delay(20);
+        }
+        Assert.Equal([AuditDecision.Allowed, AuditDecision.Interrupted], records.Select(r => r.Entry.Decision).ToArray());
+        Assert.Equal("call.cancelled", records[1].Entry.Rule);
+        Assert.InRange(records[1].Entry.Rows, 1, 7999);
+    }
+
+    /// <summary>Waits up to 20 s for <paramref name="directories"/> to be deleted, then asserts none is left.</summary>
+    private static async Task AssertGoneAsync(IEnumerable<string> directories)
+    {
+        var left = directories.ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (left.Any(Directory.Exists) && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.Empty(left.Where(Directory.Exists));
     }
 }

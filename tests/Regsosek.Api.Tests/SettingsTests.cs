@@ -32,6 +32,8 @@ public sealed class SettingsTests(ServiceFixture service)
             ["Regsosek:Extracts:SuppressionBatchCombinations"] = "0",
             ["Regsosek:Limits:MaxReceiveMessageBytes"] = "10",
             ["Regsosek:Limits:ShutdownGraceSeconds"] = "-1",
+            ["Regsosek:Limits:MatchingMaxRowsPerCall"] = "0",
+            ["Regsosek:Limits:MatchingSummaryCallsPerDay"] = "0",
         });
         var e = await Assert.ThrowsAsync<AggregateException>(() => app.StartAsync());
         var messages = string.Join("\n", e.InnerExceptions.Select(i => Assert.IsType<OptionsValidationException>(i).Message));
@@ -39,6 +41,8 @@ public sealed class SettingsTests(ServiceFixture service)
         Assert.Contains("Regsosek:Extracts:SuppressionBatchCombinations must be at least 1 (got 0)", messages);
         Assert.Contains("Regsosek:Limits:MaxReceiveMessageBytes must be at least 1024 (got 10)", messages);
         Assert.Contains("Regsosek:Limits:ShutdownGraceSeconds must be 0 to 3600 seconds (got -1)", messages);
+        Assert.Contains("Regsosek:Limits:MatchingMaxRowsPerCall must be 1 to 1,000,000,000 (got 0)", messages);
+        Assert.Contains("Regsosek:Limits:MatchingSummaryCallsPerDay must be 1 to 100,000 (got 0)", messages);
         Assert.True(app.Services.GetRequiredService<Endpoints>().Grpc is not { Port: > 0 }, "no port was bound");
 
         // MaxCells is checked first; with it valid, the tier's threshold is named by its path.

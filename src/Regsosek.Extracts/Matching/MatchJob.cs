@@ -79,6 +79,8 @@ public sealed class MatchJob : IDisposable
     private readonly DatasetPartitions _dataset;
     private readonly IReadOnlyList<MatchFieldInfo> _fields;
     private readonly MatchingOptions _options;
+    private readonly List<(string Step, TimeSpan Elapsed)> _steps = [];
+    private IReadOnlyList<RegionCode> _exclusionRegions = [];
     private int _pending;
     private long _rows, _invalid;
     private bool _matched;
@@ -124,6 +126,19 @@ public sealed class MatchJob : IDisposable
 
     /// <summary>The fields of a matched record, in order.</summary>
     public IReadOnlyList<MatchFieldInfo> Fields => _fields;
+
+    /// <summary>How long each step of <see cref="Match"/> and <see cref="Results"/> took so far (for the benchmark's profile).</summary>
+    public IReadOnlyList<(string Step, TimeSpan Elapsed)> Steps => _steps;
+
+    private T Timed<T>(string step, Func<T> work)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = work();
+        _steps.Add((step, System.Diagnostics.Stopwatch.GetElapsedTime(start)));
+        return result;
+    }
+
+    private void Timed(string step, Action work) => Timed(step, () => { work(); return 0; });
 
     /// <summary>Rows added so far.</summary>
     public long RowsSubmitted => _rows;
@@ -171,13 +186,16 @@ public sealed class MatchJob : IDisposable
     {
         if (_matched) throw new InvalidOperationException("Match runs once");
         _matched = true;
+        _exclusionRegions = breakdownLevel == RegionLevel.Regency && Scope.Level < RegionLevel.Regency
+            ? breakdown.Select(code => RegionCode.FromNumeric(code, RegionLevel.Regency)).ToList()
+            : [Scope];
         Flush();
         _appender.Close();
         _sha = Convert.ToHexStringLower(_hash.GetHashAndReset());
 
         // The first occurrence of each valid NIK answers for it (an invalid string is never a valid NIK, so joining
         // firsts on nik alone finds nothing for invalid rows).
-        _connection.Execute("CREATE TABLE firsts AS SELECT nik, min(row) AS first FROM submitted WHERE status = 0 GROUP BY nik", ct);
+        Timed("distinct NIKs", () => _connection.Execute("CREATE TABLE firsts AS SELECT nik, min(row) AS first FROM submitted WHERE status = 0 GROUP BY nik", ct));
 
         var p = new List<QueryParameter>();
         string individu = Source(TableKind.Individu, "i", p);
@@ -185,35 +203,21 @@ public sealed class MatchJob : IDisposable
             .Append("i.\"district_code\" AS __district, i.\"record_key\" AS __key, i.\"r404\" AS __r404, i.\"desil\" AS __desil");
         foreach (var f in _fields.Where(f => f.Variable.Table == TableKind.Individu))
             select.Append(", ").Append(Value(f, "i"));
-        _connection.Execute($"""
+        Timed("join with individu", () => _connection.Execute($"""
             CREATE TABLE hits AS
             SELECT {select}
             FROM firsts f JOIN {individu} ON i."r403" = f.nik
             WHERE {ScopeWhere("i", p)}
-            """, p, ct);
+            """, p, ct));
         // A NIK of several persons in scope (a registry error): the lowest person id answers. Found by a spillable
         // aggregate rather than a window over every hit (which ran out of DuckDB's memory limit at 2.5 M hits).
-        _connection.Execute("CREATE TABLE several AS SELECT nik, min(__person) AS keep FROM hits GROUP BY nik HAVING count(*) > 1", ct);
-        _connection.Execute("DELETE FROM hits USING several WHERE hits.nik = several.nik AND hits.__person <> several.keep", ct);
-
-        var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
-        if (familyFields.Count > 0)
+        Timed("NIKs of several persons", () =>
         {
-            var q = new List<QueryParameter>();
-            string keluarga = Source(TableKind.Keluarga, "k", q);
-            var columns = string.Join(", ", familyFields.Select(f => Value(f, "k")));
-            _connection.Execute($"""
-                CREATE TABLE matched AS
-                SELECT h.*, {columns}, k."r114" AS __kk
-                FROM hits h LEFT JOIN (SELECT * FROM {keluarga} WHERE {ScopeWhere("k", q)}) k
-                  ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
-                """, q, ct);
-        }
-        else
-        {
-            _connection.Execute("CREATE VIEW matched AS SELECT *, NULL::VARCHAR AS __kk FROM hits", ct);
-        }
+            _connection.Execute("CREATE TABLE several AS SELECT nik, min(__person) AS keep FROM hits GROUP BY nik HAVING count(*) > 1", ct);
+            _connection.Execute("DELETE FROM hits USING several WHERE hits.nik = several.nik AND hits.__person <> several.keep", ct);
+        });
 
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         long distinct = _connection.Scalar<long>("SELECT count(*) FROM firsts", null, ct);
         var matched = Keyed("SELECT count(*), coalesce(sum(__key), 0)::BIGINT FROM hits", null, ct);
         var byDesil = new Dictionary<long, KeyedCountValue>();
@@ -223,12 +227,13 @@ public sealed class MatchJob : IDisposable
         foreach (var (g, c) in Grouped(breakdownLevel == RegionLevel.Regency ? "__regency" : "__district", ct))
             byRegion[g] = c;
 
+        var listed = Keyed($"SELECT count(*), coalesce(sum(__key), 0)::BIGINT FROM hits WHERE {ExclusionCondition("__r404", "__desil")}", null, ct);
+        _steps.Add(("counts of the matched", System.Diagnostics.Stopwatch.GetElapsedTime(start)));
         var e = new List<QueryParameter>();
-        var inScope = Keyed($"""
+        var inScope = Timed("persons in scope of desil 1-4", () => Keyed($"""
             SELECT count(*), coalesce(sum(i."record_key"), 0)::BIGINT FROM {Source(TableKind.Individu, "i", e)}
             WHERE {ScopeWhere("i", e)} AND {ExclusionCondition("i.\"r404\"", "i.\"desil\"")}
-            """, e, ct);
-        var listed = Keyed($"SELECT count(*), coalesce(sum(__key), 0)::BIGINT FROM hits WHERE {ExclusionCondition("__r404", "__desil")}", null, ct);
+            """, e, ct));
 
         return new MatchCounts
         {
@@ -249,22 +254,53 @@ public sealed class MatchJob : IDisposable
     private static string ExclusionCondition(string presence, string desil) => $"{presence} IN (1, 5) AND {desil} BETWEEN 1 AND 4";
 
     /// <summary>
-    /// The results, one per submitted row in the caller's order, read from disk a chunk at a time. Two ordered streams
-    /// merged here, on two connections to the call's database: the rows (with the first row of their NIK, from a table
-    /// built by a spillable join) by position, and the matched records by the position of the row that answers for
-    /// them. One query joining the records to the rows ran out of DuckDB's memory limit at 3 M rows.
+    /// The results, one per submitted row in the caller's order, read from disk a chunk at a time. Memory stays under the
+    /// call's DuckDB limit whatever the list's length: each side is first sorted into a table of its own, one sort after
+    /// the other (each spills to the call's temp directory as it needs): the rows (with the first row of their NIK, from
+    /// a spillable join) by position, and the matched records by the position of the row that answers for them. The two
+    /// tables are then read side by side in their stored order (plain scans, a chunk each in memory) and merged here.
+    /// Two ordered queries streamed at once (their sorts holding memory together) ran out of the 256 MB limit at 3 M
+    /// rows against the 10 M nation; one query joining the records to the rows did too.
     /// </summary>
     public IEnumerable<MatchRowResult> Results(CancellationToken ct)
     {
         if (!_matched) throw new InvalidOperationException("Match first");
-        _connection.Execute("""
+        var values = string.Concat(_fields.Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        // Order-preserving inserts and scans from here on: each table holds its rows in sorted order and is read so.
+        _connection.Execute("SET preserve_insertion_order = true", ct);
+        Timed("rows in order", () => _connection.Execute("""
             CREATE OR REPLACE TABLE answers AS
             SELECT s.row, s.status, s.key, s.reason, s.kk, f.first FROM submitted s LEFT JOIN firsts f ON f.nik = s.nik
-            """, ct);
-        var values = string.Concat(_fields.Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+            ORDER BY s.row
+            """, ct));
+        // The family's fields for the matched families only, one row per hit (made for the results only: a summary
+        // needs none). The join builds its hash table on the hits'
+        // narrow keys and streams keluarga past it; the records are put side by side with the hits later, by position
+        // (both ordered by the answering row), never by a hash join of two wide tables (that ran out of the 256 MB limit
+        // with 850,000 hits against full-scale Jawa Barat).
+        var familyFields = _fields.Where(f => f.Variable.Table == TableKind.Keluarga).ToList();
+        var q = new List<QueryParameter>();
+        string familyValues = familyFields.Count == 0 ? "" : ", " + string.Join(", ", familyFields.Select(f => Value(f, "k")));
+        Timed("join with keluarga", () => _connection.Execute($"""
+            CREATE TABLE families AS
+            SELECT h.first AS __first, k."r114" AS __kk{familyValues}
+            FROM (SELECT first, __family, __prov, __regency FROM hits) h
+              LEFT JOIN (SELECT * FROM {Source(TableKind.Keluarga, "k", q)} WHERE {ScopeWhere("k", q)}) k
+              ON k."family_id" = h.__family AND k."prov_code" = h.__prov AND k."regency_code" = h.__regency
+            """, q, ct));
+
+        var individuValues = string.Concat(_fields.Where(f => f.Variable.Table == TableKind.Individu).Select(f => ", " + ExtractPlanner.Quote(f.Name)));
+        Timed("records in order", () =>
+        {
+            _connection.Execute($"CREATE OR REPLACE TABLE hits_in_order AS SELECT first{individuValues} FROM hits ORDER BY first", ct);
+            _connection.Execute("CREATE OR REPLACE TABLE families_in_order AS SELECT * FROM families ORDER BY __first", ct);
+        });
         using var records = DuckDbSettings.Connect(_connection);
-        using var rows = ChunkStream.Open(_connection, "SELECT row, status, key, reason, kk, first FROM answers ORDER BY row", null, ct);
-        using var matched = ChunkStream.Open(records, $"SELECT first, __kk{values} FROM matched ORDER BY first", null, ct);
+        using var rows = ChunkStream.Open(_connection, "SELECT row, status, key, reason, kk, first FROM answers", null, ct);
+        using var matched = ChunkStream.Open(records,
+            $"SELECT h.first, f.__kk{values}, f.__first FROM hits_in_order h POSITIONAL JOIN families_in_order f", null, ct);
+        int check = 2 + _fields.Count;
+        long expected = 0;
         int m = 0;
         bool more = matched.Next();
         while (rows.Next())
@@ -274,6 +310,8 @@ public sealed class MatchJob : IDisposable
             for (int r = 0; r < n; r++)
             {
                 long row = rows.Column<long>(0)[r];
+                // The scan must give the stored order; anything else is a bug, and wrong answers must not leave.
+                if (row != expected++) throw new InvalidOperationException($"results out of order: row {row} where {expected - 1} was due");
                 var key = rows.String(2, r);
                 if (rows.Column<sbyte>(1)[r] != StatusValid)
                 {
@@ -294,7 +332,9 @@ public sealed class MatchJob : IDisposable
                         more = matched.Next();
                         m = 0;
                     }
-                    else if (matched.Column<long>(0)[m] < row) m++;
+                    else if (matched.Column<long>(0)[m] < row)
+                        // Every earlier answering row took its record already: a record left behind is out of order.
+                        throw new InvalidOperationException($"matched records out of order at row {row}");
                     else break;
                 }
                 if (!more || matched.Column<long>(0)[m] != row)
@@ -302,34 +342,43 @@ public sealed class MatchJob : IDisposable
                     yield return new MatchRowResult(row, key, MatchRowStatus.NotMatched, null, 0, null, KkAgreement.NotGiven);
                     continue;
                 }
+                if (matched.Column<long>(check)[m] != row) throw new InvalidOperationException($"family records out of step at row {row}");
                 var kk = rows.String(4, r);
                 var agreement = kk.Length == 0 ? KkAgreement.NotGiven
                     : matched.IsValid(1, m) && matched.String(1, m) == kk ? KkAgreement.Same : KkAgreement.Different;
                 yield return new MatchRowResult(row, key, MatchRowStatus.Matched, null, 0, Record(matched, 2, m), agreement);
+                m++;
             }
         }
     }
 
-    /// <summary>The exclusion-error candidates (in scope, r404 1 or 5, desil 1–4, NIK not matched), as records.</summary>
+    /// <summary>
+    /// The exclusion-error candidates (in scope, r404 1 or 5, desil 1–4, NIK not matched), as records. Read one regency at
+    /// a time (for a province or the nation: every regency of the breakdown), so the join of a regency's persons with its
+    /// families is what DuckDB holds, whatever the scope's size.
+    /// </summary>
     public IEnumerable<object?[]> Exclusions(CancellationToken ct)
     {
         if (!_matched) throw new InvalidOperationException("Match first");
-        var p = new List<QueryParameter>();
-        var individu = Source(TableKind.Individu, "i", p);
-        var keluarga = Source(TableKind.Keluarga, "k", p);
-        var columns = string.Join(", ", _fields.Select(f => Value(f, f.Variable.Table == TableKind.Individu ? "i" : "k")));
-        var sql = $"""
-            SELECT {columns}
-            FROM {individu} JOIN {keluarga}
-              ON k."family_id" = i."family_id" AND k."prov_code" = i."prov_code" AND k."regency_code" = i."regency_code"
-            WHERE {ScopeWhere("i", p)} AND {ExclusionCondition("i.\"r404\"", "i.\"desil\"")}
-              AND i."r403" NOT IN (SELECT nik FROM hits)
-            """;
-        using var stream = ChunkStream.Open(_connection, sql, p, ct);
-        while (stream.Next())
+        foreach (var region in _exclusionRegions)
         {
-            ct.ThrowIfCancellationRequested();
-            for (int r = 0; r < stream.RowCount; r++) yield return Record(stream, 0, r);
+            var p = new List<QueryParameter>();
+            var individu = Source(TableKind.Individu, "i", p, region);
+            var keluarga = Source(TableKind.Keluarga, "k", p, region);
+            var columns = string.Join(", ", _fields.Select(f => Value(f, f.Variable.Table == TableKind.Individu ? "i" : "k")));
+            var sql = $"""
+                SELECT {columns}
+                FROM {individu} JOIN {keluarga}
+                  ON k."family_id" = i."family_id" AND k."prov_code" = i."prov_code" AND k."regency_code" = i."regency_code"
+                WHERE {ScopeWhere("i", p, region)} AND {ExclusionCondition("i.\"r404\"", "i.\"desil\"")}
+                  AND i."r403" NOT IN (SELECT nik FROM hits)
+                """;
+            using var stream = ChunkStream.Open(_connection, sql, p, ct);
+            while (stream.Next())
+            {
+                ct.ThrowIfCancellationRequested();
+                for (int r = 0; r < stream.RowCount; r++) yield return Record(stream, 0, r);
+            }
         }
     }
 
@@ -366,19 +415,20 @@ public sealed class MatchJob : IDisposable
     private static string Value(MatchFieldInfo f, string alias) =>
         $"{alias}.{ExtractPlanner.Quote(f.Name)}::{(f.IsText ? "VARCHAR" : "BIGINT")} AS {ExtractPlanner.Quote(f.Name)}";
 
-    private string Source(TableKind table, string alias, List<QueryParameter> p)
+    private string Source(TableKind table, string alias, List<QueryParameter> p, RegionCode? region = null)
     {
-        p.Add(new StringParameter(_dataset.Glob(table, Scope)));
+        p.Add(new StringParameter(_dataset.Glob(table, region ?? Scope)));
         return $"read_parquet(${p.Count}, {DatasetLayout.HiveOptions}) AS {alias}";
     }
 
     /// <summary>The scope's region equalities (province down to the scope's level), as extracts restrict by region.</summary>
-    private string ScopeWhere(string alias, List<QueryParameter> p)
+    private string ScopeWhere(string alias, List<QueryParameter> p, RegionCode? region = null)
     {
+        var scope = region ?? Scope;
         var where = new List<string> { "TRUE" };
-        for (var level = RegionLevel.Province; level <= Scope.Level; level++)
+        for (var level = RegionLevel.Province; level <= scope.Level; level++)
         {
-            p.Add(new Int64Parameter(Scope.AncestorAt(level).Numeric));
+            p.Add(new Int64Parameter(scope.AncestorAt(level).Numeric));
             where.Add($"{alias}.{ExtractPlanner.Quote(level.ColumnName())} = ${p.Count}");
         }
         return string.Join(" AND ", where);

@@ -22,6 +22,10 @@ public static class MatchingRules
     public const string ExclusionListNeedsTier4 = "matching.exclusion-list-needs-tier4";
     /// <summary>A summary count withheld at tiers 2–3 (the primary rule that fired is not named).</summary>
     public const string Withheld = "matching.withheld";
+    /// <summary>A list longer than the rows one call may submit (Regsosek:Limits:MatchingMaxRowsPerCall).</summary>
+    public const string MaxRowsPerCall = "matching.max-rows-per-call";
+    /// <summary>The grant's matching calls of the day are used up (Regsosek:Limits:MatchingCallsPerDay, MatchingSummaryCallsPerDay).</summary>
+    public const string CallsPerDay = "matching.calls-per-day";
 }
 
 /// <summary>Settings of the matching service (bound from configuration by the host).</summary>
