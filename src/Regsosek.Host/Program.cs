@@ -55,7 +55,6 @@ start.SetAction(async (parse, ct) =>
     if (app.Services.GetRequiredService<Regsosek.Api.DatasetInfo>().SummariesProblem is { } summariesProblem)
         AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
-    await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     await app.StartAsync(ct);
     // Serving first; the dashboard's first questions are asked meanwhile (single flight: a caller asking one joins it).
     _ = Task.Run(async () =>
@@ -70,6 +69,8 @@ start.SetAction(async (parse, ct) =>
     if (endpoints.Http is { } http)
         AnsiConsole.MarkupLine($"Serving HTTP/JSON and gRPC-Web (HTTP/1.1) on [bold]{options.Host}:{http.Port}[/]");
     if (endpoints.Metrics is { } metrics) AnsiConsole.MarkupLine($"Serving Prometheus metrics on [bold]http://{options.Host}:{metrics.Port}{ObservabilityExtensions.MetricsPath}[/]");
+    // Already serving: the sample answer shows the service works (and opens the summaries' files for the first caller).
+    await StartCommand.PrintSampleAnswerAsync(app.Services, ct);
     AnsiConsole.MarkupLine("Ctrl+C stops.");
     await app.WaitForShutdownAsync(ct);
     return 0;
