@@ -86,7 +86,7 @@ public static class ApiExtensions
         services.AddSingleton(_ => new Regsosek.Extracts.Matching.MatchSummaryRelease());
         services.AddSingleton<MatchingApi>();
         // Extract jobs (docs/extract-jobs.md): the store and the ExtractJobOptions (with their Directory) come from the host.
-        services.AddSingleton(sp => new ExtractJobs.ExtractJobFiles(sp.GetRequiredService<IOptions<ExtractJobs.ExtractJobOptions>>().Value.Directory
+        services.AddSingleton(sp => new ExtractJobs.ExtractJobFiles(() => sp.GetRequiredService<IOptions<ExtractJobs.ExtractJobOptions>>().Value.Directory
             ?? throw new InvalidOperationException("Regsosek:Extracts:Jobs:Directory is not set (the host sets it to the home's extract-jobs/)")));
         services.AddSingleton<ExtractJobs.ExtractJobHooks>();
         services.AddSingleton<ExtractJobs.ExtractJobWorker>();

@@ -8,10 +8,18 @@ namespace Regsosek.Api.ExtractJobs;
 /// ("data" plus the format's extension) and the codebook (codebook.json, codebook.md). Job ids are checked before
 /// they become paths.
 /// </summary>
-public sealed class ExtractJobFiles(string root)
+public sealed class ExtractJobFiles
 {
+    private readonly Lazy<string> _root;
+
+    /// <summary>Files under <paramref name="root"/>.</summary>
+    public ExtractJobFiles(string root) : this(() => root) { }
+
+    /// <summary>Files under the directory <paramref name="root"/> gives when first needed (after the settings are validated).</summary>
+    public ExtractJobFiles(Func<string> root) => _root = new Lazy<string>(() => Path.GetFullPath(root()));
+
     /// <summary>The directory of all jobs.</summary>
-    public string Root { get; } = Path.GetFullPath(root);
+    public string Root => _root.Value;
 
     /// <summary>True for an id the service could have made ("xj_" and 32 lower-case hex digits).</summary>
     public static bool IsJobId(string? id) =>

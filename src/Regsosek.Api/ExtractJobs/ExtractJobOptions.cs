@@ -30,11 +30,8 @@ public sealed class ExtractJobOptions
     /// <summary>Starts of one job (a server restart in the middle of a job runs it again) before it is failed. Default 3.</summary>
     public int MaxAttempts { get; set; } = 3;
 
-    /// <summary>The retention as a time span.</summary>
-    public TimeSpan Retention => TimeSpan.FromHours(RetentionHours);
-
-    /// <summary>The sweep interval as a time span.</summary>
-    public TimeSpan SweepInterval => TimeSpan.FromSeconds(SweepIntervalSeconds);
+    // No TimeSpan convenience properties here: the binder would take a key named like one ("Retention") without an
+    // error and without effect.
 
     /// <summary>The problems of these values, each naming its setting; empty when they are valid.</summary>
     public IEnumerable<string> Problems()

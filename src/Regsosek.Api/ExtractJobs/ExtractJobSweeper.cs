@@ -9,7 +9,7 @@ using Regsosek.Stores.Jobs;
 namespace Regsosek.Api.ExtractJobs;
 
 /// <summary>
-/// Every <see cref="ExtractJobOptions.SweepInterval"/>: deletes the files of ready jobs whose retention ran out
+/// Every <see cref="ExtractJobOptions.SweepIntervalSeconds"/>: deletes the files of ready jobs whose retention ran out
 /// (<see cref="ExtractJobAudit.RetentionRule"/>) or whose grant was revoked or expired (the grant's state as rule,
 /// e.g. "grant.revoked"), marking them expired; fails queued and running jobs of such grants (interrupting a running
 /// one); and removes job directories that no queued, running or ready job owns (what a crash left). Each deletion is
@@ -22,7 +22,7 @@ public sealed class ExtractJobSweeper(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.SweepInterval, time);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds), time);
         do
         {
             try
@@ -31,7 +31,7 @@ public sealed class ExtractJobSweeper(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "extract jobs: the sweep failed; it runs again in {Interval}", options.Value.SweepInterval);
+                logger.LogError(e, "extract jobs: the sweep failed; it runs again in {Interval} s", options.Value.SweepIntervalSeconds);
             }
         } while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
     }

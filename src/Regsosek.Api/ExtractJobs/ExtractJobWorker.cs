@@ -42,7 +42,8 @@ public sealed class ExtractJobWorker(
 {
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleWriter = false });
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _running = new();
-    private readonly ExtractJobOptions _options = options.Value;
+    // Read when used, not when built: the host resolves hosted services before it validates the settings.
+    private ExtractJobOptions Settings => options.Value;
 
     /// <summary>Puts a queued job in line for a worker.</summary>
     public void Enqueue(string jobId) => _queue.Writer.TryWrite(jobId);
@@ -72,7 +73,7 @@ public sealed class ExtractJobWorker(
         {
             logger.LogError(e, "extract jobs: could not take up the jobs left in the store; they run at the next start");
         }
-        var workers = Enumerable.Range(0, _options.Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None));
+        var workers = Enumerable.Range(0, Settings.Workers).Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None));
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
@@ -117,7 +118,7 @@ public sealed class ExtractJobWorker(
     {
         var queued = await jobs.GetAsync(id, stoppingToken).ConfigureAwait(false);
         if (queued is not { State: ExtractJobState.Queued }) return;
-        if (queued.Attempts >= _options.MaxAttempts)
+        if (queued.Attempts >= Settings.MaxAttempts)
         {
             await FailAsync(queued, [ExtractJobState.Queued], ExtractJobAudit.InterruptedRule,
                 $"the job was interrupted {queued.Attempts} times (server restarts) and is not started again; submit it again", (int)StatusCode.Aborted);
@@ -259,7 +260,7 @@ public sealed class ExtractJobWorker(
         var ready = job with
         {
             State = ExtractJobState.Ready, Phase = "ready", Records = summary.Rows, Bytes = summary.Bytes, Sha256 = summary.Sha256,
-            Result = result.ToByteArray(), FinishedAt = now, ExpiresAt = now + _options.Retention,
+            Result = result.ToByteArray(), FinishedAt = now, ExpiresAt = now + TimeSpan.FromHours(Settings.RetentionHours),
         };
         try
         {
