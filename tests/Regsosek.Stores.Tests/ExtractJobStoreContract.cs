@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Regsosek.Stores.Jobs;
 using Regsosek.Stores.Tests.Support;
 
@@ -160,6 +162,60 @@ public abstract class ExtractJobStoreContract : IAsyncLifetime
 
         _time.Advance(TimeSpan.FromHours(23).Add(TimeSpan.FromSeconds(1))); // the 600-byte file left the window
         await _store.SubmitAsync(Job(), limits);
+    }
+
+    /// <summary>
+    /// Model-based: any sequence of submissions, completions and passing time gives exactly the acceptances and
+    /// refusals (with the limit named) of the rules written out plainly — never more than 2 active jobs, no submission
+    /// once 1000 bytes were produced in the last 24 hours.
+    /// </summary>
+    [Fact]
+    public void Any_sequence_of_submissions_completions_and_time_meets_the_limits_exactly()
+    {
+        var limits = new ExtractJobLimits(2, 1000);
+        var op = Gen.Choose(0, 2).SelectMany(kind => Gen.Choose(0, 1).SelectMany(g => Gen.Choose(0, 600).Select(amount => (Kind: kind, Grant: g, Amount: amount)))); // (submit | finish | wait, grant, bytes or hours/20)
+        int run = 0;
+        Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(25).WithQuietOnSuccess(true), Prop.ForAll(
+            Gen.ListOf(op).Select(l => l.Take(30).ToList()).ToArbitrary(), (List<(int Kind, int Grant, int Amount)> ops) =>
+            {
+                run++;
+                var active = new[] { new Queue<ExtractJobRecord>(), new Queue<ExtractJobRecord>() };
+                var produced = new[] { new List<(DateTimeOffset At, long Bytes)>(), new List<(DateTimeOffset At, long Bytes)>() };
+                foreach (var (kind, g, amount) in ops)
+                {
+                    var now = _time.GetUtcNow();
+                    var grant = $"p{run}-g{g}";
+                    switch (kind)
+                    {
+                        case 0:
+                            string? expected = active[g].Count >= limits.MaxActiveJobs ? ExtractJobLimitException.ActiveJobs
+                                : produced[g].Where(p => p.At > now.AddDays(-1)).Sum(p => p.Bytes) >= limits.MaxBytesPerDay ? ExtractJobLimitException.BytesPerDay
+                                : null;
+                            var job = Job(grant);
+                            string? actual = null;
+                            try
+                            {
+                                _store.SubmitAsync(job, limits).GetAwaiter().GetResult();
+                                active[g].Enqueue(job);
+                            }
+                            catch (ExtractJobLimitException e)
+                            {
+                                actual = e.Limit;
+                            }
+                            Assert.Equal(expected, actual);
+                            break;
+                        case 1 when active[g].Count > 0:
+                            var done = active[g].Dequeue();
+                            Assert.True(_store.TryUpdateAsync(done with { State = ExtractJobState.Ready, Bytes = amount, FinishedAt = now },
+                                ExtractJobStates.Active).GetAwaiter().GetResult());
+                            produced[g].Add((now, amount));
+                            break;
+                        case 2:
+                            _time.Advance(TimeSpan.FromHours(amount / 20.0));
+                            break;
+                    }
+                }
+            }));
     }
 }
 
