@@ -90,9 +90,9 @@ public static class ApiExtensions
             ?? throw new InvalidOperationException("Regsosek:Extracts:Jobs:Directory is not set (the host sets it to the home's extract-jobs/)")));
         services.AddSingleton<ExtractJobs.ExtractJobHooks>();
         services.AddSingleton<ExtractJobs.ExtractJobWorker>();
-        services.AddHostedService(sp => sp.GetRequiredService<ExtractJobs.ExtractJobWorker>());
+        services.AddHostedService<ExtractJobs.DeferredHostedService<ExtractJobs.ExtractJobWorker>>();
         services.AddSingleton<ExtractJobs.ExtractJobSweeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<ExtractJobs.ExtractJobSweeper>());
+        services.AddHostedService<ExtractJobs.DeferredHostedService<ExtractJobs.ExtractJobSweeper>>();
         services.AddSingleton<ExtractJobsApi>();
         return services;
     }

@@ -58,19 +58,20 @@ public static class SettingsExtensions
         foreach (var name in new[] { section, section["Regsosek:".Length..] })
         {
             // A subsection that is an options class of its own is left out of T's (strict) binding.
-            var source = configuration.GetSection(name);
-            builder.Bind(ownSections is null ? source : Without(source, ownSections), Strict);
+            builder.Bind(ownSections is null ? configuration.GetSection(name) : Without(configuration, name, ownSections), Strict);
         }
         builder.ValidateOnStart();
     }
 
-    /// <summary>The section's values except those under the named subsections.</summary>
-    private static IConfiguration Without(IConfigurationSection section, string[] subsections)
+    /// <summary>Section <paramref name="name"/> without the values under the named subsections (keys keep their full
+    /// paths, so that a binding error still names "Regsosek:Extracts:ChunkBytes").</summary>
+    private static IConfigurationSection Without(IConfiguration configuration, string name, string[] subsections)
     {
-        var values = section.AsEnumerable(makePathsRelative: true)
+        var values = configuration.GetSection(name).AsEnumerable()
             .Where(kv => kv.Value is not null && !subsections.Any(s =>
-                kv.Key.Equals(s, StringComparison.OrdinalIgnoreCase) || kv.Key.StartsWith(s + ":", StringComparison.OrdinalIgnoreCase)));
-        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+                kv.Key.Equals(name + ":" + s, StringComparison.OrdinalIgnoreCase) ||
+                kv.Key.StartsWith(name + ":" + s + ":", StringComparison.OrdinalIgnoreCase)));
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(name);
     }
 
     /// <summary>A key that names no setting is an error (a misspelt setting must not silently keep its default).</summary>
