@@ -130,7 +130,8 @@ public sealed class ExtractJobsApi(
             catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
             {
                 throw RpcErrors.FailedPrecondition(ExtractJobAudit.FileMissingRule, request.JobId,
-                    "the job's files are no longer on this server (deleted, or made by another server); submit the job again");
+                    $"the job's files are not on this server (they were made by {job.Node}; several replicas need a shared " +
+                    "Regsosek:Extracts:Jobs:Directory), or were deleted; retry, or submit the job again");
             }
             await using (input)
             {

@@ -325,11 +325,23 @@ public sealed class ExtractJobTests(ServiceFixture service)
         Directory.CreateDirectory(Files.Directory(id));
         await File.WriteAllTextAsync(Path.Combine(Files.Directory(id), "data.csv.part"), "half");
 
+        // Another replica's running job is not this server's to take up.
+        var elsewhere = afterStop with
+        {
+            Id = ExtractJobFiles.NewJobId(), RequestId = "test-other-replica", State = Stores.Jobs.ExtractJobState.Queued, Attempts = 0, Node = "",
+        };
+        await Store.SubmitAsync(elsewhere, new ExtractJobLimits(10, long.MaxValue));
+        Assert.True(await Store.TryUpdateAsync(elsewhere with { State = Stores.Jobs.ExtractJobState.Running, Attempts = 1, Node = "replica-2:/srv/jobs" },
+            [Stores.Jobs.ExtractJobState.Queued]));
+
         await using var second = service.BuildSecondServer();
         await second.StartAsync();
         var jobs = JobKit.For(second);
         var ready = await jobs.WaitStateAsync(id, grant.Token, JobState.Ready);
         Assert.Equal(2u, ready.Attempts);
+        var untouched = await Store.GetAsync(elsewhere.Id);
+        Assert.Equal((Stores.Jobs.ExtractJobState.Running, 1, "replica-2:/srv/jobs"), (untouched!.State, untouched.Attempts, untouched.Node));
+        await Store.TryUpdateAsync(untouched with { State = Stores.Jobs.ExtractJobState.Cancelled }, [Stores.Jobs.ExtractJobState.Running]);
         var bytes = await jobs.DownloadAsync(id, grant.Token);
         Assert.Equal(ready.Files.Single(f => f.Kind == ExtractJobFileKind.Data).Sha256, JobKit.Sha256(bytes));
         Assert.Equal((await StreamingExtractAsync(request, grant.Token)).ToArray(), bytes);

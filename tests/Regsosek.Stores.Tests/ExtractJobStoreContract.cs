@@ -58,7 +58,7 @@ public abstract class ExtractJobStoreContract : IAsyncLifetime
         {
             State = ExtractJobState.Ready, Phase = "ready", Records = 12_345, Attempts = 2,
             StartedAt = Start.AddTicks(10_000_017), FinishedAt = Start.AddSeconds(9), ExpiresAt = Start.AddDays(3),
-            Bytes = 987_654_321_012, Sha256 = new string('a', 64), Result = [9, 8, 7], Failure = null, FailureRule = null,
+            Bytes = 987_654_321_012, Sha256 = new string('a', 64), Result = [9, 8, 7], Failure = null, FailureRule = null, Node = "replica-2:/srv/jobs",
         };
         Assert.True(await _store.TryUpdateAsync(ready, [ExtractJobState.Queued]));
 

@@ -12,6 +12,13 @@ public sealed class ExtractJobOptions
     /// <summary>Where the jobs' files live, one directory a job. Default: the service home's extract-jobs/.</summary>
     public string? Directory { get; set; }
 
+    /// <summary>
+    /// This server's name in the job store. At start a server runs again the jobs left running under its own name
+    /// (a restart), never those of another replica. Default: the machine name and the jobs' directory, so that a
+    /// server restarted on the same home is the same node.
+    /// </summary>
+    public string? Node { get; set; }
+
     /// <summary>Extracts the server runs at once; further jobs wait in the queue. Default 1 (each runs one DuckDB thread).</summary>
     public int Workers { get; set; } = 1;
 
@@ -48,6 +55,8 @@ public sealed class ExtractJobOptions
             yield return $"{Section}:{nameof(SweepIntervalSeconds)} must be 0.05 to 86400 seconds (got {SweepIntervalSeconds})";
         if (MaxAttempts is < 1 or > 100)
             yield return $"{Section}:{nameof(MaxAttempts)} must be 1 to 100 (got {MaxAttempts})";
+        if (Node is { } n && (string.IsNullOrWhiteSpace(n) || n.Length > 200))
+            yield return $"{Section}:{nameof(Node)} must be 1 to 200 characters, or be left out for the machine name and directory";
         if (Directory is { } d && string.IsNullOrWhiteSpace(d))
             yield return $"{Section}:{nameof(Directory)} must name a directory, or be left out for the home's extract-jobs/";
     }

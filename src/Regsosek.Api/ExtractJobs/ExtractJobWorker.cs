@@ -45,6 +45,9 @@ public sealed class ExtractJobWorker(
     // Read when used, not when built: the host resolves hosted services before it validates the settings.
     private ExtractJobOptions Settings => options.Value;
 
+    /// <summary>This server's name in the store (<see cref="ExtractJobOptions.Node"/>).</summary>
+    private string Node => Settings.Node ?? Environment.MachineName;
+
     /// <summary>Puts a queued job in line for a worker.</summary>
     public void Enqueue(string jobId) => _queue.Writer.TryWrite(jobId);
 
@@ -83,6 +86,7 @@ public sealed class ExtractJobWorker(
         {
             if (job.State == ExtractJobState.Running)
             {
+                if (job.Node != Node) continue; // another replica's: it runs there
                 var requeued = job with { State = ExtractJobState.Queued, Phase = "queued again after a server restart" };
                 if (!await jobs.TryUpdateAsync(requeued, [ExtractJobState.Running], ct).ConfigureAwait(false)) continue;
                 files.Delete(job.Id);
@@ -126,7 +130,7 @@ public sealed class ExtractJobWorker(
         }
         var job = queued with
         {
-            State = ExtractJobState.Running, Phase = "planning", Attempts = queued.Attempts + 1, StartedAt = time.GetUtcNow(),
+            State = ExtractJobState.Running, Phase = "planning", Attempts = queued.Attempts + 1, StartedAt = time.GetUtcNow(), Node = Node,
             Records = 0, Bytes = 0,
         };
         if (!await jobs.TryUpdateAsync(job, [ExtractJobState.Queued], stoppingToken).ConfigureAwait(false)) return;

@@ -49,6 +49,11 @@ public sealed record ExtractJobRecord
     public required string RequestId { get; init; }
     /// <summary>The region the extract covers after the access policy (digits; empty for national).</summary>
     public string Scope { get; init; } = "";
+    /// <summary>
+    /// The server (ExtractJobOptions.Node) whose worker last started the job; empty while no worker has. At start a
+    /// server runs again only the jobs left running under its own name, never another replica's.
+    /// </summary>
+    public string Node { get; init; } = "";
     /// <summary>How many times a worker started the job (a restart in the middle runs it again).</summary>
     public int Attempts { get; init; }
     /// <summary>When it was submitted.</summary>

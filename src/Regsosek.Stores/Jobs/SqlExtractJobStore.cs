@@ -41,7 +41,7 @@ public abstract class SqlExtractJobStore : IExtractJobStore
 {
     private const string Columns =
         "id, grant_id, state, phase, records, request, request_id, scope, attempts, submitted_at, started_at, finished_at, " +
-        "expires_at, bytes, sha256, result, failure, failure_rule";
+        "expires_at, bytes, sha256, result, failure, failure_rule, node";
 
     private readonly SqlDialect _dialect;
     private readonly TimeProvider _time;
@@ -89,7 +89,7 @@ public abstract class SqlExtractJobStore : IExtractJobStore
             }
             await using (var insert = Db.Command(c, $"INSERT INTO extract_jobs ({Columns}) VALUES " +
                                                     "(@id, @g, @state, @phase, @records, @request, @rid, @scope, @attempts, @submitted, @started, " +
-                                                    "@finished, @expires, @bytes, @sha, @result, @failure, @rule)", tx))
+                                                    "@finished, @expires, @bytes, @sha, @result, @failure, @rule, @node)", tx))
             {
                 insert.With("@id", job.Id).With("@g", job.GrantId).With("@request", job.Request).With("@rid", job.RequestId)
                     .With("@submitted", _dialect.TimeValue(Timestamps.Normalise(job.SubmittedAt)));
@@ -148,7 +148,7 @@ public abstract class SqlExtractJobStore : IExtractJobStore
             var names = from.Select((s, i) => { cmd.With("@f" + i, (int)s); return "@f" + i; }).ToList();
             cmd.CommandText = "UPDATE extract_jobs SET state = @state, phase = @phase, records = @records, scope = @scope, attempts = @attempts, " +
                               "started_at = @started, finished_at = @finished, expires_at = @expires, bytes = @bytes, sha256 = @sha, " +
-                              $"result = @result, failure = @failure, failure_rule = @rule WHERE id = @id AND state IN ({string.Join(", ", names)})";
+                              $"result = @result, failure = @failure, failure_rule = @rule, node = @node WHERE id = @id AND state IN ({string.Join(", ", names)})";
             cmd.With("@id", job.Id);
             Mutable(cmd, job);
             return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false) == 1;
@@ -160,7 +160,7 @@ public abstract class SqlExtractJobStore : IExtractJobStore
         .With("@attempts", job.Attempts)
         .With("@started", _dialect.NullableTime(Normalise(job.StartedAt))).With("@finished", _dialect.NullableTime(Normalise(job.FinishedAt)))
         .With("@expires", _dialect.NullableTime(Normalise(job.ExpiresAt))).With("@bytes", job.Bytes).With("@sha", job.Sha256)
-        .With("@result", job.Result).With("@failure", job.Failure).With("@rule", job.FailureRule);
+        .With("@result", job.Result).With("@failure", job.Failure).With("@rule", job.FailureRule).With("@node", job.Node);
 
     private static DateTimeOffset? Normalise(DateTimeOffset? t) => t is { } v ? Timestamps.Normalise(v) : null;
 
@@ -193,6 +193,7 @@ public abstract class SqlExtractJobStore : IExtractJobStore
         Result = r.IsDBNull(15) ? null : (byte[])r.GetValue(15),
         Failure = r.GetNullableString(16),
         FailureRule = r.GetNullableString(17),
+        Node = r.GetString(18),
     };
 
     private async Task<T> Run<T>(Func<DbConnection, Task<T>> work, string what, CancellationToken ct)

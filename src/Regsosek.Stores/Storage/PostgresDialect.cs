@@ -202,7 +202,8 @@ internal sealed class PostgresDialect : SqlDialect
               sha256       text        CHECK (sha256 IS NULL OR length(sha256) = 64),
               result       bytea,
               failure      text,
-              failure_rule text
+              failure_rule text,
+              node         text NOT NULL
             );
             CREATE INDEX extract_jobs_grant ON extract_jobs (grant_id, submitted_at);
             CREATE INDEX extract_jobs_state ON extract_jobs (state);

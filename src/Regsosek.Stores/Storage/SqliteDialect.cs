@@ -224,7 +224,8 @@ internal sealed class SqliteDialect : SqlDialect
               sha256       TEXT    CHECK (sha256 IS NULL OR length(sha256) = 64),
               result       BLOB,
               failure      TEXT,
-              failure_rule TEXT
+              failure_rule TEXT,
+              node         TEXT NOT NULL
             );
             CREATE INDEX extract_jobs_grant ON extract_jobs (grant_id, submitted_at);
             CREATE INDEX extract_jobs_state ON extract_jobs (state);
