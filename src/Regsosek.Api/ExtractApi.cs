@@ -127,19 +127,22 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             Rows = s.Rows,
             Bytes = s.Bytes,
             Sha256 = s.Sha256,
-            Metadata = new ResponseMetadata
-            {
-                DataVersion = dataset.Version,
-                Attribution = s.Attribution,
-                Licence = s.Licence,
-                Tier = (V1.Tier)(int)s.Tier,
-                EffectiveRegion = s.EffectiveRegion.Value,
-                RequestId = requestId ?? "",
-            },
+            Metadata = Metadata(s, dataset.Version, requestId),
         };
         if (s.KAnonymity is { } k) wire.KAnonymity = ToWire(k);
         return wire;
     }
+
+    /// <summary>The metadata of an extract: licence, attribution, tier, region, data version, request id.</summary>
+    internal static ResponseMetadata Metadata(Extracts.ExtractSummary s, string dataVersion, string? requestId) => new()
+    {
+        DataVersion = dataVersion,
+        Attribution = s.Attribution,
+        Licence = s.Licence,
+        Tier = (V1.Tier)(int)s.Tier,
+        EffectiveRegion = s.EffectiveRegion.Value,
+        RequestId = requestId ?? "",
+    };
 
     /// <summary>The k-anonymity report on the wire.</summary>
     internal static KAnonymityReport ToWire(Extracts.KAnonymity.KAnonymityReport k)

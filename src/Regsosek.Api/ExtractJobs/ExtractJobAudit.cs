@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Regsosek.Core;
 using Regsosek.Stores.Audit;
 using Regsosek.Stores.Jobs;
@@ -41,6 +42,22 @@ public static class ExtractJobAudit
 
     /// <summary>Rule id of a job whose files went missing from the job directory.</summary>
     public const string FileMissingRule = "extract-job.file-missing";
+
+    /// <summary>
+    /// Appends a record that carries no data (a failure, a deletion): if the audit trail refuses it, the failure is
+    /// logged and the job goes on (nothing is released by it).
+    /// </summary>
+    public static async Task TryAppendAsync(IAuditLog audit, AuditEntry entry, ILogger logger)
+    {
+        try
+        {
+            await audit.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "extract jobs: could not write the audit record {Method} ({Rule}) of job {Request}", entry.Method, entry.Rule, entry.Request);
+        }
+    }
 
     /// <summary>The record of one event of <paramref name="job"/>.</summary>
     public static AuditEntry Entry(ExtractJobRecord job, string method, AuditDecision decision, string rule, int statusCode,

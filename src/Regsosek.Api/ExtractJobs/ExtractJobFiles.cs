@@ -50,13 +50,23 @@ public sealed class ExtractJobFiles
         return System.IO.Directory.CreateDirectory(Directory(jobId)).FullName;
     }
 
-    /// <summary>Removes the job's directory if it exists; true when something was removed.</summary>
+    /// <summary>
+    /// Removes the job's directory if it exists; true when it was removed. A directory that cannot be removed now (a
+    /// worker still writing into it) is left for the sweep, which removes the directories of finished jobs.
+    /// </summary>
     public bool Delete(string jobId)
     {
         var dir = Directory(jobId);
         if (!System.IO.Directory.Exists(dir)) return false;
-        System.IO.Directory.Delete(dir, recursive: true);
-        return true;
+        try
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The ids of the job directories on disk.</summary>

@@ -91,8 +91,8 @@ public sealed class ExtractJobSweeper(
             worker.Interrupt(job.Id);
             files.Delete(job.Id);
             ended.Add(job.Id);
-            await TryAuditAsync(ExtractJobAudit.Entry(end, ExtractJobAudit.DeletedMethod, AuditDecision.Allowed, rule, 0,
-                grantOrganisation: grant?.Organisation, grantUnit: grant?.Unit)).ConfigureAwait(false);
+            await ExtractJobAudit.TryAppendAsync(audit, ExtractJobAudit.Entry(end, ExtractJobAudit.DeletedMethod, AuditDecision.Allowed, rule, 0,
+                grantOrganisation: grant?.Organisation, grantUnit: grant?.Unit), logger).ConfigureAwait(false);
         }
 
         // Directories no live job owns: left by a crash, or by a job that ended while its files were being written.
@@ -113,16 +113,4 @@ public sealed class ExtractJobSweeper(
         GrantState.NotYetValid => "not-yet-valid",
         _ => "active",
     };
-
-    private async Task TryAuditAsync(AuditEntry entry)
-    {
-        try
-        {
-            await audit.AppendAsync(entry, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "extract jobs: could not write the audit record of deleted files ({Rule})", entry.Rule);
-        }
-    }
 }

@@ -184,15 +184,8 @@ public sealed class ExtractJobWorker(
             State = ExtractJobState.Failed, Phase = "failed", Failure = reason, FailureRule = rule, FinishedAt = time.GetUtcNow(), Bytes = 0,
         };
         if (!await jobs.TryUpdateAsync(failed, from, CancellationToken.None).ConfigureAwait(false)) return;
-        try
-        {
-            await audit.AppendAsync(ExtractJobAudit.Entry(failed, ExtractJobAudit.FailedMethod, AuditDecision.Denied, rule, status),
-                CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            logger.LogError(e, "extract job {JobId}: could not write the audit record of its failure", job.Id);
-        }
+        await ExtractJobAudit.TryAppendAsync(audit, ExtractJobAudit.Entry(failed, ExtractJobAudit.FailedMethod, AuditDecision.Denied, rule, status),
+            logger).ConfigureAwait(false);
     }
 
     /// <summary>Plans under the grant as it is now, runs the extract into the job's directory, writes the codebook, audits, marks ready.</summary>
@@ -246,15 +239,7 @@ public sealed class ExtractJobWorker(
         var result = new ExtractJob
         {
             KAnonymity = summary.KAnonymity is { } k ? ExtractApi.ToWire(k) : null,
-            Metadata = new ResponseMetadata
-            {
-                DataVersion = dataset.Version,
-                Attribution = summary.Attribution,
-                Licence = summary.Licence,
-                Tier = (V1.Tier)(int)summary.Tier,
-                EffectiveRegion = summary.EffectiveRegion.Value,
-                RequestId = job.RequestId,
-            },
+            Metadata = ExtractApi.Metadata(summary, dataset.Version, job.RequestId),
         };
         result.Files.Add(new ExtractJobFile { Kind = ExtractJobFileKind.Data, Name = dataName, Bytes = summary.Bytes, Sha256 = summary.Sha256 });
         result.Files.Add(await WriteAsync(directory, ExtractJobFileKind.CodebookJson, codebook.ToJson(), ct).ConfigureAwait(false));
