@@ -173,7 +173,7 @@ public abstract class ExtractJobStoreContract : IAsyncLifetime
     public void Any_sequence_of_submissions_completions_and_time_meets_the_limits_exactly()
     {
         var limits = new ExtractJobLimits(2, 1000);
-        var op = Gen.Choose(0, 2).SelectMany(kind => Gen.Choose(0, 1).SelectMany(g => Gen.Choose(0, 600).Select(amount => (Kind: kind, Grant: g, Amount: amount)))); // (submit | finish | wait, grant, bytes or hours/20)
+        var op = Gen.Choose(0, 2).SelectMany(kind => Gen.Choose(0, 1).SelectMany(g => Gen.OneOf(Gen.Elements(0, 250, 500, 1000), Gen.Choose(0, 600)).Select(amount => (Kind: kind, Grant: g, Amount: amount)))); // (submit | finish | wait, grant, bytes or hours/20); round byte counts reach the limit exactly
         int run = 0;
         Check.One(FsCheck.Config.QuickThrowOnFailure.WithMaxTest(25).WithQuietOnSuccess(true), Prop.ForAll(
             Gen.ListOf(op).Select(l => l.Take(30).ToList()).ToArbitrary(), (List<(int Kind, int Grant, int Amount)> ops) =>
