@@ -25,7 +25,7 @@ public static class ApiExtensions
     public static readonly string[] ServiceNames =
     [
         "regsosek.v1.CatalogService", "regsosek.v1.AggregateService", "regsosek.v1.AdminService", "regsosek.v1.ExtractService",
-        "regsosek.v1.MatchingService",
+        "regsosek.v1.MatchingService", "regsosek.v1.ExtractJobService",
     ];
 
     /// <summary>
@@ -88,6 +88,15 @@ public static class ApiExtensions
             sp.GetService<IOptions<Regsosek.Core.Disclosure.DisclosureOptions>>()?.Value));
         services.AddSingleton<MatchingQuota>();
         services.AddSingleton<MatchingApi>();
+        // Extract jobs (docs/extract-jobs.md): the store and the ExtractJobOptions (with their Directory) come from the host.
+        services.AddSingleton(sp => new ExtractJobs.ExtractJobFiles(() => sp.GetRequiredService<IOptions<ExtractJobs.ExtractJobOptions>>().Value.Directory
+            ?? throw new InvalidOperationException("Regsosek:Extracts:Jobs:Directory is not set (the host sets it to the home's extract-jobs/)")));
+        services.AddSingleton<ExtractJobs.ExtractJobHooks>();
+        services.AddSingleton<ExtractJobs.ExtractJobWorker>();
+        services.AddHostedService<ExtractJobs.DeferredHostedService<ExtractJobs.ExtractJobWorker>>();
+        services.AddSingleton<ExtractJobs.ExtractJobSweeper>();
+        services.AddHostedService<ExtractJobs.DeferredHostedService<ExtractJobs.ExtractJobSweeper>>();
+        services.AddSingleton<ExtractJobsApi>();
         return services;
     }
 
@@ -106,6 +115,7 @@ public static class ApiExtensions
         Map(app.MapGrpcService<AdminApi>());
         Map(app.MapGrpcService<ExtractApi>());
         Map(app.MapGrpcService<MatchingApi>());
+        Map(app.MapGrpcService<ExtractJobsApi>());
         Map(app.MapGrpcHealthChecksService());
         Map(app.MapGrpcReflectionService());
         return app;

@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Regsosek.Api.V1;
 using Regsosek.Core;
+using Regsosek.Core.Policy;
 using Regsosek.Extracts;
 using Grpc.Core;
 using ExtractFormat = Regsosek.Extracts.ExtractFormat;
@@ -25,20 +26,7 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
     public override Task Extract(V1.ExtractRequest request, IServerStreamWriter<ExtractChunk> stream, ServerCallContext context) =>
         runner.RunStreamingAsync(context, request, async (caller, outcome, commit, ct) =>
         {
-            var libRequest = Map(request);
-            ExtractPlan plan;
-            try
-            {
-                plan = extracts.Plan(libRequest, caller);
-            }
-            catch (ExtractValidationException e)
-            {
-                throw RpcErrors.InvalidArgument(e.Field, e.Description);
-            }
-            catch (ExtractAccessDeniedException e)
-            {
-                throw RpcErrors.PermissionDenied(e.Rule, e.Message);
-            }
+            var plan = Plan(extracts, Map(request), caller);
             outcome.Scope = plan.EffectiveRegion;
 
             using var preparing = Telemetry.Time(Telemetry.EngineDuration, "regsosek.extract.prepare");
@@ -60,7 +48,28 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             outcome.SentRows = outcome.Rows;
         });
 
-    private static LibRequest Map(V1.ExtractRequest r)
+    /// <summary>
+    /// Validates the request and decides access for the caller now: INVALID_ARGUMENT naming the field, or
+    /// PERMISSION_DENIED naming the rule.
+    /// </summary>
+    internal static ExtractPlan Plan(ExtractLibrary extracts, LibRequest request, Caller caller)
+    {
+        try
+        {
+            return extracts.Plan(request, caller);
+        }
+        catch (ExtractValidationException e)
+        {
+            throw RpcErrors.InvalidArgument(e.Field, e.Description);
+        }
+        catch (ExtractAccessDeniedException e)
+        {
+            throw RpcErrors.PermissionDenied(e.Rule, e.Message);
+        }
+    }
+
+    /// <summary>The wire request as the extract library takes it; a bad enum or filter is INVALID_ARGUMENT naming the field.</summary>
+    internal static LibRequest Map(V1.ExtractRequest r)
     {
         var filters = new List<LibFilter>(r.Filters.Count);
         for (int i = 0; i < r.Filters.Count; i++)
@@ -118,47 +127,53 @@ public sealed class ExtractApi(CallRunner runner, ExtractLibrary extracts, Datas
             Rows = s.Rows,
             Bytes = s.Bytes,
             Sha256 = s.Sha256,
-            Metadata = new ResponseMetadata
-            {
-                DataVersion = dataset.Version,
-                Attribution = s.Attribution,
-                Licence = s.Licence,
-                Tier = (V1.Tier)(int)s.Tier,
-                EffectiveRegion = s.EffectiveRegion.Value,
-                RequestId = requestId ?? "",
-            },
+            Metadata = Metadata(s, dataset.Version, requestId),
         };
-        if (s.KAnonymity is { } k)
-        {
-            var report = new KAnonymityReport
-            {
-                K = (uint)k.K,
-                AgeBands = k.AgeBands switch
-                {
-                    AgeBanding.FiveYears => V1.AgeBanding._5Years,
-                    AgeBanding.TenYears => V1.AgeBanding._10Years,
-                    _ => V1.AgeBanding.None,
-                },
-                LocalSuppression = k.LocalSuppression,
-                Records = k.Records,
-                RecordsBelowKBefore = k.RecordsBelowKBefore,
-                ClassesBelowKBefore = k.ClassesBelowKBefore,
-                RecordsBelowK = k.RecordsBelowK,
-                ClassesBelowK = k.ClassesBelowK,
-                SuppressionRounds = (uint)k.SuppressionRounds,
-                Satisfied = k.Satisfied,
-            };
-            report.QuasiIdentifiers.Add(k.QuasiIdentifiers);
-            foreach (var (name, count) in k.SuppressedValues) report.SuppressedValues[name] = count;
-            foreach (var c in k.SmallestClasses)
-            {
-                var combination = new RiskyCombination { Size = c.Size };
-                foreach (var v in c.Values)
-                    combination.Values.Add(v is { } x ? new QuasiIdentifierValue { Value = x } : new QuasiIdentifierValue());
-                report.SmallestClasses.Add(combination);
-            }
-            wire.KAnonymity = report;
-        }
+        if (s.KAnonymity is { } k) wire.KAnonymity = ToWire(k);
         return wire;
+    }
+
+    /// <summary>The metadata of an extract: licence, attribution, tier, region, data version, request id.</summary>
+    internal static ResponseMetadata Metadata(Extracts.ExtractSummary s, string dataVersion, string? requestId) => new()
+    {
+        DataVersion = dataVersion,
+        Attribution = s.Attribution,
+        Licence = s.Licence,
+        Tier = (V1.Tier)(int)s.Tier,
+        EffectiveRegion = s.EffectiveRegion.Value,
+        RequestId = requestId ?? "",
+    };
+
+    /// <summary>The k-anonymity report on the wire.</summary>
+    internal static KAnonymityReport ToWire(Extracts.KAnonymity.KAnonymityReport k)
+    {
+        var report = new KAnonymityReport
+        {
+            K = (uint)k.K,
+            AgeBands = k.AgeBands switch
+            {
+                AgeBanding.FiveYears => V1.AgeBanding._5Years,
+                AgeBanding.TenYears => V1.AgeBanding._10Years,
+                _ => V1.AgeBanding.None,
+            },
+            LocalSuppression = k.LocalSuppression,
+            Records = k.Records,
+            RecordsBelowKBefore = k.RecordsBelowKBefore,
+            ClassesBelowKBefore = k.ClassesBelowKBefore,
+            RecordsBelowK = k.RecordsBelowK,
+            ClassesBelowK = k.ClassesBelowK,
+            SuppressionRounds = (uint)k.SuppressionRounds,
+            Satisfied = k.Satisfied,
+        };
+        report.QuasiIdentifiers.Add(k.QuasiIdentifiers);
+        foreach (var (name, count) in k.SuppressedValues) report.SuppressedValues[name] = count;
+        foreach (var c in k.SmallestClasses)
+        {
+            var combination = new RiskyCombination { Size = c.Size };
+            foreach (var v in c.Values)
+                combination.Values.Add(v is { } x ? new QuasiIdentifierValue { Value = x } : new QuasiIdentifierValue());
+            report.SmallestClasses.Add(combination);
+        }
+        return report;
     }
 }

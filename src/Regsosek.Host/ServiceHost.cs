@@ -110,6 +110,12 @@ public static class ServiceHost
         services.AddSingleton(sp => StoreFactory.CreateGrantStore(stores, sp.GetRequiredService<IRegionExistence>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => StoreFactory.CreateAuditLog(stores, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => StoreFactory.CreateExtractJobStore(stores, sp.GetRequiredService<TimeProvider>()));
+        services.PostConfigure<Regsosek.Api.ExtractJobs.ExtractJobOptions>(o =>
+        {
+            o.Directory ??= Path.Combine(options.Home, "extract-jobs");
+            o.Node ??= Environment.MachineName + ":" + Path.GetFullPath(o.Directory);
+        });
         services.AddSingleton(sp => new TokenAuthenticator(sp.GetRequiredService<IGrantStore>(), TokenOptions(options),
             sp.GetRequiredService<TimeProvider>()));
         var masterKey = PseudonymMasterKey.Resolve(options);

@@ -38,19 +38,40 @@ public static class SettingsExtensions
                 return [$"{DisclosureSection}:{e.Message}"];
             }
         });
-        Bind<ExtractOptions>(services, configuration, ExtractsSection, o => o.Problems().Select(p => $"{ExtractsSection}:{p.Problem}"));
+        // Regsosek:Extracts:Jobs is a section of its own (ExtractJobOptions), not a setting of the extract runner.
+        Bind<ExtractOptions>(services, configuration, ExtractsSection, o => o.Problems().Select(p => $"{ExtractsSection}:{p.Problem}"),
+            ownSections: [JobsKey]);
+        Bind<Regsosek.Api.ExtractJobs.ExtractJobOptions>(services, configuration, Regsosek.Api.ExtractJobs.ExtractJobOptions.Section, o => o.Problems());
         Bind<LimitOptions>(services, configuration, LimitOptions.Section, o => o.Problems());
         return services;
     }
 
-    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section, Func<T, IEnumerable<string>> problems)
+    /// <summary>The subsection of Regsosek:Extracts holding <see cref="Regsosek.Api.ExtractJobs.ExtractJobOptions"/>.</summary>
+    private const string JobsKey = "Jobs";
+
+    private static void Bind<T>(IServiceCollection services, IConfiguration configuration, string section, Func<T, IEnumerable<string>> problems,
+        string[]? ownSections = null)
         where T : class
     {
         services.AddSingleton<IValidateOptions<T>>(new SettingsValidator<T>(problems));
-        services.AddOptions<T>()
-            .Bind(configuration.GetSection(section), Strict)
-            .Bind(configuration.GetSection(section["Regsosek:".Length..]), Strict)
-            .ValidateOnStart();
+        var builder = services.AddOptions<T>();
+        foreach (var name in new[] { section, section["Regsosek:".Length..] })
+        {
+            // A subsection that is an options class of its own is left out of T's (strict) binding.
+            builder.Bind(ownSections is null ? configuration.GetSection(name) : Without(configuration, name, ownSections), Strict);
+        }
+        builder.ValidateOnStart();
+    }
+
+    /// <summary>Section <paramref name="name"/> without the values under the named subsections (keys keep their full
+    /// paths, so that a binding error still names "Regsosek:Extracts:ChunkBytes").</summary>
+    private static IConfigurationSection Without(IConfiguration configuration, string name, string[] subsections)
+    {
+        var values = configuration.GetSection(name).AsEnumerable()
+            .Where(kv => kv.Value is not null && !subsections.Any(s =>
+                kv.Key.Equals(name + ":" + s, StringComparison.OrdinalIgnoreCase) ||
+                kv.Key.StartsWith(name + ":" + s + ":", StringComparison.OrdinalIgnoreCase)));
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(name);
     }
 
     /// <summary>A key that names no setting is an error (a misspelt setting must not silently keep its default).</summary>

@@ -1,5 +1,6 @@
 using Regsosek.Stores.Audit;
 using Regsosek.Stores.Grants;
+using Regsosek.Stores.Jobs;
 using Regsosek.Stores.Storage;
 
 namespace Regsosek.Stores;
@@ -45,4 +46,10 @@ public static class StoreFactory
         settings.UsesPostgres
             ? new PostgresAuditLog(new PostgresStoreOptions { ConnectionString = settings.PostgresConnectionString!, CommandTimeout = settings.Timeout }, time)
             : new SqliteAuditLog(new SqliteStoreOptions { Path = settings.SqlitePath, BusyTimeout = settings.Timeout }, time);
+
+    /// <summary>The extract-job store <paramref name="settings"/> describe (the same database as grants and audit).</summary>
+    public static IExtractJobStore CreateExtractJobStore(StoreSettings settings, TimeProvider? time = null) =>
+        settings.UsesPostgres
+            ? new PostgresExtractJobStore(new PostgresStoreOptions { ConnectionString = settings.PostgresConnectionString!, CommandTimeout = settings.Timeout }, time)
+            : new SqliteExtractJobStore(new SqliteStoreOptions { Path = settings.SqlitePath, BusyTimeout = settings.Timeout }, time);
 }

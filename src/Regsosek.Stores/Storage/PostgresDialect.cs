@@ -102,6 +102,12 @@ internal sealed class PostgresDialect : SqlDialect
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    public override async Task LockKeyAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct)
+    {
+        await using var cmd = Db.Command(connection, "SELECT pg_advisory_xact_lock(hashtext('regsosek:' || current_schema() || ':' || @k))", tx).With("@k", key);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     public override string SchemaVersionDdl => """
         CREATE TABLE IF NOT EXISTS schema_version (
           component   text        NOT NULL,
@@ -176,6 +182,31 @@ internal sealed class PostgresDialect : SqlDialect
             ALTER TABLE audit_log ADD CONSTRAINT audit_log_v2_fields
               CHECK (hash_version = 1 OR (request_sha256 IS NOT NULL AND request_id IS NOT NULL));
             CREATE INDEX audit_log_request_id ON audit_log (request_id);
+            """)],
+        StoreComponents.ExtractJobs => [new(1, "extract_jobs table", """
+            CREATE TABLE extract_jobs (
+              id           text        PRIMARY KEY,
+              grant_id     text        NOT NULL,
+              state        integer     NOT NULL CHECK (state BETWEEN 1 AND 6),
+              phase        text        NOT NULL,
+              records      bigint      NOT NULL,
+              request      bytea       NOT NULL,
+              request_id   text        NOT NULL,
+              scope        text        NOT NULL,
+              attempts     integer     NOT NULL,
+              submitted_at timestamptz NOT NULL,
+              started_at   timestamptz,
+              finished_at  timestamptz,
+              expires_at   timestamptz,
+              bytes        bigint      NOT NULL,
+              sha256       text        CHECK (sha256 IS NULL OR length(sha256) = 64),
+              result       bytea,
+              failure      text,
+              failure_rule text,
+              node         text NOT NULL
+            );
+            CREATE INDEX extract_jobs_grant ON extract_jobs (grant_id, submitted_at);
+            CREATE INDEX extract_jobs_state ON extract_jobs (state);
             """)],
         _ => throw new ArgumentOutOfRangeException(nameof(component), component, "unknown store component"),
     };

@@ -38,6 +38,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     public virtual Task LockAppendsAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) => Task.CompletedTask;
 
     /// <summary>
+    /// Serialises transactions on <paramref name="key"/> across processes, inside <paramref name="tx"/> (begun with
+    /// <see cref="AppendIsolation"/>). SQLite needs nothing (BEGIN IMMEDIATE holds the write lock already).
+    /// </summary>
+    public virtual Task LockKeyAsync(DbConnection connection, DbTransaction tx, string key, CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>
     /// Told of every failure the stores turn into <see cref="StoreUnavailableException"/>, so that the dialect can
     /// recover from it for the next operation (PostgreSQL drops its pooled connections when one broke).
     /// </summary>

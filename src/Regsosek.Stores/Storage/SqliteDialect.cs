@@ -205,6 +205,31 @@ internal sealed class SqliteDialect : SqlDialect
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END;
             """)],
+        StoreComponents.ExtractJobs => [new(1, "extract_jobs table", """
+            CREATE TABLE extract_jobs (
+              id           TEXT    PRIMARY KEY,
+              grant_id     TEXT    NOT NULL,
+              state        INTEGER NOT NULL CHECK (state BETWEEN 1 AND 6),
+              phase        TEXT    NOT NULL,
+              records      INTEGER NOT NULL,
+              request      BLOB    NOT NULL,
+              request_id   TEXT    NOT NULL,
+              scope        TEXT    NOT NULL,
+              attempts     INTEGER NOT NULL,
+              submitted_at INTEGER NOT NULL,
+              started_at   INTEGER,
+              finished_at  INTEGER,
+              expires_at   INTEGER,
+              bytes        INTEGER NOT NULL,
+              sha256       TEXT    CHECK (sha256 IS NULL OR length(sha256) = 64),
+              result       BLOB,
+              failure      TEXT,
+              failure_rule TEXT,
+              node         TEXT NOT NULL
+            );
+            CREATE INDEX extract_jobs_grant ON extract_jobs (grant_id, submitted_at);
+            CREATE INDEX extract_jobs_state ON extract_jobs (state);
+            """)],
         _ => throw new ArgumentOutOfRangeException(nameof(component), component, "unknown store component"),
     };
 
@@ -222,4 +247,5 @@ internal static class StoreComponents
 {
     public const string Grants = "grants";
     public const string Audit = "audit";
+    public const string ExtractJobs = "extract_jobs";
 }

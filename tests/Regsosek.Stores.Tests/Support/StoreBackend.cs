@@ -14,6 +14,7 @@ internal abstract class StoreBackend : IAsyncDisposable
     public virtual Task InitialiseAsync() => Task.CompletedTask;
     public abstract IGrantStore CreateGrantStore(TimeProvider time);
     public abstract SqlAuditLog CreateAuditLog(TimeProvider time, TimeSpan? timeout = null);
+    public abstract Regsosek.Stores.Jobs.IExtractJobStore CreateExtractJobStore(TimeProvider time);
     /// <summary>The dialect of this database, for running migrations directly (e.g. only up to an old version).</summary>
     internal abstract SqlDialect CreateDialect();
     /// <summary>An audit log whose store cannot be reached at all.</summary>
@@ -44,6 +45,9 @@ internal sealed class SqliteBackend : StoreBackend
         new SqliteAuditLog(new SqliteStoreOptions { Path = Path, BusyTimeout = timeout ?? TimeSpan.FromSeconds(5) }, time);
 
     internal override SqlDialect CreateDialect() => new SqliteDialect(new SqliteStoreOptions { Path = Path });
+
+    public override Regsosek.Stores.Jobs.IExtractJobStore CreateExtractJobStore(TimeProvider time) =>
+        new Regsosek.Stores.Jobs.SqliteExtractJobStore(new SqliteStoreOptions { Path = Path }, time);
 
     public override IAuditLog CreateUnreachableAuditLog()
     {
@@ -143,6 +147,9 @@ internal sealed class PostgresBackend : StoreBackend
         new PostgresAuditLog(new PostgresStoreOptions { ConnectionString = _connectionString, CommandTimeout = timeout ?? TimeSpan.FromSeconds(5) }, time);
 
     internal override SqlDialect CreateDialect() => new PostgresDialect(new PostgresStoreOptions { ConnectionString = _connectionString });
+
+    public override Regsosek.Stores.Jobs.IExtractJobStore CreateExtractJobStore(TimeProvider time) =>
+        new Regsosek.Stores.Jobs.PostgresExtractJobStore(new PostgresStoreOptions { ConnectionString = _connectionString }, time);
 
     public override IAuditLog CreateUnreachableAuditLog()
     {
