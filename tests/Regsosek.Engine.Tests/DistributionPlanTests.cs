@@ -48,11 +48,7 @@ public sealed class DistributionPlanTests(SummaryFixture fx) : IClassFixture<Sum
     private static List<DimensionFilter> Filters(Dimension[] dimensions, int seed, RegionCode scope, bool regionFilter)
     {
         var rng = new Random(seed);
-        var filters = dimensions.Select(d =>
-        {
-            var codes = d.Values.Select(v => v.Code).Append(Dimension.NotApplicableCode).ToArray();
-            return new DimensionFilter(d.Id, codes.OrderBy(_ => rng.Next()).Take(rng.Next(1, Math.Min(4, codes.Length) + 1)).ToArray());
-        }).ToList();
+        var filters = SummaryFixture.RandomFilters(dimensions, rng);
         if (regionFilter && scope.Level < RegionLevel.Regency)
         {
             var inside = SummaryFixture.Regencies.Where(r => scope.Contains(RegionCode.Parse(r.ToString()))).ToArray();

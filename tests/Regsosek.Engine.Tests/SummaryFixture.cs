@@ -55,6 +55,14 @@ public sealed class SummaryFixture : IDisposable
         return codes;
     }
 
+    /// <summary>A filter on each of <paramref name="dimensions"/>: one to four of its codes (not-applicable included), at random.</summary>
+    public static List<DimensionFilter> RandomFilters(IEnumerable<Dimension> dimensions, Random rng) =>
+        dimensions.Select(d =>
+        {
+            var codes = d.Values.Select(v => v.Code).Append(Dimension.NotApplicableCode).ToArray();
+            return new DimensionFilter(d.Id, codes.OrderBy(_ => rng.Next()).Take(rng.Next(1, Math.Min(4, codes.Length) + 1)).ToArray());
+        }).ToList();
+
     public static string RepoRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

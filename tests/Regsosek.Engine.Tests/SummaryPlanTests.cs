@@ -52,11 +52,7 @@ public sealed class SummaryPlanTests(SummaryFixture fx) : IClassFixture<SummaryF
     private List<DimensionFilter> Filters(Dimension[] dimensions, int seed, RegionCode scope, bool regionFilter)
     {
         var rng = new Random(seed);
-        var filters = dimensions.Select(d =>
-        {
-            var codes = d.Values.Select(v => v.Code).Append(Dimension.NotApplicableCode).ToArray();
-            return new DimensionFilter(d.Id, codes.OrderBy(_ => rng.Next()).Take(rng.Next(1, Math.Min(4, codes.Length) + 1)).ToArray());
-        }).ToList();
+        var filters = SummaryFixture.RandomFilters(dimensions, rng);
         if (regionFilter && scope.Level < RegionLevel.District)
         {
             var inside = fx.Districts.Where(d => scope.Contains(RegionCode.Parse(d.ToString()))).ToArray();
