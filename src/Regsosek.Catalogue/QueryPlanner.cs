@@ -183,15 +183,18 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             text.Append("\nORDER BY grouping_id DESC, ").Append(string.Join(", ", Enumerable.Range(0, dimensions.Count).Select(i => $"d{i} NULLS FIRST")));
         }
 
-        var shape = new TableShape(
-            dimensions.Select(d => d.Id).ToList(),
-            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
+        var shape = ShapeOf(dimensions, measures);
         return new QueryPlan(text.ToString(), sql.Parameters, shape, layout)
         {
             Summary = summary?.Name,
             Lane = summary is null && effectiveScope.Level < RegionLevel.Regency ? QueryLane.Scan : QueryLane.Small,
         };
     }
+
+    /// <summary>The exact table's shape: the dimensions' ids and each measure's id, statistic and unit.</summary>
+    private static TableShape ShapeOf(List<Dimension> dimensions, List<Measure> measures) => new(
+        dimensions.Select(d => d.Id).ToList(),
+        measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
 
     /// <summary>The region equalities of <paramref name="scope"/> (the partition columns prune the files).</summary>
     private static List<string> RegionWhere(SqlText sql, RegionCode scope)
@@ -307,9 +310,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             text.Append("\nORDER BY grouping_id DESC, ").Append(string.Join(", ", Enumerable.Range(0, dimensions.Count).Select(i => $"d{i} NULLS FIRST")));
         }
 
-        var shape = new TableShape(
-            dimensions.Select(d => d.Id).ToList(),
-            measures.Select(m => new MeasureInfo(m.Id, m.Kind, m.ValueUnit) { Variable = m.Numeric?.Id }).ToList());
+        var shape = ShapeOf(dimensions, measures);
         return new QueryPlan(text.ToString(), sql.Parameters, shape, layout) { Summary = distribution.Name };
     }
 

@@ -81,19 +81,23 @@ public static class StartCommand
             questions.Add(new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []));
         // Percentiles from a distribution: the tiles' open percentile indicators (each alone) and the percentile view's
         // first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES).
-        bool Distributed(NumericVariable numeric) =>
-            dataset.Summaries.All.Any(s => s.Values == Regsosek.Catalogue.Summaries.SummarySql.NumericValues(numeric, TrueCondition.Instance, catalogue).Values);
+        bool Distributed(NumericVariable numeric)
+        {
+            var values = Regsosek.Catalogue.Summaries.SummarySql.NumericValues(numeric, TrueCondition.Instance, catalogue).Values;
+            return dataset.Summaries.All.Any(s => s.Values == values);
+        }
         foreach (var indicator in catalogue.Indicators.Where(i => i.Visibility.Open && i.Statistic == StatisticKind.Percentile && Distributed(i.Of!)))
             questions.Add(new AggregateRequest([indicator.Id], RegionCode.National, null, [], []));
+        var asks = questions.Select(q => (Question: q, Field: "indicators")).ToList();
         if (catalogue.TryGetNumeric("floor_area_per_capita", out var floor) && floor.Visibility.Open && Distributed(floor))
-            questions.Add(AggregateRequest.Percentiles(floor.Id, [0.10, 0.25, 0.50, 0.75, 0.90], RegionCode.National, null, [], []));
+            asks.Add((AggregateRequest.Percentiles(floor.Id, [0.10, 0.25, 0.50, 0.75, 0.90], RegionCode.National, null, [], []), "variable"));
         int asked = 0;
-        foreach (var question in questions)
+        foreach (var (question, field) in asks)
         {
             try
             {
                 await pipeline.RunAsync(question, new RequestMapping.ScopeRequest(question.Region, question.Breakdown, false),
-                    question.Measures[0].Contains(":p", StringComparison.Ordinal) ? "variable" : "indicators", Caller.Public, new CallOutcome(), ct);
+                    field, Caller.Public, new CallOutcome(), ct);
                 asked++;
             }
             catch (Exception e) when (e is Grpc.Core.RpcException or OperationCanceledException)

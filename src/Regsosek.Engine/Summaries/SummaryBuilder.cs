@@ -66,15 +66,7 @@ public sealed class SummaryBuilder(SummaryDesign design)
                     }
                     database.Execute("DROP TABLE summary_build");
                 }
-                entries.AddRange(specs.Select(spec => new SummaryEntry
-                {
-                    Name = spec.Name,
-                    Unit = spec.Unit.Name(),
-                    Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
-                    Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
-                    Conditions = conditions,
-                    Files = files[spec],
-                }));
+                entries.AddRange(specs.Select(spec => Entry(spec, null, conditions, files[spec])));
             }
             foreach (var spec in design.Distributions)
             {
@@ -91,16 +83,7 @@ public sealed class SummaryBuilder(SummaryDesign design)
                     files.Add(Describe(Path.Combine(partial, relative), relative, province, rows));
                     progress?.Report(new SummaryProgress(spec.Name, province, ++done, total));
                 }
-                entries.Add(new SummaryEntry
-                {
-                    Name = spec.Name,
-                    Unit = spec.Unit.Name(),
-                    Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
-                    Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
-                    Values = values,
-                    Conditions = [condition],
-                    Files = files,
-                });
+                entries.Add(Entry(spec, values, [condition], files));
             }
             var manifest = new SummaryManifest
             {
@@ -120,6 +103,19 @@ public sealed class SummaryBuilder(SummaryDesign design)
             throw;
         }
     }
+
+    /// <summary>The manifest entry of a built summary: the SQL it was built from (universe, dimension keys, values,
+    /// conditions) and its files.</summary>
+    private SummaryEntry Entry(SummarySpec spec, string? values, IReadOnlyList<string> conditions, IReadOnlyList<SummaryFile> files) => new()
+    {
+        Name = spec.Name,
+        Unit = spec.Unit.Name(),
+        Universe = SummarySql.Universe(spec.Unit, design.Catalogue),
+        Dimensions = spec.Dimensions.Select(d => new SummaryDimension(d.Id, SummarySql.DimensionKey(d, design.Catalogue))).ToList(),
+        Values = values,
+        Conditions = conditions,
+        Files = files,
+    };
 
     private static Task<long> RunAsync(DuckDBConnection database, string sql, IReadOnlyList<QueryParameter> parameters, CancellationToken ct) =>
         Task.Run(() => database.Execute(sql, parameters, ct), ct);
