@@ -272,10 +272,19 @@ public sealed class ExtractJobTests(ServiceFixture service)
         var expired = await jobs.WaitStateAsync(job.JobId, grant.Token, JobState.Expired);
         Assert.Equal(ExtractJobAudit.RetentionRule, expired.FailureRule);
         Assert.Empty(expired.Files);
-        Assert.False(Directory.Exists(Files.Directory(job.JobId)));
         var gone = await JobKit.RefusalAsync(() => jobs.DownloadAsync(job.JobId, grant.Token));
-        Assert.Equal(StatusCode.FailedPrecondition, gone.StatusCode);
-        var deleted = (await service.AuditRecordsAfterAsync(head)).Single(r => r.Entry.Method == ExtractJobAudit.DeletedMethod && r.Entry.Request.Contains(job.JobId));
+        Assert.Equal(StatusCode.FailedPrecondition, gone.StatusCode); // refused from the moment the state says expired
+        // The sweep marks the job expired first (so no download starts), then deletes the files, then audits the
+        // deletion: wait for the audit record, after which the directory must be gone.
+        bool IsDeletion(AuditRecord r) => r.Entry.Method == ExtractJobAudit.DeletedMethod && r.Entry.Request.Contains(job.JobId);
+        var records = await service.AuditRecordsAfterAsync(head);
+        for (var i = 0; i < 100 && !records.Any(IsDeletion); i++)
+        {
+            await Task.Delay(100);
+            records = await service.AuditRecordsAfterAsync(head);
+        }
+        var deleted = records.Single(IsDeletion);
+        Assert.False(Directory.Exists(Files.Directory(job.JobId)));
         Assert.Equal(ExtractJobAudit.RetentionRule, deleted.Entry.Rule);
         Assert.True(ready.ExpiresAt.ToDateTimeOffset() - ready.FinishedAt.ToDateTimeOffset() < TimeSpan.FromSeconds(2));
         await app.StopAsync();
