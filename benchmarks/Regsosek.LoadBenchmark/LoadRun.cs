@@ -1,3 +1,4 @@
+using Regsosek.Benchmarking;
 using System.Diagnostics;
 using Google.Protobuf.Collections;
 using Regsosek.Api.V1;
@@ -188,7 +189,7 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         }
 
         return new RunResult(results, phases, options, MachineInfo.Collect(dataset), loadBefore, MachineInfo.LoadAverage(),
-            PeakRss(reset: false) ?? 0, Cpu() - cpuBefore, _clock.Elapsed, _stoppedEarly, started,
+            PeakResidentSet.Read() ?? 0, Cpu() - cpuBefore, _clock.Elapsed, _stoppedEarly, started,
             postgres is null ? [plain.Name] : [plain.Name, postgres.Name]);
     }
 
@@ -235,7 +236,7 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         var order = results.SelectMany(r => Enumerable.Repeat(r, options.Requests)).ToArray();
         new Random(concurrency).Shuffle(order);
         int next = -1;
-        PeakRss(reset: true);
+        PeakResidentSet.Read(reset: true);
         var cpu = Cpu();
         var wall = Stopwatch.StartNew();
         async Task Worker()
@@ -270,7 +271,7 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         await Task.WhenAll(workers);
         phase.All.AddWall(wall.Elapsed);
         phase.Cpu = Cpu() - cpu;
-        phase.PeakRssBytes = PeakRss(reset: false);
+        phase.PeakRssBytes = PeakResidentSet.Read();
         phase.LoadAverage = MachineInfo.LoadAverage();
         return phase;
     }
@@ -314,23 +315,5 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
     {
         using var process = Process.GetCurrentProcess();
         return process.TotalProcessorTime;
-    }
-
-    /// <summary>
-    /// The process's peak resident set (VmHWM of /proc/self/status) in bytes, or null off Linux; with
-    /// <paramref name="reset"/>, first resets the peak to the current resident set (writing 5 to /proc/self/clear_refs).
-    /// </summary>
-    private static long? PeakRss(bool reset)
-    {
-        try
-        {
-            if (reset) File.WriteAllText("/proc/self/clear_refs", "5");
-            foreach (var line in File.ReadLines("/proc/self/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
-        return null;
     }
 }
