@@ -94,6 +94,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             groupOf[m] = group;
         }
 
+        // Count and percentage conditions of the scan: one inner column per distinct condition, so measures sharing a
+        // denominator (or a numerator) share its aggregates — DuckDB computes an aggregate that occurs several times
+        // once — and a condition that is always true (every record of the unit) counts without a FILTER.
+        var conditionColumns = new ConditionColumns(inner);
         var layout = new List<MeasureLayout>();
         int column = 1 + dimensions.Count;
         for (int m = 0; m < measures.Count; m++)
@@ -120,16 +124,12 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     }
                     break;
                 case StatisticKind.Count:
-                    inner.Add($"{SummarySql.MeasureConditions(measure, Catalogue)[0]} AS {n}");
-                    outer.Add(KeyedCount(n));
+                    outer.Add(KeyedCount(conditionColumns.ColumnOf(SummarySql.MeasureConditions(measure, Catalogue)[0], n)));
                     break;
                 case StatisticKind.Percentage:
-                    var den = $"m{m}_d";
                     var conditions = SummarySql.MeasureConditions(measure, Catalogue);
-                    inner.Add($"{conditions[0]} AS {den}");
-                    inner.Add($"{conditions[1]} AS {n}");
-                    outer.Add(KeyedCount(n));
-                    outer.Add(KeyedCount(den));
+                    outer.Add(KeyedCount(conditionColumns.ColumnOf(conditions[1], n)));
+                    outer.Add(KeyedCount(conditionColumns.ColumnOf(conditions[0], $"m{m}_d")));
                     break;
                 case StatisticKind.Percentile:
                     var shared = groupOf[m]!;
@@ -338,8 +338,30 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         public int Used { get; set; }
     }
 
-    private static string KeyedCount(string condition) =>
-        $"count(*) FILTER (WHERE {condition}), CAST(coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS BIGINT)";
+    private static string KeyedCount(string? condition) => condition is null
+        ? "count(*), CAST(coalesce(sum(record_key), 0) AS BIGINT)"
+        : $"count(*) FILTER (WHERE {condition}), CAST(coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS BIGINT)";
+
+    /// <summary>
+    /// The scan's inner columns of count and percentage conditions, one per distinct condition text. <see cref="ColumnOf"/>
+    /// gives the column of a condition (adding it under <c>name</c> the first time), or null for the condition
+    /// <c>true</c>, which needs none.
+    /// </summary>
+    private sealed class ConditionColumns(List<string> inner)
+    {
+        private readonly Dictionary<string, string> _columns = new(StringComparer.Ordinal);
+
+        public string? ColumnOf(string condition, string name)
+        {
+            if (condition == "true") return null;
+            if (!_columns.TryGetValue(condition, out var column))
+            {
+                _columns[condition] = column = name;
+                inner.Add($"{condition} AS {name}");
+            }
+            return column;
+        }
+    }
 
     private static string DimensionList(int count) => string.Join(", ", Enumerable.Range(0, count).Select(i => $"d{i}"));
 

@@ -162,3 +162,44 @@ public class QueryPlannerTests
         Assert.Equal("floor_area:p50", numericAccess.Id);
     }
 }
+
+public class ScanPlanConditionTests
+{
+    private static readonly IndicatorCatalogue Catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+    private static readonly QueryPlanner Planner = new(Catalogue);
+
+    [Fact]
+    public void Measures_over_every_family_share_one_unfiltered_count_and_each_distinct_condition_is_one_column()
+    {
+        // The Sepakat tile: family count and two percentages of families (their denominator: every family).
+        var plan = Planner.PlanAggregate(new AggregateRequest(["family_count", "safe_drinking_water", "electrification"],
+            RegionCode.National, RegionLevel.Province, [], []), RegionCode.National, "/d");
+
+        Assert.Null(plan.Summary); // no summaries given: the scan
+        // Three measures' "every family" (a count and two denominators) are one unfiltered count, no inner column.
+        Assert.Equal(3, CountOf(plan.Sql, "count(*), CAST(coalesce(sum(record_key), 0) AS BIGINT)"));
+        Assert.DoesNotContain("true AS ", plan.Sql);
+        // The two numerators: one inner column each, each filtered aggregate on its own column.
+        Assert.Equal(2, CountOf(plan.Sql, "count(*) FILTER (WHERE "));
+        Assert.Equal(2, CountOf(plan.Sql, "sum(record_key) FILTER (WHERE "));
+    }
+
+    [Fact]
+    public void A_condition_two_measures_share_is_computed_from_one_column()
+    {
+        // jkn_coverage and another persons' percentage share their denominator (every person of the universe).
+        var measures = new[] { "jkn_coverage", "population" };
+        var plan = Planner.PlanAggregate(new AggregateRequest(measures, RegionCode.Parse("32"), RegionLevel.Regency, [], []), RegionCode.Parse("32"), "/d");
+        var innerColumns = plan.Sql.Split(" AS m").Length - 1;
+        // population (count of everyone) needs no column; jkn_coverage's numerator needs one, its denominator none
+        // when it is everyone, or one otherwise — never one per measure and role.
+        Assert.True(innerColumns <= 2, plan.Sql);
+    }
+
+    private static int CountOf(string text, string part)
+    {
+        int n = 0;
+        for (int i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + 1, StringComparison.Ordinal)) n++;
+        return n;
+    }
+}
