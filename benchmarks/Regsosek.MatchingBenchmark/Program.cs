@@ -3,7 +3,10 @@
 // the network). The list is made first and written to a file, then read back line by line while it is spooled, so
 // the peak resident set printed is the matching's (reset after the list is made), not the list's.
 //
-//   dotnet run -c Release --project benchmarks/Regsosek.MatchingBenchmark -- <dataset> <scope: 32 | national> [nik count, default 1000000] [--exclusions]
+//   dotnet run -c Release --project benchmarks/Regsosek.MatchingBenchmark -- <dataset> <scope: 32 | national> [nik count, default 1000000] [--exclusions] [--grpc]
+//
+// --grpc: the whole call end to end instead (GrpcRun): the real host, a tier-4 grant, the list streamed through a
+// grpc-dotnet client in batches of 10,000 rows, every result and the summary read back.
 //
 // List: 85 % persons of the scope (sampled), 5 % persons outside it (none for national), 5 % made-up NIKs of real
 // districts, 4 % invalid, 1 % repeats. Prints phase times, peak working set and the temp directory's peak size.
@@ -27,6 +30,7 @@ var datasetDir = Path.GetFullPath(args[0]);
 var scope = args[1] == "national" ? RegionCode.National : RegionCode.Parse(args[1]);
 long total = args.Length > 2 ? long.Parse(args[2]) : 1_000_000;
 bool withExclusions = args.Contains("--exclusions");
+bool overGrpc = args.Contains("--grpc");
 var work = Path.Combine(Path.GetTempPath(), "regsosek-matching-bench-" + Guid.NewGuid().ToString("N")[..8]);
 Directory.CreateDirectory(work);
 var listFile = Path.Combine(work, "list.csv");
@@ -65,6 +69,14 @@ long baseline = process.WorkingSet64;
 // Making the list (an in-memory DuckDB sampling the scope) has its own peak; the matching's is measured from here.
 PeakResidentSet.Read(reset: true);
 
+string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+if (overGrpc)
+{
+    int code = await Regsosek.MatchingBenchmark.GrpcRun.RunAsync(datasetDir, scope, listFile, baseline, Load);
+    Directory.Delete(work, recursive: true);
+    return code;
+}
+
 var regions = RegionDirectory.Load(datasetDir, Environment.GetEnvironmentVariable("REGSOSEK_REGION_DATA"));
 var districts = MatchingApi.DistrictCodes(regions);
 var engine = new MatchingEngine(partitions, new MatchingOptions { TempRoot = work });
@@ -85,7 +97,6 @@ void SampleTemp()
 }
 using var sampler = new Timer(_ => SampleTemp(), null, 0, 200);
 
-string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 double Cpu() { process.Refresh(); return process.TotalProcessorTime.TotalSeconds; }
 var loadBefore = Load();
 double cpu0 = Cpu(), cpuSpool, cpuMatch, cpuResults;
