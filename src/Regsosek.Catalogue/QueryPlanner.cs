@@ -70,7 +70,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         {
             var key = dimensions[i].IsRegion
                 ? $"CAST({request.Breakdown!.Value.ColumnName()} AS BIGINT)"
-                : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.DimensionKey(dimensions[i], Catalogue);
+                : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.ScanDimensionKey(dimensions[i], Catalogue);
             inner.Add($"{key} AS d{i}");
         }
         var outer = new List<string>
@@ -98,6 +98,11 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         // denominator (or a numerator) share its aggregates — DuckDB computes an aggregate that occurs several times
         // once — and a condition that is always true (every record of the unit) counts without a FILTER.
         var conditionColumns = new ConditionColumns(inner);
+        // A scan whose measures are all counts and percentages first groups the records by their dimension keys and
+        // condition columns (one count and one key sum a group), then adds those few rows up in the CUBE: the CUBE's
+        // grouping sets and the measures' filters then run over groups instead of records.
+        bool grouped = summary is null && measures.All(m => m.Kind is StatisticKind.Count or StatisticKind.Percentage);
+        string Keyed(string? condition) => grouped ? KeyedGroupSum(condition) : KeyedCount(condition);
         var layout = new List<MeasureLayout>();
         int column = 1 + dimensions.Count;
         for (int m = 0; m < measures.Count; m++)
@@ -124,12 +129,12 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     }
                     break;
                 case StatisticKind.Count:
-                    outer.Add(KeyedCount(conditionColumns.ColumnOf(SummarySql.MeasureConditions(measure, Catalogue)[0], n)));
+                    outer.Add(Keyed(conditionColumns.ColumnOf(SummarySql.MeasureConditions(measure, Catalogue)[0], n)));
                     break;
                 case StatisticKind.Percentage:
                     var conditions = SummarySql.MeasureConditions(measure, Catalogue);
-                    outer.Add(KeyedCount(conditionColumns.ColumnOf(conditions[1], n)));
-                    outer.Add(KeyedCount(conditionColumns.ColumnOf(conditions[0], $"m{m}_d")));
+                    outer.Add(Keyed(conditionColumns.ColumnOf(conditions[1], n)));
+                    outer.Add(Keyed(conditionColumns.ColumnOf(conditions[0], $"m{m}_d")));
                     break;
                 case StatisticKind.Percentile:
                     var shared = groupOf[m]!;
@@ -172,9 +177,17 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
 
         var text = new StringBuilder();
         text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
+        var groupKeys = Enumerable.Range(0, dimensions.Count).Select(i => $"d{i}").Concat(conditionColumns.Names).ToList();
+        if (grouped) text.Append("FROM (SELECT ").AppendJoin("", groupKeys.Select(k => k + ", ")).Append("count(*) AS __c, sum(record_key) AS __k\n");
         text.Append("FROM (SELECT ").AppendJoin(", ", inner).Append('\n');
         text.Append("  FROM read_parquet(").Append(globParam).Append(summary is null ? ", " + DatasetLayout.HiveOptions : "").Append(")\n");
         if (where.Count > 0) text.Append("  WHERE ").AppendJoin("\n    AND ", where).Append('\n');
+        if (grouped)
+        {
+            text.Append(") AS r");
+            if (groupKeys.Count > 0) text.Append("\nGROUP BY ").AppendJoin(", ", groupKeys);
+            text.Append('\n');
+        }
         text.Append(") AS t");
         if (dimensions.Count > 0)
         {
@@ -221,7 +234,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             }
             else
             {
-                var key = onSummary ? SummarySql.DimensionColumn(filter.Dimension.Id) : SqlCompiler.DimensionKey(filter.Dimension, Catalogue);
+                var key = onSummary ? SummarySql.DimensionColumn(filter.Dimension.Id) : SqlCompiler.ScanDimensionKey(filter.Dimension, Catalogue);
                 yield return $"list_contains({sql.Add(new Int64ListParameter(filter.Values))}, {key})";
             }
         }
@@ -338,6 +351,11 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         public int Used { get; set; }
     }
 
+    /// <summary>A count and key sum over the grouped scan's groups (<c>__c</c>, <c>__k</c>): those meeting <paramref name="condition"/>, or all.</summary>
+    private static string KeyedGroupSum(string? condition) => condition is null
+        ? "CAST(coalesce(sum(__c), 0) AS BIGINT), CAST(coalesce(sum(__k), 0) AS BIGINT)"
+        : $"CAST(coalesce(sum(__c) FILTER (WHERE {condition}), 0) AS BIGINT), CAST(coalesce(sum(__k) FILTER (WHERE {condition}), 0) AS BIGINT)";
+
     private static string KeyedCount(string? condition) => condition is null
         ? "count(*), CAST(coalesce(sum(record_key), 0) AS BIGINT)"
         : $"count(*) FILTER (WHERE {condition}), CAST(coalesce(sum(record_key) FILTER (WHERE {condition}), 0) AS BIGINT)";
@@ -351,6 +369,9 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     {
         private readonly Dictionary<string, string> _columns = new(StringComparer.Ordinal);
 
+        /// <summary>The columns added, in order.</summary>
+        public List<string> Names { get; } = [];
+
         public string? ColumnOf(string condition, string name)
         {
             if (condition == "true") return null;
@@ -358,6 +379,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             {
                 _columns[condition] = column = name;
                 inner.Add($"{condition} AS {name}");
+                Names.Add(name);
             }
             return column;
         }

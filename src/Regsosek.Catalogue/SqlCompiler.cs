@@ -64,7 +64,8 @@ internal static class SqlCompiler
         sb.Append(')');
     }
 
-    private static void AppendTest(StringBuilder sb, TestCondition test, IndicatorCatalogue catalogue)
+    /// <summary>A test, as <c>coalesce(…, false)</c> (never NULL) or, without <paramref name="orFalse"/>, as <c>(…)</c>.</summary>
+    private static void AppendTest(StringBuilder sb, TestCondition test, IndicatorCatalogue catalogue, bool orFalse = true)
     {
         var operand = test.Operand switch
         {
@@ -79,7 +80,7 @@ internal static class SqlCompiler
             sb.Append('(').Append(operand).Append(test.Values[0] != 0 ? " IS NULL)" : " IS NOT NULL)");
             return;
         }
-        sb.Append("coalesce(").Append(operand);
+        sb.Append(orFalse ? "coalesce(" : "(").Append(operand);
         switch (test.Operator)
         {
             case TestOperator.In:
@@ -101,7 +102,7 @@ internal static class SqlCompiler
             case TestOperator.LessThan: sb.Append(" < ").Append(Literal(test.Values[0])); break;
             default: throw new InvalidOperationException($"operator {test.Operator} has no SQL form here");
         }
-        sb.Append(", false)");
+        sb.Append(orFalse ? ", false)" : ")");
     }
 
     /// <summary>The SQL DOUBLE expression of a numeric (NULL when not computable).</summary>
@@ -133,6 +134,60 @@ internal static class SqlCompiler
             default:
                 throw new InvalidOperationException($"dimension {dimension.Id} has no SQL key of this kind");
         }
+    }
+
+    /// <summary>
+    /// The same key as <see cref="DimensionKey"/>, written for a scan of the records: a CASE's branch conditions without
+    /// the <c>coalesce(…, false)</c> that makes a condition never NULL, where it is not under a NOT (a WHEN whose
+    /// condition is NULL is not taken, exactly as one that is false). DuckDB evaluates the bare comparisons about a
+    /// third faster. The summaries keep <see cref="DimensionKey"/>'s text (they record it, and are matched by it).
+    /// </summary>
+    public static string ScanDimensionKey(Dimension dimension, IndicatorCatalogue catalogue)
+    {
+        if (dimension.Expression is not CaseDimension cases) return DimensionKey(dimension, catalogue);
+        var sb = new StringBuilder("CAST(CASE");
+        foreach (var (code, when) in cases.Cases)
+        {
+            sb.Append(" WHEN ");
+            AppendPredicate(sb, when, catalogue);
+            sb.Append(" THEN ").Append(code);
+        }
+        sb.Append(" ELSE ").Append(Dimension.NotApplicableCode).Append(" END AS BIGINT)");
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// <paramref name="condition"/> for a place where NULL counts as false (a WHEN): tests without their coalesce, AND and OR
+    /// of such; a NOT (where NULL and false differ) and everything else as <see cref="Condition"/> writes it.
+    /// </summary>
+    private static void AppendPredicate(StringBuilder sb, Condition condition, IndicatorCatalogue catalogue)
+    {
+        switch (condition)
+        {
+            case TestCondition test when test.Operator != TestOperator.IsNull:
+                AppendTest(sb, test, catalogue, orFalse: false);
+                break;
+            case AllCondition { Parts.Count: > 0 } all:
+                AppendPredicates(sb, all.Parts, " AND ", catalogue);
+                break;
+            case AnyCondition { Parts.Count: > 0 } any:
+                AppendPredicates(sb, any.Parts, " OR ", catalogue);
+                break;
+            default:
+                Append(sb, condition, catalogue);
+                break;
+        }
+    }
+
+    private static void AppendPredicates(StringBuilder sb, IReadOnlyList<Condition> parts, string op, IndicatorCatalogue catalogue)
+    {
+        sb.Append('(');
+        for (int i = 0; i < parts.Count; i++)
+        {
+            if (i > 0) sb.Append(op);
+            AppendPredicate(sb, parts[i], catalogue);
+        }
+        sb.Append(')');
     }
 
     /// <summary>A catalogue constant as a SQL number literal.</summary>

@@ -176,12 +176,33 @@ public class ScanPlanConditionTests
             RegionCode.National, RegionLevel.Province, [], []), RegionCode.National, "/d");
 
         Assert.Null(plan.Summary); // no summaries given: the scan
-        // Three measures' "every family" (a count and two denominators) are one unfiltered count, no inner column.
-        Assert.Equal(3, CountOf(plan.Sql, "count(*), CAST(coalesce(sum(record_key), 0) AS BIGINT)"));
+        // The records are grouped first: by the dimension key and the two numerators' condition columns, one count and
+        // one key sum a group. "Every family" (a count and two denominators) is no column: three unfiltered sums.
+        Assert.Equal(1, CountOf(plan.Sql, "count(*) AS __c, sum(record_key) AS __k"));
+        Assert.Contains("GROUP BY d0, m1_n, m2_n", plan.Sql);
+        Assert.Equal(3, CountOf(plan.Sql, "CAST(coalesce(sum(__c), 0) AS BIGINT), CAST(coalesce(sum(__k), 0) AS BIGINT)"));
         Assert.DoesNotContain("true AS ", plan.Sql);
-        // The two numerators: one inner column each, each filtered aggregate on its own column.
-        Assert.Equal(2, CountOf(plan.Sql, "count(*) FILTER (WHERE "));
-        Assert.Equal(2, CountOf(plan.Sql, "sum(record_key) FILTER (WHERE "));
+        // Each numerator: its sums filtered on its own column.
+        Assert.Equal(1, CountOf(plan.Sql, "sum(__c) FILTER (WHERE m1_n)"));
+        Assert.Equal(1, CountOf(plan.Sql, "sum(__c) FILTER (WHERE m2_n)"));
+        Assert.Equal(2, CountOf(plan.Sql, "sum(__k) FILTER (WHERE "));
+    }
+
+    [Fact]
+    public void A_scan_with_a_percentile_is_not_grouped()
+    {
+        // A percentile needs every value, so its scan aggregates the records themselves.
+        var plan = Planner.PlanAggregate(new AggregateRequest(["population", "age:p50"], RegionCode.Parse("32"), RegionLevel.Regency, [], []), RegionCode.Parse("32"), "/d");
+        Assert.DoesNotContain("__c", plan.Sql);
+        Assert.Contains("quantile_cont", plan.Sql);
+    }
+
+    [Fact]
+    public void The_scan_writes_a_case_dimension_without_coalesce_except_under_a_not()
+    {
+        var plan = Planner.PlanAggregate(new AggregateRequest(["population"], RegionCode.Parse("32"), null, ["age_group_5y"], []), RegionCode.Parse("32"), "/d");
+        Assert.Contains("WHEN (r407 BETWEEN 0 AND 4) THEN 1", plan.Sql);
+        Assert.DoesNotContain("WHEN coalesce(", plan.Sql);
     }
 
     [Fact]
