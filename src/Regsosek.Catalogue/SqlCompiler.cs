@@ -122,15 +122,7 @@ internal static class SqlCompiler
             case ColumnDimension c:
                 return $"coalesce(CAST({c.Column} AS BIGINT), {Dimension.NotApplicableCode})";
             case CaseDimension cases:
-                var sb = new StringBuilder("CAST(CASE");
-                foreach (var (code, when) in cases.Cases)
-                {
-                    sb.Append(" WHEN ");
-                    Append(sb, when, catalogue);
-                    sb.Append(" THEN ").Append(code);
-                }
-                sb.Append(" ELSE ").Append(Dimension.NotApplicableCode).Append(" END AS BIGINT)");
-                return sb.ToString();
+                return CaseKey(cases, (sb, when) => Append(sb, when, catalogue));
             default:
                 throw new InvalidOperationException($"dimension {dimension.Id} has no SQL key of this kind");
         }
@@ -144,12 +136,19 @@ internal static class SqlCompiler
     /// </summary>
     public static string ScanDimensionKey(Dimension dimension, IndicatorCatalogue catalogue)
     {
-        if (dimension.Expression is not CaseDimension cases) return DimensionKey(dimension, catalogue);
+        return dimension.Expression is CaseDimension cases
+            ? CaseKey(cases, (sb, when) => AppendPredicate(sb, when, catalogue))
+            : DimensionKey(dimension, catalogue);
+    }
+
+    /// <summary>A CASE dimension's key, each branch's condition written by <paramref name="appendWhen"/>.</summary>
+    private static string CaseKey(CaseDimension cases, Action<StringBuilder, Condition> appendWhen)
+    {
         var sb = new StringBuilder("CAST(CASE");
         foreach (var (code, when) in cases.Cases)
         {
             sb.Append(" WHEN ");
-            AppendPredicate(sb, when, catalogue);
+            appendWhen(sb, when);
             sb.Append(" THEN ").Append(code);
         }
         sb.Append(" ELSE ").Append(Dimension.NotApplicableCode).Append(" END AS BIGINT)");
