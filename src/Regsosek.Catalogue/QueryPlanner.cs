@@ -129,10 +129,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
                     }
                     break;
                 case StatisticKind.Count:
-                    outer.Add(Keyed(conditionColumns.ColumnOf(SummarySql.MeasureConditions(measure, Catalogue)[0], n)));
+                    outer.Add(Keyed(conditionColumns.ColumnOf(SummarySql.MeasureConditions(measure, Catalogue, forFilter: true)[0], n)));
                     break;
                 case StatisticKind.Percentage:
-                    var conditions = SummarySql.MeasureConditions(measure, Catalogue);
+                    var conditions = SummarySql.MeasureConditions(measure, Catalogue, forFilter: true);
                     outer.Add(Keyed(conditionColumns.ColumnOf(conditions[1], n)));
                     outer.Add(Keyed(conditionColumns.ColumnOf(conditions[0], $"m{m}_d")));
                     break;

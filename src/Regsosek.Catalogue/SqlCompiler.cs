@@ -156,6 +156,17 @@ internal static class SqlCompiler
     }
 
     /// <summary>
+    /// The SQL of <paramref name="condition"/> for a place where NULL counts as false (a WHEN, a FILTER): it may be NULL
+    /// where <see cref="Condition"/>'s is false, never where it is true, and is cheaper to evaluate.
+    /// </summary>
+    public static string Predicate(Condition condition, IndicatorCatalogue catalogue)
+    {
+        var sb = new StringBuilder();
+        AppendPredicate(sb, condition, catalogue);
+        return sb.ToString();
+    }
+
+    /// <summary>
     /// <paramref name="condition"/> for a place where NULL counts as false (a WHEN): tests without their coalesce, AND and OR
     /// of such; a NOT (where NULL and false differ) and everything else as <see cref="Condition"/> writes it.
     /// </summary>

@@ -23,16 +23,20 @@ public static class SummarySql
     /// denominator, then denominator-and-numerator. The scan plan counts exactly these expressions, so a summary
     /// column and a scan count of the same text are the same number.
     /// </summary>
-    public static IReadOnlyList<string> MeasureConditions(Measure measure, IndicatorCatalogue catalogue)
+    /// <param name="forFilter">Written for a place where NULL counts as false (a scan's FILTER or grouping column):
+    /// without the <c>coalesce(…, false)</c> around each test outside a NOT (<see cref="SqlCompiler.Predicate"/>).
+    /// Summaries are matched by the text written without it.</param>
+    public static IReadOnlyList<string> MeasureConditions(Measure measure, IndicatorCatalogue catalogue, bool forFilter = false)
     {
         ArgumentNullException.ThrowIfNull(measure);
+        string Sql(Condition c) => forFilter ? SqlCompiler.Predicate(c, catalogue) : SqlCompiler.Condition(c, catalogue);
         switch (measure.Kind)
         {
             case StatisticKind.Count:
-                return [SqlCompiler.Condition(measure.Numerator, catalogue)];
+                return [Sql(measure.Numerator)];
             case StatisticKind.Percentage:
-                var denominator = SqlCompiler.Condition(measure.Denominator!, catalogue);
-                return [denominator, $"({denominator} AND {SqlCompiler.Condition(measure.Numerator, catalogue)})"];
+                var denominator = Sql(measure.Denominator!);
+                return [denominator, $"({denominator} AND {Sql(measure.Numerator)})"];
             default:
                 throw new ArgumentException($"{measure.Id} is a {measure.Kind}: only counts and percentages are summarised", nameof(measure));
         }
