@@ -67,6 +67,14 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
 
             int fid = columns.IndexOf("family_id");
             Assert.True(fid >= 0);
+            // No person pseudonym unless asked for by name (never here); a person row is keyed by (family pseudonym, r401), unique.
+            Assert.DoesNotContain("person_id", columns);
+            if (request.Table != ExtractTable.Keluarga)
+            {
+                int member = columns.IndexOf("r401");
+                Assert.True(member >= 0);
+                Assert.Equal(rows.Count, rows.Select(r => (r[fid], r[member])).Distinct().Count());
+            }
             var pa = rows.Select(r => r[fid]!).ToList();
             Assert.All(pa, p => Assert.Matches("^[0-9a-f]{32}$", p));
             // No raw id (regency × 10^10 + n) survives.

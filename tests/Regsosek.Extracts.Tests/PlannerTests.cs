@@ -32,7 +32,8 @@ public sealed class PlannerTests
         Assert.Throws<ExtractValidationException>(() => Plan(Individu("r301a"), Grants.Caller("g1", Tier.Microdata)));
         var plan = Plan(new ExtractRequest { Table = ExtractTable.IndividuWithKeluarga, Columns = ["r405", "r301a"], Region = "3201" },
             Grants.Caller("g1", Tier.Microdata));
-        Assert.Equal(["r405", "r301a"], plan.Columns.Select(c => c.Name));
+        // A tier-3 person row carries its key (family pseudonym, member number), put first when not listed.
+        Assert.Equal(["family_id", "r401", "r405", "r301a"], plan.Columns.Select(c => c.Name));
     }
 
     [Fact]
