@@ -58,7 +58,7 @@ public sealed class ExtractJobTests(ServiceFixture service)
         Assert.Equal((await StreamingExtractAsync(request, service.Microdata.Token)).ToArray(), whole);
         var lines = System.Text.Encoding.UTF8.GetString(whole).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(ready.Records, lines.Length - 1);
-        Assert.Equal("regency_code,r405,r407,r409", lines[0]);
+        Assert.Equal("family_id,r401,regency_code,r405,r407,r409", lines[0]);
 
         // A broken download resumed from where it stopped, at awkward offsets, gives the same bytes.
         foreach (var cut in new long[] { 1, 4095, whole.Length / 2, whole.Length - 1 })
