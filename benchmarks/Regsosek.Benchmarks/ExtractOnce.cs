@@ -33,7 +33,10 @@ public static class ExtractOnce
         bool plain = args.Length > 4 && args[4] == "plain";
         var temp = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "regsosek-extract-once");
         Directory.CreateDirectory(temp);
-        var options = new ExtractOptions { TempRoot = temp };
+        // REGSOSEK_EXTRACT_MEMORY overrides the extract's DuckDB memory limit (default ExtractOptions.MemoryLimit, 96 MB).
+        var options = Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_MEMORY") is { Length: > 0 } memory
+            ? new ExtractOptions { TempRoot = temp, MemoryLimit = memory }
+            : new ExtractOptions { TempRoot = temp };
         var service = new ExtractService(DatasetPartitions.Scan(dataset), new ExtractRunner(new PseudonymKeyring(new byte[32]), options));
         var plan = service.Plan(new ExtractRequest
         {
