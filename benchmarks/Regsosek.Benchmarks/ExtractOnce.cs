@@ -13,8 +13,8 @@ namespace Regsosek.Benchmarks;
 /// One extract, or the plain DuckDB COPY it is measured against, in a process of its own, so that the process's
 /// peak working set and CPU time (e.g. under <c>/usr/bin/time -v</c>) belong to that one case:
 /// <c>dotnet run -c Release -- extract-once DATASET REGION TIER FORMAT [plain] [TEMP]</c>, REGION a regency or province
-/// code or "national", FORMAT parquet or csv. "plain" copies the same rows and columns (the tier's columns, ids
-/// unpseudonymised, no suppression, stored order) from the same partitions with the extract's DuckDB settings
+/// code or "national", FORMAT parquet or csv. "plain" copies the same rows and columns (the tier's "all columns" in
+/// the extract's order, ids as stored instead of pseudonyms, no suppression, stored order) from the same partitions with the extract's DuckDB settings
 /// (<see cref="ExtractOptions"/>: one thread, 96 MB, no external file cache) into one file with one COPY.
 /// Prints one line: case, rows, bytes, seconds, peak working set.
 /// </summary>
@@ -33,7 +33,10 @@ public static class ExtractOnce
         bool plain = args.Length > 4 && args[4] == "plain";
         var temp = args.Length > 5 ? args[5] : Path.Combine(Path.GetTempPath(), "regsosek-extract-once");
         Directory.CreateDirectory(temp);
-        var options = new ExtractOptions { TempRoot = temp };
+        // REGSOSEK_EXTRACT_MEMORY overrides the extract's DuckDB memory limit (default ExtractOptions.MemoryLimit, 96 MB).
+        var options = Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_MEMORY") is { Length: > 0 } memory
+            ? new ExtractOptions { TempRoot = temp, MemoryLimit = memory }
+            : new ExtractOptions { TempRoot = temp };
         var service = new ExtractService(DatasetPartitions.Scan(dataset), new ExtractRunner(new PseudonymKeyring(new byte[32]), options));
         var plan = service.Plan(new ExtractRequest
         {
@@ -81,7 +84,7 @@ public static class ExtractOnce
         ValidUntil = DateTimeOffset.UtcNow.AddDays(1),
     });
 
-    /// <summary>The plan's query (its columns, its partitions, ids as stored) in one COPY under the extract's DuckDB settings.</summary>
+    /// <summary>The plan's output columns from its query (its partitions, ids as stored) in one COPY under the extract's DuckDB settings.</summary>
     private static (long Rows, long Bytes) PlainCopy(ExtractPlan plan, ExtractOptions options, string temp)
     {
         var directory = Path.Combine(temp, "plain-" + Guid.NewGuid().ToString("N"));
@@ -104,7 +107,16 @@ public static class ExtractOnce
             var to = plan.Format == ExtractFormat.Csv
                 ? "FORMAT csv, HEADER true"
                 : $"FORMAT parquet, COMPRESSION zstd, WRITE_BLOOM_FILTER false, ROW_GROUP_SIZE {options.ParquetRowGroupSize}";
-            long rows = connection.Execute($"COPY ({plan.SelectSql}) TO '{file}' ({to})", plan.Parameters, CancellationToken.None);
+            // The extract's columns in its order, the ids as stored (the raw keys the plan's query carries), nothing else.
+            var columns = plan.Columns.Select(c => c.IdKind switch
+            {
+                IdKind.Family => $"\"{ExtractPlan.FamilyKeyColumn}\" AS \"{c.Name}\"",
+                IdKind.Person => $"\"{ExtractPlan.PersonKeyColumn}\" AS \"{c.Name}\"",
+                _ => $"\"{c.Name}\"",
+            });
+            long rows = connection.Execute($"COPY (SELECT {string.Join(", ", columns)} FROM ({plan.SelectSql})) TO '{file}' ({to})", plan.Parameters, CancellationToken.None);
+            // REGSOSEK_EXTRACT_OUT keeps the plain file too (to compare columns).
+            if (Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_OUT") is { Length: > 0 } keep) File.Copy(file, keep, overwrite: true);
             return (rows, new FileInfo(file).Length);
         }
         finally

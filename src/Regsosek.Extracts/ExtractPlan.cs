@@ -46,8 +46,9 @@ public sealed record ExtractPlan
 
     /// <summary>
     /// SELECT over the dataset with the request's region and filters. Its columns are the <see cref="OutputKind.Data"/>
-    /// output columns (age already banded) and, at tier 3, the raw record keys <see cref="FamilyKeyColumn"/> and
-    /// (persons) <see cref="PersonKeyColumn"/>, which never leave the service.
+    /// output columns (age already banded) and, at tier 3, the raw record keys <see cref="FamilyKeyColumn"/>, for
+    /// persons the member number <see cref="MemberKeyColumn"/> and, when person_id is released,
+    /// <see cref="PersonKeyColumn"/>; these never leave the service as such.
     /// </summary>
     public required string SelectSql { get; init; }
 
@@ -69,6 +70,12 @@ public sealed record ExtractPlan
     /// <summary>Name of the staged raw family id at tier 3.</summary>
     public const string FamilyKeyColumn = "__family_key";
 
-    /// <summary>Name of the staged raw person id at tier 3.</summary>
+    /// <summary>Name of the staged raw person id at tier 3 (selected only when person_id is released).</summary>
     public const string PersonKeyColumn = "__person_key";
+
+    /// <summary>Name of the staged member sequence number (r401) of a person at tier 3: the sort key within a family.</summary>
+    public const string MemberKeyColumn = "__member_key";
+
+    /// <summary>True when the output carries the per-person pseudonym (tier 3, person_id asked for by name).</summary>
+    public bool PersonPseudonym => Columns.Any(c => c.IdKind == Pseudonyms.IdKind.Person);
 }

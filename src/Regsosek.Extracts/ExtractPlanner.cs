@@ -16,8 +16,8 @@ namespace Regsosek.Extracts;
 /// SQL identifiers come only from the dictionary; every value the client controls is a '$n' parameter.
 /// <para>Tier 3 (microdata): identity variables are refused when asked for and left out of "all columns";
 /// geography stops at regency (district_code, village_code never present, region at most a regency);
-/// the birth date (r406, an identity variable) is never present, the age r407 is; person_id and family_id
-/// become per-grant pseudonyms. Tier 4 (BNBA): every column, down to village, inside the grant's region.</para>
+/// the birth date (r406, an identity variable) is never present, the age r407 is; family_id and (asked for by name)
+/// person_id become per-grant pseudonyms, and a person row is identified by (family pseudonym, r401): <see cref="PersonKey"/>. Tier 4 (BNBA): every column, down to village, inside the grant's region.</para>
 /// Pure and thread-safe.
 /// </summary>
 public sealed class ExtractPlanner(DataDictionary dictionary)
@@ -102,9 +102,34 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
 
         var columns = explicitColumns.Count > 0
             ? explicitColumns.Select(c => c.Column).ToList()
-            : source.Columns.Where(c => Visible(c.Variable, tier)).ToList();
+            : source.Columns.Where(c => Visible(c.Variable, tier) && !(allowed.Tier == Tier.Microdata && c.Variable.Column == PersonIdColumn)).ToList();
+        if (allowed.Tier == Tier.Microdata && source.Persons) columns = WithPersonKey(columns, source);
 
         return Build(request, caller.Grant!.Id, allowed, source, columns, filters, dataset);
+    }
+
+    /// <summary>The per-person id: at tier 3 a per-grant pseudonym released only when asked for by name.</summary>
+    private const string PersonIdColumn = "person_id";
+
+    /// <summary>
+    /// How a tier-3 person row is identified: by its family's pseudonym and its member sequence number within the
+    /// family (r401, "Nomor urut anggota keluarga"; in the data person_id = family_id × 100 + r401). The pair is the
+    /// same for the same person in every extract of a grant, links to the grant's keluarga extract through the family
+    /// pseudonym, and costs one 16-byte pseudonym a family instead of one a person.
+    /// </summary>
+    public static IReadOnlyList<string> PersonKey { get; } = ["family_id", "r401"];
+
+    /// <summary>
+    /// The one home of the tier-3 row key rule for person rows (individu, individu_with_keluarga): a row carries
+    /// <see cref="PersonKey"/>; those of its columns not already listed go first, in that order. A request that names
+    /// person_id gets its per-person pseudonym as before and nothing is added (that column identifies the row).
+    /// "All columns" at tier 3 leaves person_id out (<see cref="Plan(ExtractRequest, Caller, DateTimeOffset, DatasetPartitions)"/>).
+    /// </summary>
+    private static List<SourceColumn> WithPersonKey(List<SourceColumn> columns, ExtractSource source)
+    {
+        if (columns.Any(c => c.Variable.Column == PersonIdColumn)) return columns;
+        var missing = PersonKey.Where(k => columns.All(c => c.Variable.Column != k)).Select(k => source.Find(k)!);
+        return missing.Concat(columns).ToList();
     }
 
     private ExtractPlan Build(ExtractRequest request, string grantId, Allowed allowed, ExtractSource source,
@@ -135,7 +160,13 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
         if (deIdentify)
         {
             select.Add($"{source.Key("family_id")} AS {Quote(ExtractPlan.FamilyKeyColumn)}");
-            if (source.Persons) select.Add($"{source.Key("person_id")} AS {Quote(ExtractPlan.PersonKeyColumn)}");
+            if (source.Persons)
+            {
+                // The member number sorts a family's rows; the raw person id is read only for its pseudonym.
+                select.Add($"{source.Key(PersonKey[1])} AS {Quote(ExtractPlan.MemberKeyColumn)}");
+                if (outputs.Any(o => o.IdKind == IdKind.Person))
+                    select.Add($"{source.Key(PersonIdColumn)} AS {Quote(ExtractPlan.PersonKeyColumn)}");
+            }
         }
 
         var from = source.FromSql(sql, dataset, allowed.EffectiveRegion);

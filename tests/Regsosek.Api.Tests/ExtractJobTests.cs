@@ -58,7 +58,7 @@ public sealed class ExtractJobTests(ServiceFixture service)
         Assert.Equal((await StreamingExtractAsync(request, service.Microdata.Token)).ToArray(), whole);
         var lines = System.Text.Encoding.UTF8.GetString(whole).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(ready.Records, lines.Length - 1);
-        Assert.Equal("regency_code,r405,r407,r409", lines[0]);
+        Assert.Equal("family_id,r401,regency_code,r405,r407,r409", lines[0]);
 
         // A broken download resumed from where it stopped, at awkward offsets, gives the same bytes.
         foreach (var cut in new long[] { 1, 4095, whole.Length / 2, whole.Length - 1 })
@@ -105,13 +105,16 @@ public sealed class ExtractJobTests(ServiceFixture service)
         Assert.Equal(Licences.Microdata, root.GetProperty("licence").GetString());
         Assert.Equal(ready.Files.Single(f => f.Kind == ExtractJobFileKind.Data).Sha256, root.GetProperty("sha256").GetString());
         var columns = root.GetProperty("columns").EnumerateArray().ToList();
-        Assert.Equal(["regency_code", "r405", "r407"], columns.Select(c => c.GetProperty("name").GetString()));
-        var sex = columns[1];
+        // The key of a tier-3 person row comes first (docs/extracts.md), and the codebook says so.
+        Assert.Equal(["family_id", "r401", "regency_code", "r405", "r407"], columns.Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["family_id", "r401"], root.GetProperty("row_key").EnumerateArray().Select(k => k.GetString()));
+        Assert.Contains("per-grant pseudonym", columns[0].GetProperty("note").GetString());
+        var sex = columns[3];
         var dictionary = Schema.DataDictionary.Default.Get(Schema.TableKind.Individu, "r405");
         Assert.Equal(dictionary.LabelEn, sex.GetProperty("label_en").GetString());
         Assert.Equal(dictionary.Codes.Select(c => (c.Code, c.LabelEn)),
             sex.GetProperty("values").EnumerateArray().Select(v => (v.GetProperty("code").GetInt32(), v.GetProperty("label_en").GetString()!)));
-        Assert.Contains("10-year band", columns[2].GetProperty("note").GetString());
+        Assert.Contains("10-year band", columns[4].GetProperty("note").GetString());
         var filter = root.GetProperty("filters").EnumerateArray().Single();
         Assert.Equal("r405", filter.GetProperty("column").GetString());
         Assert.Equal([2L], filter.GetProperty("codes").EnumerateArray().Select(c => c.GetInt64()));

@@ -67,6 +67,14 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
 
             int fid = columns.IndexOf("family_id");
             Assert.True(fid >= 0);
+            // No person pseudonym unless asked for by name (never here); a person row is keyed by (family pseudonym, r401), unique.
+            Assert.DoesNotContain("person_id", columns);
+            if (request.Table != ExtractTable.Keluarga)
+            {
+                int member = columns.IndexOf("r401");
+                Assert.True(member >= 0);
+                Assert.Equal(rows.Count, rows.Select(r => (r[fid], r[member])).Distinct().Count());
+            }
             var pa = rows.Select(r => r[fid]!).ToList();
             Assert.All(pa, p => Assert.Matches("^[0-9a-f]{32}$", p));
             // No raw id (regency × 10^10 + n) survives.
@@ -95,8 +103,9 @@ public sealed class ExtractRunTests(DatasetFixture data) : IClassFixture<Dataset
             $"SELECT count(*) FROM read_parquet('{data.Directory}/individu/prov_code=32/regency_code=3201/data.parquet') WHERE r405 = 2 AND r407 BETWEEN 15 AND 64");
         Assert.True(expected > 0);
         Assert.Equal(expected, received.Summary.Rows);
-        var (_, rows) = received.Read(h.Scratch, ExtractFormat.Parquet);
-        Assert.All(rows, r => { Assert.Equal("2", r[0]); Assert.InRange(int.Parse(r[1]!), 15, 64); });
+        var (columns, rows) = received.Read(h.Scratch, ExtractFormat.Parquet);
+        Assert.Equal(["family_id", "r401", "r405", "r407"], columns); // the person key first
+        Assert.All(rows, r => { Assert.Equal("2", r[2]); Assert.InRange(int.Parse(r[3]!), 15, 64); });
     }
 
     [Fact]

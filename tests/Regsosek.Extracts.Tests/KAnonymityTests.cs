@@ -346,11 +346,14 @@ public sealed class SortOrderTests(DatasetFixture data) : IClassFixture<DatasetF
         Assert.Equal(a.Summary.Rows, b.Summary.Rows);
         Harness.AssertSameFile(format, a, one, b, many);
         Assert.Equal(a.Summary.KAnonymity!.SuppressedValues, b.Summary.KAnonymity!.SuppressedValues);
-        // And the rows are in pseudonym order (a Parquet pseudonym reads back as a UUID: its text without dashes is the hex).
+        // And the rows are in the order of the family pseudonym (a Parquet pseudonym reads back as a UUID: its text
+        // without dashes is the hex), then of the member number r401; the pair is unique.
         var (columns, rows) = b.Read(many.Scratch, format);
-        int family = columns.IndexOf("family_id"), person = columns.IndexOf("person_id");
-        var keys = rows.Select(r => (r[family] + "/" + (person >= 0 ? r[person] : "")).Replace("-", "", StringComparison.Ordinal)).ToList();
+        int family = columns.IndexOf("family_id"), member = columns.IndexOf("r401");
+        Assert.DoesNotContain("person_id", columns);
+        Assert.Equal(table != ExtractTable.Keluarga, member >= 0);
+        var keys = rows.Select(r => (Family: r[family]!, Member: member >= 0 ? int.Parse(r[member]!) : 0)).ToList();
         Assert.Equal(keys.Count, keys.Distinct().Count());
-        Assert.Equal(keys.OrderBy(x => x, StringComparer.Ordinal), keys);
+        Assert.Equal(keys.OrderBy(x => x.Family, StringComparer.Ordinal).ThenBy(x => x.Member), keys);
     }
 }

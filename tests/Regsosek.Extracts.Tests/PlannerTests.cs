@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Fluent;
 using Regsosek.Core;
 using Regsosek.Core.Policy;
 using Regsosek.Schema;
@@ -32,7 +34,54 @@ public sealed class PlannerTests
         Assert.Throws<ExtractValidationException>(() => Plan(Individu("r301a"), Grants.Caller("g1", Tier.Microdata)));
         var plan = Plan(new ExtractRequest { Table = ExtractTable.IndividuWithKeluarga, Columns = ["r405", "r301a"], Region = "3201" },
             Grants.Caller("g1", Tier.Microdata));
-        Assert.Equal(["r405", "r301a"], plan.Columns.Select(c => c.Name));
+        // A tier-3 person row carries its key (family pseudonym, member number), put first when not listed.
+        Assert.Equal(["family_id", "r401", "r405", "r301a"], plan.Columns.Select(c => c.Name));
+    }
+
+    [Fact]
+    public void A_tier_3_person_row_is_keyed_by_family_id_and_r401_and_person_id_only_when_named()
+    {
+        var tier3 = Grants.Caller("g1", Tier.Microdata);
+        string[] Names(ExtractRequest r, Caller c) => Plan(r, c).Columns.Select(x => x.Name).ToArray();
+        foreach (var table in new[] { ExtractTable.Individu, ExtractTable.IndividuWithKeluarga })
+        {
+            var all = Names(new ExtractRequest { Table = table, Region = "3201" }, tier3);
+            Assert.DoesNotContain("person_id", all);
+            Assert.Contains("family_id", all);
+            Assert.Contains("r401", all);
+            // Tier 4 keeps every column, the real person_id among them, and adds nothing.
+            var bnba = Names(new ExtractRequest { Table = table, Region = "3201" }, Grants.Caller("g4", Tier.Bnba, "3201"));
+            Assert.Contains("person_id", bnba);
+        }
+        Assert.Equal(["family_id", "r405", "r401"], Names(Individu("r405", "r401"), tier3));
+        Assert.Equal(["r401", "r405", "family_id"], Names(Individu("r405", "family_id"), tier3));
+        Assert.Equal(["person_id", "r405"], Names(Individu("person_id", "r405"), tier3));
+        Assert.Equal(["r405"], Names(Individu("r405"), Grants.Caller("g4", Tier.Bnba, "3201")));
+        Assert.Equal(["r301a"], Names(new ExtractRequest { Table = ExtractTable.Keluarga, Columns = ["r301a"], Region = "3201" }, tier3));
+        // The raw person id is read only for a released person pseudonym; the member number always (the sort key).
+        Assert.DoesNotContain(ExtractPlan.PersonKeyColumn, Plan(Individu("r405"), tier3).SelectSql);
+        Assert.Contains(ExtractPlan.PersonKeyColumn, Plan(Individu("person_id", "r405"), tier3).SelectSql);
+        Assert.Contains(ExtractPlan.MemberKeyColumn, Plan(Individu("person_id", "r405"), tier3).SelectSql);
+    }
+
+    [Fact]
+    public void Property_any_tier_3_person_column_list_keeps_its_order_behind_the_missing_key_columns()
+    {
+        string[] Names(ExtractTable table) => ExtractPlanner.ExtractSource.Of(table, DataDictionary.Default).Columns
+            .Select(c => c.Variable).Where(v => !v.Identity && v.MinTier <= Tier.Microdata && v.Column is not ("district_code" or "village_code"))
+            .Select(v => v.Column).ToArray();
+        var gen = from table in Gen.Elements(ExtractTable.Individu, ExtractTable.IndividuWithKeluarga)
+                  from picks in Gen.NonEmptyListOf(Gen.Choose(0, 10_000))
+                  select (table, picks.Take(8).Select(p => Names(table)[p % Names(table).Length]).Distinct().ToList());
+        PropertyRunner.ForAll(gen.ToArbitrary(), x =>
+        {
+            var (table, asked) = x;
+            var output = Plan(new ExtractRequest { Table = table, Columns = asked, Region = "3201" }, Grants.Caller("g1", Tier.Microdata))
+                .Columns.Select(c => c.Name).ToList();
+            var expected = asked.Contains("person_id") ? asked : ExtractPlanner.PersonKey.Except(asked).Concat(asked).ToList();
+            Assert.Equal(expected, output);
+            Assert.True(output.Contains("person_id") || ExtractPlanner.PersonKey.All(output.Contains));
+        }, maxTest: 200);
     }
 
     [Fact]

@@ -110,6 +110,7 @@ public class DatasetFixture : IDisposable
         {
             "family_id" => "fid",
             "person_id" => "pid",
+            "r401" => "CAST(pid % 10 AS TINYINT)", // the member number: pid = fid × 10 + member
             "district_code" => district,
             "village_code" => $"(CAST({district} AS BIGINT) * 10000 + 2001 + fid % 2)",
             "urban_rural" => "CAST(2 AS TINYINT)",

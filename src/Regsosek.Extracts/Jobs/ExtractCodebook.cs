@@ -54,10 +54,40 @@ public sealed class ExtractCodebook
         return null;
     }
 
-    /// <summary>What a column holds beyond its dictionary entry: pseudonyms and age bands.</summary>
+    /// <summary>
+    /// The columns that identify a row of this file (empty at tier 4, where the real ids are the key, or when the file
+    /// has no id): person_id when released, otherwise family_id and r401 for person rows (<see cref="ExtractPlanner.PersonKey"/>), family_id for families.
+    /// </summary>
+    public IReadOnlyList<string> RowKey
+    {
+        get
+        {
+            if (!_plan.DeIdentify) return [];
+            if (_plan.PersonPseudonym) return ["person_id"];
+            var key = _plan.Persons ? ExtractPlanner.PersonKey : ["family_id"];
+            return key.All(k => _plan.Columns.Any(c => c.Name == k)) ? key : [];
+        }
+    }
+
+    /// <summary>How a record of this file is identified, in one sentence (tier 3), or null.</summary>
+    public string? Identification => RowKey switch
+    {
+        ["person_id"] => "A person is identified by person_id, a per-grant pseudonym of the person (16 bytes a record); family_id, when present, links the person to the family.",
+        ["family_id", "r401"] => "A person is identified by the pair (family_id, r401): the family's per-grant pseudonym and the member's sequence number within the family. " +
+                                 "The same person has the same pair in every extract of this grant, and family_id equals the family's pseudonym in this grant's keluarga extracts. " +
+                                 "Rows are ordered by family pseudonym, then r401.",
+        ["family_id"] => "A family is identified by family_id, its per-grant pseudonym; rows are ordered by it.",
+        _ => null,
+    };
+
+    private string PseudonymType => _plan.Format == ExtractFormat.Parquet ? "UUID" : "VARCHAR";
+
+    /// <summary>What a column holds beyond its dictionary entry: pseudonyms, the member number of the row key, age bands.</summary>
     private string? Note(OutputColumn c) => c switch
     {
-        { Kind: OutputKind.Pseudonym } => "per-grant pseudonym (32 lower-case hex digits), not the registry id; the same id gives the same pseudonym in every extract of this grant",
+        { Kind: OutputKind.Pseudonym } => "per-grant pseudonym (" + (_plan.Format == ExtractFormat.Parquet ? "a UUID, 16 bytes" : "32 lower-case hex digits") +
+                                          "), not the registry id; the same id gives the same pseudonym in every extract of this grant",
+        { Name: "r401" } when RowKey is ["family_id", "r401"] => "with family_id, the key of a person in this grant's extracts",
         { Name: "r407" } when _plan.KAnonymity.AgeBands == AgeBanding.FiveYears => "generalised: the lower bound of a 5-year band (25 means 25-29)",
         { Name: "r407" } when _plan.KAnonymity.AgeBands == AgeBanding.TenYears => "generalised: the lower bound of a 10-year band (20 means 20-29)",
         { QuasiIdentifier: true } when _summary.KAnonymity is { LocalSuppression: true } => "quasi-identifier: may be empty (NULL) where local suppression removed the value",
@@ -102,6 +132,13 @@ public sealed class ExtractCodebook
             w.WriteNumber("records", _summary.Rows);
             w.WriteNumber("bytes", _summary.Bytes);
             w.WriteString("sha256", _summary.Sha256);
+            if (RowKey.Count > 0)
+            {
+                w.WriteStartArray("row_key");
+                foreach (var name in RowKey) w.WriteStringValue(name);
+                w.WriteEndArray();
+                w.WriteString("identification", Identification);
+            }
             w.WriteStartArray("columns");
             foreach (var (c, v) in Columns)
             {
@@ -109,7 +146,7 @@ public sealed class ExtractCodebook
                 w.WriteString("name", c.Name);
                 w.WriteString("label_id", v?.LabelId ?? "");
                 w.WriteString("label_en", v?.LabelEn ?? "");
-                w.WriteString("type", c.Kind == OutputKind.Pseudonym ? "VARCHAR" : v?.SqlType ?? "");
+                w.WriteString("type", c.Kind == OutputKind.Pseudonym ? PseudonymType : v?.SqlType ?? "");
                 if (v?.Question is { } q) w.WriteString("question", q);
                 w.WriteBoolean("quasi_identifier", c.QuasiIdentifier);
                 if (v?.Universe is { } u) w.WriteString("universe", u);
@@ -198,6 +235,8 @@ public sealed class ExtractCodebook
             md.Append('\n');
         }
 
+        if (Identification is { } identification) md.Append(inv, $"## Identifying a record\n\n{identification}\n\n");
+
         md.Append("## Columns\n\n| column | label | type | notes |\n|---|---|---|---|\n");
         foreach (var (c, v) in Columns)
         {
@@ -206,7 +245,7 @@ public sealed class ExtractCodebook
             if (Note(c) is { } n) notes.Add(n);
             if (v?.Universe is { } u) notes.Add("universe: " + u);
             md.Append(inv, $"| `{c.Name}` | {Escape(v?.LabelEn ?? "")}{(v is null ? "" : " / " + Escape(v.LabelId))} | " +
-                           $"{(c.Kind == OutputKind.Pseudonym ? "VARCHAR" : v?.SqlType ?? "")} | {Escape(string.Join("; ", notes))} |\n");
+                           $"{(c.Kind == OutputKind.Pseudonym ? PseudonymType : v?.SqlType ?? "")} | {Escape(string.Join("; ", notes))} |\n");
         }
         md.Append('\n');
 

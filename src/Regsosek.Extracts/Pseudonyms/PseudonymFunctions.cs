@@ -6,8 +6,9 @@ namespace Regsosek.Extracts.Pseudonyms;
 /// <summary>
 /// One grant's pseudonyms as DuckDB scalar functions of the extract's connection, so that the release query computes
 /// them where it reads the records: <c>regsosek_pseudonym_person(BIGINT) → UUID</c> and
-/// <c>regsosek_pseudonym_family(BIGINT) → UUID</c> (NULL for NULL), and the first 64 bits of each
-/// (<c>…_prefix(BIGINT) → UBIGINT</c>, the sort keys: DuckDB sorts two 64-bit keys about twice as fast as two UUIDs). The UUID's 16 bytes are the AES block of
+/// <c>regsosek_pseudonym_family(BIGINT) → UUID</c> (NULL for NULL), and the first 64 bits of the family's
+/// (<c>regsosek_pseudonym_family_prefix(BIGINT) → UBIGINT</c>, the sort key: DuckDB sorts a 64-bit key about twice as
+/// fast as a UUID). The UUID's 16 bytes are the AES block of
 /// <see cref="GrantPseudonymizer"/> in order, so its text without dashes is the 32-hex pseudonym, and DuckDB orders
 /// UUIDs as that text. DuckDB calls a function with a vector of up to 2,048 ids; they are encrypted in one AES-ECB
 /// call into a reused buffer. Calls are serialised (the pseudonymiser is not thread-safe; an extract runs one
@@ -24,17 +25,11 @@ internal static class PseudonymFunctions
     /// <summary>The SQL function of <paramref name="kind"/>'s pseudonym.</summary>
     public static string Of(IdKind kind) => kind == IdKind.Person ? Person : Family;
 
-    /// <summary>The SQL function of the first 64 bits of the person pseudonym (UBIGINT), the sort key.</summary>
-    public const string PersonPrefix = "regsosek_pseudonym_person_prefix";
-
     /// <summary>The SQL function of the first 64 bits of the family pseudonym (UBIGINT), the sort key.</summary>
     public const string FamilyPrefix = "regsosek_pseudonym_family_prefix";
 
-    /// <summary>The SQL function of the first 64 bits of <paramref name="kind"/>'s pseudonym.</summary>
-    public static string PrefixOf(IdKind kind) => kind == IdKind.Person ? PersonPrefix : FamilyPrefix;
-
     /// <summary>
-    /// Registers the four functions on <paramref name="connection"/>, over <paramref name="pseudonymizer"/> (which must
+    /// Registers the three functions on <paramref name="connection"/>, over <paramref name="pseudonymizer"/> (which must
     /// outlive their use).
     /// </summary>
     public static void Register(DuckDBConnection connection, GrantPseudonymizer pseudonymizer)
@@ -71,9 +66,9 @@ internal static class PseudonymFunctions
             var k = kind;
             connection.RegisterScalarFunction<long, Guid>(Of(kind), (readers, writer, rows) =>
                 Encrypt(k, readers[0], writer, rows, (block, row) => writer.WriteValue(new Guid(block, bigEndian: true), row)), options);
-            connection.RegisterScalarFunction<long, ulong>(PrefixOf(kind), (readers, writer, rows) =>
-                Encrypt(k, readers[0], writer, rows, (block, row) => writer.WriteValue(BinaryPrimitives.ReadUInt64BigEndian(block), row)), options);
         }
+        connection.RegisterScalarFunction<long, ulong>(FamilyPrefix, (readers, writer, rows) =>
+            Encrypt(IdKind.Family, readers[0], writer, rows, (block, row) => writer.WriteValue(BinaryPrimitives.ReadUInt64BigEndian(block), row)), options);
     }
 
     /// <summary>DuckDB's vector size: the most ids one call hands over.</summary>

@@ -10,27 +10,28 @@ namespace Regsosek.Extracts;
 internal static class ReleaseQuery
 {
     private const string FamilySort = "__sort_family";
-    private const string PersonSort = "__sort_person";
 
     /// <summary>
     /// The released rows, read straight from the plan's query (its parameters bound as in the plan): data columns as
     /// selected, the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers NULL where local suppression changed
     /// the record's combination (a LEFT JOIN on the packed key with the changed combinations of
     /// <paramref name="suppressed"/>, when given), ids as the grant's pseudonyms (<see cref="PseudonymFunctions"/>), in
-    /// the order of the family pseudonym, then the person pseudonym — a keyed random permutation, so row order says
-    /// nothing about the stored order (villages). The sort keys are the pseudonyms' first 64 bits, which is the order
-    /// of the pseudonyms themselves unless two families' (or one family's two persons') pseudonyms share their first 64
-    /// bits (for n families, a probability of about n² / 2^65: ~10^-4 for the ~65 M families at full scale); the order is
-    /// then still a deterministic keyed permutation. A pseudonym is a UUID in Parquet (16 bytes,
-    /// FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type) and 32 lower-case hex digits in CSV and Arrow; both are the
-    /// same AES block, and the text without dashes of the UUID is the hex.
+    /// the order of the family pseudonym, then (persons) the member number r401 — a keyed random permutation of the
+    /// families, so row order says nothing about the stored order (villages), and within a family the order of r401,
+    /// which the row carries anyway. The sort key is the family pseudonym's first 64 bits, which is the order of the
+    /// pseudonyms themselves unless two families' pseudonyms share their first 64 bits (for n families, a probability
+    /// of about n² / 2^65: ~10^-4 for the ~65 M families at full scale); their rows then interleave by r401, which
+    /// still says nothing about the stored order. No person pseudonym is computed for the order: only when person_id
+    /// is released, after the sort. A pseudonym is a UUID in Parquet (16 bytes, FIXED_LEN_BYTE_ARRAY(16) with the UUID
+    /// logical type) and 32 lower-case hex digits in CSV and Arrow; both are the same AES block, and the text without
+    /// dashes of the UUID is the hex.
     /// </summary>
     public static string Sql(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed) =>
         Sorted(plan, $"({Rows(plan, key, suppressed, batch: null)})");
 
     /// <summary>
     /// The released rows before the sort and before the pseudonyms: the data columns with suppression applied, the raw
-    /// ids and the sort keys (the pseudonyms' first 64 bits); with <paramref name="batch"/>, only the records whose last
+    /// ids and the sort keys (the family pseudonym's first 64 bits, the member number); with <paramref name="batch"/>, only the records whose last
     /// quasi-identifier's field is in that range, joined with that range's changed combinations only.
     /// </summary>
     public static string Rows(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed, (long Low, long High)? batch)
@@ -39,14 +40,11 @@ internal static class ReleaseQuery
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
         bool flagged = suppressed is not null && key is not null;
         var qis = plan.QuasiIdentifiers;
-        // Sorted on the pseudonyms' first 64 bits, carrying the raw ids; the pseudonyms themselves are computed after
-        // the sort (Sorted): a 16-byte UUID sort key costs DuckDB about twice an 8-byte one.
+        // Sorted on the family pseudonym's first 64 bits, carrying the raw ids; the pseudonyms themselves are computed
+        // after the sort (Sorted): a 16-byte UUID sort key costs DuckDB about twice an 8-byte one.
         var select = new List<string> { $"{PseudonymFunctions.FamilyPrefix}(r.{family}) AS {FamilySort}", $"r.{family} AS {family}" };
-        if (plan.Persons)
-        {
-            select.Add($"{PseudonymFunctions.PersonPrefix}(r.{person}) AS {PersonSort}");
-            select.Add($"r.{person} AS {person}");
-        }
+        if (plan.Persons) select.Add($"r.{Member} AS {Member}");
+        if (plan.PersonPseudonym) select.Add($"r.{person} AS {person}");
         foreach (var c in plan.Columns.Where(c => c.Kind != OutputKind.Pseudonym))
         {
             var name = ExtractPlanner.Quote(c.Name);
@@ -62,7 +60,7 @@ internal static class ReleaseQuery
             sql.Append($"LEFT JOIN {changed} AS m ON m.{KAnonymitySql.Key} = {key!.Pack("r")} ");
         }
         sql.Append($"WHERE r.{family} IS NOT NULL");
-        if (plan.Persons) sql.Append($" AND r.{person} IS NOT NULL");
+        if (plan.PersonPseudonym) sql.Append($" AND r.{person} IS NOT NULL");
         if (batch is { } range && key is not null) sql.Append(" AND ").Append(key.RecordLastFieldInRange("r", range.Low, range.High));
         return sql.ToString();
     }
@@ -84,8 +82,10 @@ internal static class ReleaseQuery
             return binary ? $"{pseudonym} AS {name}" : $"replace(CAST({pseudonym} AS VARCHAR), '-', '') AS {name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
-        return $"SELECT {string.Join(", ", select)} FROM {rows} ORDER BY {FamilySort}" + (plan.Persons ? $", {PersonSort}" : "");
+        return $"SELECT {string.Join(", ", select)} FROM {rows} ORDER BY {FamilySort}" + (plan.Persons ? $", {Member}" : "");
     }
+
+    private static string Member => ExtractPlanner.Quote(ExtractPlan.MemberKeyColumn);
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {

@@ -57,10 +57,11 @@ public sealed class ExtractPlacementAttacks(ServiceFixture service)
             await foreach (var chunk in call.ResponseStream.ReadAllAsync())
                 if (chunk.PayloadCase == ExtractChunk.PayloadOneofCase.Data) chunk.Data.WriteTo(bytes);
             var lines = System.Text.Encoding.UTF8.GetString(bytes.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal("r404,r405,r407,r408,r409", lines[0].Trim());
+            // Tier 3 puts each person row's key (family pseudonym, member number) in front of the columns asked for.
+            Assert.Equal("family_id,r401,r404,r405,r407,r408,r409", lines[0].Trim());
             foreach (var line in lines.Skip(1))
             {
-                var f = line.Trim().Split(',');
+                var f = line.Trim().Split(',')[2..];
                 if (f[0] is not ("1" or "5") || f[2] == "") continue;
                 records.Add((f[3] == "" ? -1 : long.Parse(f[3]), f[4] == "" ? -1 : long.Parse(f[4]), AgeBand(int.Parse(f[2]))));
             }
