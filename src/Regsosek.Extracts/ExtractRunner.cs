@@ -87,7 +87,7 @@ public sealed class ExtractRunner
 
     private (long Rows, KAnonymityReport? Report) WriteFile(ExtractPlan plan, string directory, string file, CancellationToken ct)
     {
-        using var connection = ExtractDatabase.Open(directory, _options);
+        using var connection = ExtractDatabase.Open(directory, _options.For(plan));
         using var writer = ReleaseWriter.Create(connection, plan, _options, directory, file);
         if (!plan.DeIdentify)
         {

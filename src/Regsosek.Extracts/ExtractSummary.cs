@@ -51,6 +51,19 @@ public sealed record ExtractOptions
     public string? MemoryLimit { get; init; } = "96MB";
 
     /// <summary>
+    /// DuckDB memory limit of a tier-3 (de-identified) extract of the whole nation, in place of <see cref="MemoryLimit"/>.
+    /// Default 1 GB: at full scale (251 M records) the release's final sort ran out of memory at 96 MB and completed at
+    /// 1 GB (1.2 GB peak, 26 GB of temp disk; benchmarks/EXTRACTS.md). Null: <see cref="MemoryLimit"/> for every extract.
+    /// </summary>
+    public string? NationalDeIdentifiedMemoryLimit { get; init; } = "1GB";
+
+    /// <summary>The options an extract of <paramref name="plan"/> runs with (the national tier-3 memory limit applied).</summary>
+    public ExtractOptions For(ExtractPlan plan) =>
+        plan.DeIdentify && plan.EffectiveRegion.Level == Regsosek.Core.RegionLevel.National && NationalDeIdentifiedMemoryLimit is { } limit
+            ? this with { MemoryLimit = limit }
+            : this;
+
+    /// <summary>
     /// DuckDB "allocator_flush_threshold" (and "allocator_bulk_deallocation_flush_threshold") of each extract, e.g.
     /// "16MB": how much freed memory DuckDB's allocator may keep cached before returning it to the operating system.
     /// Low values keep the process's working set close to what DuckDB actually uses. Null: DuckDB's default.

@@ -251,4 +251,15 @@ public sealed class PlannerTests
         Assert.Equal("r407", plan.QuasiIdentifiers[0]);
         Assert.Equal("regency_code", plan.QuasiIdentifiers[^1]);
     }
+
+    [Theory]
+    [InlineData(Tier.Microdata, "", "1GB")]   // tier 3, the nation: the national limit
+    [InlineData(Tier.Microdata, "32", "96MB")] // tier 3, a province: the ordinary limit
+    [InlineData(Tier.Bnba, "", "96MB")]        // tier 4 stages nothing and sorts nothing: the ordinary limit
+    public void A_national_de_identified_extract_runs_with_the_national_memory_limit(Tier tier, string region, string expected)
+    {
+        var plan = Plan(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["r405"], Region = region }, Grants.Caller("g1", tier, ""));
+        Assert.Equal(expected, new ExtractOptions().For(plan).MemoryLimit);
+        Assert.Equal("96MB", new ExtractOptions { NationalDeIdentifiedMemoryLimit = null }.For(plan).MemoryLimit);
+    }
 }
