@@ -138,11 +138,13 @@ internal static partial class CatalogueLoader
         {
             throw new CatalogueException(entry, "'value' needs one of var, ratio, sum");
         }
+        bool integerValued = expression is not RatioExpression;
         foreach (var column in expression.Columns)
         {
             var v = ConditionReader.Lookup(dictionary, unit, column, entry);
             if (v.HasCodes)
                 throw new CatalogueException(entry, $"{column} is a coded variable; a numeric needs a quantity (a count, an area, hours)");
+            integerValued &= v.Type.IsInteger();
         }
         var where = Yaml.Get(map, "where") is { } w
             ? new ConditionReader(dictionary, named, numericsSoFar).Read(w, unit, entry)
@@ -157,6 +159,7 @@ internal static partial class CatalogueLoader
             Expression = expression,
             Where = where,
             Visibility = ReadVisibility(map, entry),
+            IntegerValued = integerValued,
         };
     }
 

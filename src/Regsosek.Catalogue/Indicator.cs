@@ -64,4 +64,8 @@ public sealed record NumericVariable
     public required Condition Where { get; init; }
     /// <summary>Tiers and region levels.</summary>
     public required Visibility Visibility { get; init; }
+    /// <summary>True when every value is a whole number (a column, or a sum of columns, of integer types): then sums and
+    /// means computed in DOUBLE are exact in any order of addition (below 2^53), so a distribution's Σ value × count equals
+    /// the scan's sum bit for bit. A ratio is not.</summary>
+    public bool IntegerValued { get; init; }
 }

@@ -241,14 +241,15 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     }
 
     /// <summary>
-    /// The smallest distribution from which every measure follows exactly: all are percentiles of the same values under
-    /// the same condition, every non-region dimension is in it, and every region of the request (scope, breakdown,
-    /// region filters) is a regency or above (a distribution counts values by regency). Null otherwise.
+    /// The smallest distribution from which every measure follows exactly: all are statistics of the same values under
+    /// the same condition that a distribution gives exactly (see <see cref="FollowsFromDistribution"/>), every non-region
+    /// dimension is in it, and every region of the request (scope, breakdown, region filters) is a regency or above (a
+    /// distribution counts values by regency). Null otherwise.
     /// </summary>
     private PreparedSummary? CoveringDistribution(PreparedSummaries summaries, List<Measure> measures, Unit unit, RegionCode scope,
         RegionLevel? breakdown, List<Dimension> dimensions, List<ResolvedFilter> filters)
     {
-        if (measures.Any(m => m.Kind != StatisticKind.Percentile)) return null;
+        if (!measures.All(FollowsFromDistribution)) return null;
         var groups = measures.Select(m => SummarySql.NumericValues(m.Numeric!, m.Numerator, Catalogue)).Distinct().ToList();
         if (groups.Count != 1) return null;
         if (scope.Level > RegionLevel.Regency || breakdown > RegionLevel.Regency) return null;
@@ -258,11 +259,27 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
     }
 
     /// <summary>
-    /// Percentiles from a distribution (values counted by regency × keys): the counts of each value are added up for every
-    /// grouping set of the cube, a running count over the values in order finds the order statistics at
-    /// floor((n − 1)·p) and ceil((n − 1)·p), and they are interpolated as DuckDB's <c>quantile_cont</c> does, to the last bit:
-    /// lo·(1 − d) + hi·d with d = (n − 1)·p − floor((n − 1)·p) (measured against DuckDB 1.5: lo + (hi − lo)·d differs
-    /// in the last bit for about one group in five). The same cells, counts and key sums as the scan's query.
+    /// Whether a distribution (each value with how many records have it) gives <paramref name="measure"/> exactly as the
+    /// scan computes it: percentiles, minima and maxima are values of the distribution, whatever they are; a mean or a sum
+    /// is Σ value × count, the scan's DOUBLE sum bit for bit only when every value is a whole number (then every partial
+    /// sum is exact, in any order); the mean's largest and second largest values are order statistics again.
+    /// </summary>
+    private static bool FollowsFromDistribution(Measure measure) => measure.Kind switch
+    {
+        StatisticKind.Percentile or StatisticKind.Min or StatisticKind.Max => true,
+        StatisticKind.Mean or StatisticKind.Sum => measure.Numeric!.IntegerValued,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Percentiles, means, sums, minima and maxima from a distribution (values counted by regency × keys): the counts of
+    /// each value are added up for every grouping set of the cube and a running count over the values in order finds
+    /// order statistics. A percentile takes those at floor((n − 1)·p) and ceil((n − 1)·p) and interpolates them as
+    /// DuckDB's <c>quantile_cont</c> does, to the last bit: lo·(1 − d) + hi·d with d = (n − 1)·p − floor((n − 1)·p)
+    /// (measured against DuckDB 1.5: lo + (hi − lo)·d differs in the last bit for about one group in five). A sum is
+    /// Σ value × count and a mean that over n (whole values only: <see cref="FollowsFromDistribution"/>); the largest value
+    /// is the maximum and the second largest the order statistic at n − 2 (the largest again when two records share it,
+    /// as the scan's <c>max(v, 2)</c>). The same cells, counts and key sums as the scan's query.
     /// </summary>
     private QueryPlan PlanFromDistribution(PreparedSummary distribution, List<Measure> measures, RegionCode scope, RegionLevel? breakdown,
         List<Dimension> dimensions, List<ResolvedFilter> filters)
@@ -300,12 +317,35 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         {
             layout.Add(new MeasureLayout(measure.Kind, column, measure.Probability));
             column += MeasureLayout.ColumnCount(measure.Kind);
-            var p = sql.Add(new DoubleParameter(measure.Probability!.Value));
-            var rank = $"((total - 1) * {p})";
-            var lo = $"CAST(min({v}) FILTER (WHERE cum > floor({rank})) AS DOUBLE)";
-            var hi = $"CAST(min({v}) FILTER (WHERE cum > ceil({rank})) AS DOUBLE)";
-            var fraction = $"(any_value({rank}) - floor(any_value({rank})))";
-            outer.Add($"CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(k), 0) AS BIGINT), CASE WHEN any_value(total) > 0 THEN {lo} * (1 - {fraction}) + {hi} * {fraction} END");
+            var counts = "CAST(coalesce(sum(n), 0) AS BIGINT), CAST(coalesce(sum(k), 0) AS BIGINT)";
+            var largest = $"CAST(max({v}) AS DOUBLE)";
+            var secondLargest = $"CASE WHEN any_value(total) >= 2 THEN CAST(min({v}) FILTER (WHERE cum > total - 2) AS DOUBLE) END";
+            var total = $"CAST(sum({v} * n) AS DOUBLE)";
+            switch (measure.Kind)
+            {
+                case StatisticKind.Percentile:
+                    var p = sql.Add(new DoubleParameter(measure.Probability!.Value));
+                    var rank = $"((total - 1) * {p})";
+                    var lo = $"CAST(min({v}) FILTER (WHERE cum > floor({rank})) AS DOUBLE)";
+                    var hi = $"CAST(min({v}) FILTER (WHERE cum > ceil({rank})) AS DOUBLE)";
+                    var fraction = $"(any_value({rank}) - floor(any_value({rank})))";
+                    outer.Add($"{counts}, CASE WHEN any_value(total) > 0 THEN {lo} * (1 - {fraction}) + {hi} * {fraction} END");
+                    break;
+                case StatisticKind.Mean:
+                    outer.Add($"{counts}, CASE WHEN any_value(total) > 0 THEN {total} / CAST(any_value(total) AS DOUBLE) END, {largest}, {secondLargest}");
+                    break;
+                case StatisticKind.Sum:
+                    outer.Add($"{counts}, {total}, {largest}, {secondLargest}");
+                    break;
+                case StatisticKind.Min:
+                    outer.Add($"{counts}, CAST(min({v}) AS DOUBLE)");
+                    break;
+                case StatisticKind.Max:
+                    outer.Add($"{counts}, {largest}");
+                    break;
+                default:
+                    throw new InvalidOperationException($"statistic {measure.Kind} does not follow from a distribution");
+            }
         }
         if (dimensions.Count == 0)
         {
@@ -317,7 +357,8 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
             // value, so that one empty cell is added when no distribution row matched.
             var empty = new List<string> { $"CAST({(1 << dimensions.Count) - 1} AS BIGINT)" };
             empty.AddRange(Enumerable.Repeat("NULL", dimensions.Count));
-            empty.AddRange(measures.Select(_ => "CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS DOUBLE)"));
+            empty.AddRange(measures.Select(m => "CAST(0 AS BIGINT), CAST(0 AS BIGINT)" +
+                string.Concat(Enumerable.Repeat(", CAST(NULL AS DOUBLE)", MeasureLayout.ColumnCount(m.Kind) - 2))));
             text.Append("SELECT * FROM (SELECT ").AppendJoin(", ", outer).Append("\nFROM w\nGROUP BY ").Append(partition);
             text.Append("\nUNION ALL SELECT ").AppendJoin(", ", empty).Append(" WHERE NOT EXISTS (SELECT 1 FROM h))");
             text.Append("\nORDER BY grouping_id DESC, ").Append(string.Join(", ", Enumerable.Range(0, dimensions.Count).Select(i => $"d{i} NULLS FIRST")));

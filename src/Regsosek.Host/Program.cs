@@ -56,13 +56,16 @@ start.SetAction(async (parse, ct) =>
         AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(summariesProblem)}[/]");
     await StartCommand.CheckStoresAsync(app.Services, options, ct);
     await app.StartAsync(ct);
-    // Serving first; the dashboard's first questions are asked meanwhile (single flight: a caller asking one joins it).
+    var endpoints = app.Services.GetRequiredService<Endpoints>();
+    // Serving first; the dashboard's first questions are asked meanwhile (single flight: a caller asking one joins it),
+    // then its HTTP routes are called once over loopback.
     _ = Task.Run(async () =>
     {
         var warmed = await StartCommand.WarmUpAsync(app.Services, ct);
         if (warmed > 0) AnsiConsole.MarkupLine($"[grey]Answered {warmed} national questions of the dashboard from the summaries (now in the result cache).[/]");
+        var routes = await RouteWarmUp.RunAsync(endpoints, options, app.Services.GetRequiredService<Regsosek.Catalogue.IndicatorCatalogue>(), ct);
+        if (routes > 0) AnsiConsole.MarkupLine($"[grey]Called the dashboard's files and HTTP routes once ({routes} calls, audited as public calls), so its first visitor finds them warm.[/]");
     }, ct);
-    var endpoints = app.Services.GetRequiredService<Endpoints>();
     AnsiConsole.MarkupLine(options.CertificatePath is null
         ? $"Serving gRPC (HTTP/2, cleartext) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]"
         : $"Serving gRPC and HTTP/JSON (TLS, HTTP/2 or HTTP/1.1) on [bold]{options.Host}:{endpoints.Grpc?.Port}[/]");

@@ -56,43 +56,45 @@ public static class StartCommand
     }
 
     /// <summary>
-    /// Asks, once serving, the national questions the public dashboard asks first (the open indicators of each
-    /// unit, the population pyramid, the open indicators by province, the default percentiles) when prepared
-    /// summaries answer them: the first visitor then finds the pipeline compiled and the answers in the engine's
-    /// result cache. Questions the summaries do not hold (they would scan the records: seconds at full scale) are
-    /// left for the first caller. Failures are not the start's concern: a question that fails here fails for its
-    /// caller with its reason. Returns how many it asked.
+    /// Asks, once serving, the national questions the public dashboard asks first (as web/app.js groups them: a unit's open
+    /// counts and percentages together, each open percentile alone, a unit's other open statistics together; the
+    /// population pyramid; the first open percentage by province; the default percentiles) when prepared summaries or
+    /// distributions answer them: the first visitor then finds the pipeline compiled and the answers in the engine's
+    /// result cache. Questions that would scan the records (seconds at full scale) are left for the first caller.
+    /// Failures are not the start's concern: a question that fails here fails for its caller with its reason. Returns
+    /// how many it asked.
     /// </summary>
     public static async Task<int> WarmUpAsync(IServiceProvider services, CancellationToken ct)
     {
         var dataset = services.GetRequiredService<DatasetInfo>();
         if (dataset.Summaries.All.Count == 0) return 0;
         var catalogue = services.GetRequiredService<IndicatorCatalogue>();
+        var planner = services.GetRequiredService<QueryPlanner>();
         var pipeline = services.GetRequiredService<AggregatePipeline>();
-        var open = catalogue.Indicators.Where(i => i.Visibility.Open && i.Statistic is StatisticKind.Count or StatisticKind.Percentage).ToList();
-        var questions = new List<AggregateRequest>();
-        // As web/app.js asks them: the tiles (a unit's open counts and percentages, in catalogue order), the pyramid
-        // (the first open person count by sex and five-year age group), the breakdown (the first open percentage by province).
-        foreach (var unit in open.Select(i => i.Unit).Distinct())
-            questions.Add(new AggregateRequest(open.Where(i => i.Unit == unit).Select(i => i.Id).ToList(), RegionCode.National, null, [], []));
+        var open = catalogue.Indicators.Where(i => i.Visibility.Open).ToList();
+        var asks = new List<(AggregateRequest Question, string Field)>();
+        foreach (var tile in open.GroupBy(TileGroup))
+            asks.Add((new AggregateRequest(tile.Select(i => i.Id).ToList(), RegionCode.National, null, [], []), "indicators"));
         if (open.FirstOrDefault(i => i.Unit == Unit.Persons && i.Statistic == StatisticKind.Count) is { } persons)
-            questions.Add(new AggregateRequest([persons.Id], RegionCode.National, null, ["sex", "age_group_5y"], []));
+            asks.Add((new AggregateRequest([persons.Id], RegionCode.National, null, ["sex", "age_group_5y"], []), "indicators"));
         if (open.FirstOrDefault(i => i.Statistic == StatisticKind.Percentage) is { } percentage)
-            questions.Add(new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []));
-        // Percentiles from a distribution: the tiles' open percentile indicators (each alone) and the percentile view's
-        // first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES).
-        bool Distributed(NumericVariable numeric)
+            asks.Add((new AggregateRequest([percentage.Id], RegionCode.National, RegionLevel.Province, [], []), "indicators"));
+        // The percentile view's first question (web/app.js: DEFAULT_PERCENTILE_VARIABLE, PERCENTILES).
+        if (catalogue.TryGetNumeric(DashboardPercentileVariable, out var floor) && floor.Visibility.Open)
+            asks.Add((AggregateRequest.Percentiles(floor.Id, DashboardPercentiles.Select(p => p / 100).ToList(), RegionCode.National, null, [], []), "variable"));
+        bool FromSummaries(AggregateRequest question)
         {
-            var values = Regsosek.Catalogue.Summaries.SummarySql.NumericValues(numeric, TrueCondition.Instance, catalogue).Values;
-            return dataset.Summaries.All.Any(s => s.Values == values);
+            try
+            {
+                return planner.PlanAggregate(question, question.Region, dataset.Partitions, dataset.Summaries).Summary is not null;
+            }
+            catch (RequestValidationException)
+            {
+                return false;
+            }
         }
-        foreach (var indicator in catalogue.Indicators.Where(i => i.Visibility.Open && i.Statistic == StatisticKind.Percentile && Distributed(i.Of!)))
-            questions.Add(new AggregateRequest([indicator.Id], RegionCode.National, null, [], []));
-        var asks = questions.Select(q => (Question: q, Field: "indicators")).ToList();
-        if (catalogue.TryGetNumeric("floor_area_per_capita", out var floor) && floor.Visibility.Open && Distributed(floor))
-            asks.Add((AggregateRequest.Percentiles(floor.Id, [0.10, 0.25, 0.50, 0.75, 0.90], RegionCode.National, null, [], []), "variable"));
         int asked = 0;
-        foreach (var (question, field) in asks)
+        foreach (var (question, field) in asks.Where(a => FromSummaries(a.Question)))
         {
             try
             {
@@ -107,6 +109,20 @@ public static class StartCommand
         }
         return asked;
     }
+
+    /// <summary>The numeric and percentiles (in percent) the dashboard's percentile view asks first (web/app.js).</summary>
+    internal const string DashboardPercentileVariable = "floor_area_per_capita";
+
+    /// <inheritdoc cref="DashboardPercentileVariable"/>
+    internal static readonly double[] DashboardPercentiles = [10, 25, 50, 75, 90];
+
+    /// <summary>Which of the dashboard's tile requests asks <paramref name="indicator"/> (web/app.js, loadTiles).</summary>
+    private static string TileGroup(Indicator indicator) => indicator.Unit + "/" + indicator.Statistic switch
+    {
+        StatisticKind.Count or StatisticKind.Percentage => "counts",
+        StatisticKind.Percentile => "percentile/" + indicator.Id,
+        _ => "statistics",
+    };
 
     private static string Format(ReleasedValue v) => v.Status switch
     {

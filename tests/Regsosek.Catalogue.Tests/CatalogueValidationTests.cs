@@ -36,6 +36,20 @@ public class CatalogueValidationTests
     }
 
     [Fact]
+    public void A_numeric_is_whole_numbered_only_when_it_reads_integer_columns_without_a_ratio()
+    {
+        var catalogue = IndicatorCatalogue.Load(DataDictionary.Default);
+        bool Whole(string id) => catalogue.Numerics.Single(n => n.Id == id).IntegerValued;
+        Assert.True(Whole("family_size"));            // r112, tinyint
+        Assert.True(Whole("hours_worked"));           // r416b, smallint
+        Assert.False(Whole("floor_area_per_capita")); // r302 / r112: a ratio
+        // The same numeric over a DOUBLE column of the dictionary is not.
+        var overDouble = IndicatorCatalogue.Load(DataDictionary.Default,
+            Replace(Indicators, "value: {var: r112}", "value: {var: welfare_score}"), Dimensions);
+        Assert.False(overDouble.Numerics.Single(n => n.Id == "family_size").IntegerValued);
+    }
+
+    [Fact]
     public void An_unknown_variable_names_the_indicator()
     {
         var e = Fails(Replace(Indicators, "numerator: {var: r307a, in: [1, 2, 3]}", "numerator: {var: r307x, in: [1, 2, 3]}"));
