@@ -191,7 +191,8 @@ async function loadTiles(region) {
   const allowed = state.indicators.filter((i) => indicatorAllowed(i, level));
   // One request per unit for its counts and percentages (the service answers these from its prepared summaries),
   // one per percentile indicator (from the prepared distributions, when alone in its request), and one for the
-  // unit's other statistics (means: read from the records).
+  // unit's other statistics (a mean: from a distribution when its values are whole numbers, else the records).
+  // regsosek start asks these same requests into its cache (StartCommand.WarmUpAsync): keep the two in step.
   const groupOf = (i) => `${i.unit}/${i.statistic === "count" || i.statistic === "percentage" ? "counts"
     : i.statistic === "percentile" ? `percentile/${i.id}` : "statistics"}`;
   const groups = [...new Set(allowed.map(groupOf))];
