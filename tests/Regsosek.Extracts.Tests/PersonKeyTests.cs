@@ -44,8 +44,7 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         using var pseudonymizer = Grants.Keyring.ForGrant("grant-pair");
         Assert.All(rows, r =>
         {
-            Assert.True(pseudonymizer.TryReveal(r[family]!.Replace("-", "", StringComparison.Ordinal), out var kind, out long fid));
-            Assert.Equal(IdKind.Family, kind);
+            long fid = FamilyIds.Open(pseudonymizer, r[family]);
             Assert.True(persons.ContainsKey(fid * 10 + int.Parse(r[member]!)));
         });
     }
@@ -145,7 +144,9 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         Assert.Equal(["family_id", "r401"], pair.RowKey);
         Assert.Contains("\"row_key\": [\n    \"family_id\",\n    \"r401\"\n  ]", pair.ToJson().ReplaceLineEndings("\n"));
         Assert.Contains("(family_id, r401)", pair.ToMarkdown());
-        Assert.Contains("| `family_id` | Family id (keluarga.family_id) / ID keluarga | UUID |", pair.ToMarkdown());
+        Assert.Contains("| `family_id` | Family id (keluarga.family_id) / ID keluarga | UBIGINT |", pair.ToMarkdown());
+        Assert.Contains("\"type\": \"UBIGINT\"", pair.ToJson());
+        Assert.Contains("unsigned 64-bit integer, unique per family", pair.Identification);
 
         var person = Book(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "r405"], Region = "3202", Format = ExtractFormat.Csv });
         Assert.Equal(["person_id"], person.RowKey);
