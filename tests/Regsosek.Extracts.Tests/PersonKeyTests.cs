@@ -127,6 +127,10 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         Assert.Equal("grant-leak", part.GrantId);
         Assert.Equal(25, part.RowsWithPseudonyms);
         Assert.Equal(1.0, Assert.Single(part.Matches).Share);
+        // Found through the renamed family column (the second of the headerless CSV), not through r405 or r401.
+        var column = Assert.Single(part.FamilyColumns);
+        Assert.Equal("column1", column.Column);
+        Assert.Equal(column.DistinctValues, column.Opened["grant-leak"]);
     }
 
     [Fact]
