@@ -155,6 +155,8 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         var person = Book(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "r405"], Region = "3202", Format = ExtractFormat.Csv });
         Assert.Equal(["person_id"], person.RowKey);
         Assert.Contains("16 bytes a record", person.ToMarkdown());
+        Assert.Contains("never as a floating-point number", Book(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3202", Format = ExtractFormat.Csv }).ToMarkdown());
+        Assert.DoesNotContain("floating-point", pair.ToMarkdown()); // Parquet carries the type
         Assert.Contains("| `person_id` | Person id (family_id x 100 + member sequence 401) / ID individu | VARCHAR |", person.ToMarkdown());
 
         Assert.Equal(["family_id"], Book(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3202" }).RowKey);

@@ -88,7 +88,8 @@ public sealed class ExtractCodebook
     private string? Note(OutputColumn c) => c switch
     {
         { Kind: OutputKind.Pseudonym, IdKind: Pseudonyms.IdKind.Family } =>
-            "per-grant pseudonym of the family (an unsigned 64-bit integer" + (_plan.Format == ExtractFormat.Csv ? ", written in decimal digits" : "") +
+            "per-grant pseudonym of the family (an unsigned 64-bit integer" +
+            (_plan.Format == ExtractFormat.Csv ? ", written in up to 20 decimal digits: read it as text or as an unsigned 64-bit integer, never as a floating-point number, which loses its last digits" : "") +
             "), not the registry id; the same family has the same pseudonym in every extract of this grant, and no two families share one",
         { Kind: OutputKind.Pseudonym } => "per-grant pseudonym (" + (_plan.Format == ExtractFormat.Parquet ? "a UUID, 16 bytes" : "32 lower-case hex digits") +
                                           "), not the registry id; the same id gives the same pseudonym in every extract of this grant",
