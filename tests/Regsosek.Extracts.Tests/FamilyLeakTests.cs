@@ -21,14 +21,18 @@ public sealed class FamilyLeakTests(DatasetFixture data) : IClassFixture<Dataset
         return path;
     }
 
+    /// <summary>The default individu_with_keluarga extract of province 32 for <paramref name="caller"/>, saved as a file.</summary>
+    private static string Province(Harness h, Caller caller, ExtractFormat format, string name) =>
+        Save(h, h.Run(new ExtractRequest { Table = ExtractTable.IndividuWithKeluarga, Region = "32", Format = format }, caller),
+            name + (format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+
     [Theory]
     [InlineData(ExtractFormat.Parquet)]
     [InlineData(ExtractFormat.Csv)]
     public void A_default_tier_3_file_and_a_renamed_headerless_cut_of_25_rows_name_their_grant(ExtractFormat format)
     {
         using var h = new Harness(data);
-        var file = Save(h, h.Run(new ExtractRequest { Table = ExtractTable.IndividuWithKeluarga, Region = "32", Format = format },
-            Grants.Caller("grant-17", Tier.Microdata)), "leak" + (format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+        var file = Province(h, Grants.Caller("grant-17", Tier.Microdata), format, "leak");
 
         var whole = LeakTracer.Trace(file, Candidates, Grants.MasterKey);
         var only = Assert.Single(whole.Matches);
@@ -57,8 +61,7 @@ public sealed class FamilyLeakTests(DatasetFixture data) : IClassFixture<Dataset
     {
         using var h = new Harness(data);
         // Every integer column of the BNBA record: real family and person ids, village codes, ages, codes, counts.
-        var file = Save(h, h.Run(new ExtractRequest { Table = ExtractTable.IndividuWithKeluarga, Region = "32", Format = format },
-            Grants.Caller("grant-4", Tier.Bnba, "32")), "bnba" + (format == ExtractFormat.Csv ? ".csv" : ".parquet"));
+        var file = Province(h, Grants.Caller("grant-4", Tier.Bnba, "32"), format, "bnba");
         // Tried against many grants, including tier-3 grants of the same region.
         var result = LeakTracer.Trace(file, [.. Candidates, "grant-4"], Grants.MasterKey);
         Assert.Null(result.GrantId);
