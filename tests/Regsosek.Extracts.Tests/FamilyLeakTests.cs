@@ -1,5 +1,6 @@
 using System.Globalization;
 using Regsosek.Core;
+using Regsosek.Core.Policy;
 using Regsosek.DataAccess;
 
 namespace Regsosek.Extracts.Tests;
