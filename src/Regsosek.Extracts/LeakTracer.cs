@@ -120,12 +120,13 @@ public static class LeakTracer
     public const double FamilyColumnShare = 0.9;
 
     /// <summary>Traces <paramref name="leakedFile"/> against <paramref name="candidateGrantIds"/>.</summary>
-    /// <param name="leakedFile">A Parquet (.parquet) or CSV (anything else) file.</param>
+    /// <param name="leakedFile">A Parquet (.parquet), Arrow IPC (.arrows stream, .arrow or .feather file) or CSV (anything else) file.</param>
     /// <param name="candidateGrantIds">The grants that could have leaked it (e.g. every tier-3 grant in the store).</param>
     /// <param name="masterKey">The service's pseudonym master key.</param>
     /// <param name="sampleRows">At most this many rows are examined (a uniform sample of a larger file).</param>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="System.Data.Common.DbException">DuckDB cannot read the file as Parquet or CSV.</exception>
+    /// <exception cref="System.IO.InvalidDataException">An Arrow file is not valid Arrow IPC.</exception>
     public static LeakTraceResult Trace(string leakedFile, IEnumerable<string> candidateGrantIds, ReadOnlySpan<byte> masterKey, int sampleRows = DefaultSampleRows)
     {
         ArgumentException.ThrowIfNullOrEmpty(leakedFile);
@@ -134,7 +135,22 @@ public static class LeakTracer
         var keyring = new PseudonymKeyring(masterKey);
         var grants = candidateGrantIds.Distinct(StringComparer.Ordinal).ToList();
         using var connection = DuckDbSettings.Open(null, new DuckDbSettings { Threads = 1 });
-        var (total, examined, columns) = Examine(connection, leakedFile, Math.Max(1, sampleRows));
+        // An Arrow IPC file is read as CSV text with its column names (ArrowLeakFile), in a scratch file removed after.
+        string? scratch = ArrowLeakFile.Is(leakedFile) ? Path.Combine(Path.GetTempPath(), $"regsosek-leak-{Guid.NewGuid():N}.csv") : null;
+        try
+        {
+            if (scratch is not null) ArrowLeakFile.ToCsv(leakedFile, scratch);
+            return Trace(connection, scratch ?? leakedFile, header: scratch is not null, keyring, grants, Math.Max(1, sampleRows));
+        }
+        finally
+        {
+            if (scratch is not null) File.Delete(scratch);
+        }
+    }
+
+    private static LeakTraceResult Trace(DuckDBConnection connection, string file, bool header, PseudonymKeyring keyring, List<string> grants, int sampleRows)
+    {
+        var (total, examined, columns) = Examine(connection, file, header, sampleRows);
 
         // Integer columns whose values open, as a whole, under some grants' keys: value key → its grant.
         var owner = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -241,12 +257,12 @@ public static class LeakTracer
     /// Opens <paramref name="file"/> as the view <c>leaked</c> and its examined rows (all, or a uniform sample of
     /// <paramref name="sampleRows"/>) as the table <c>examined</c>; returns the counts and the file's columns.
     /// </summary>
-    private static (long Total, long Examined, List<(string Name, string Type)> Columns) Examine(DuckDBConnection connection, string file, int sampleRows)
+    private static (long Total, long Examined, List<(string Name, string Type)> Columns) Examine(DuckDBConnection connection, string file, bool header, int sampleRows)
     {
         var path = Path.GetFullPath(file).Replace("'", "''");
         var source = file.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? $"read_parquet('{path}')"
-            : $"read_csv('{path}', all_varchar = true, header = false)";
+            : $"read_csv('{path}', all_varchar = true, header = {(header ? "true" : "false")})";
         connection.Execute($"CREATE VIEW leaked AS SELECT * FROM {source}");
         long total = ScalarLong(connection, "SELECT count(*) FROM leaked");
         // A reservoir sample with a fixed seed: uniform over the file, the same on every run.

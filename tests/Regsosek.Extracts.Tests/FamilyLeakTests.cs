@@ -72,6 +72,28 @@ public sealed class FamilyLeakTests(DatasetFixture data) : IClassFixture<Dataset
     }
 
     [Fact]
+    public void An_arrow_extract_is_traced_like_parquet_and_a_tier_4_arrow_file_names_no_grant()
+    {
+        using var h = new Harness(data);
+        var request = new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "r405"], Region = "3202", Format = ExtractFormat.ArrowStream };
+        // A tier-3 stream with the family pseudonym only (the default key) and one with the person UUID as text.
+        var family = Save(h, h.Run(request with { Columns = ["r405"] }, Grants.Caller("grant-21", Tier.Microdata)), "family.arrows");
+        var person = Save(h, h.Run(request, Grants.Caller("grant-22", Tier.Microdata)), "person.arrows");
+        var bnba = Save(h, h.Run(request with { Columns = [] }, Grants.Caller("grant-4", Tier.Bnba, "32")), "bnba.arrows");
+
+        var a = LeakTracer.Trace(family, Candidates, Grants.MasterKey);
+        Assert.Equal(("grant-21", 1.0), (Assert.Single(a.Matches).GrantId, a.Matches[0].Share));
+        Assert.Equal(("family_id", data.Families(3202)), (Assert.Single(a.FamilyColumns).Column, a.FamilyColumns[0].Opened["grant-21"]));
+        Assert.Equal(a.RowsExamined, a.TotalRows);
+        var b = LeakTracer.Trace(person, Candidates, Grants.MasterKey);
+        Assert.Equal(("grant-22", 1.0), (Assert.Single(b.Matches).GrantId, b.Matches[0].Share));
+        Assert.Empty(b.FamilyColumns); // found through the person UUIDs (no family_id in that file)
+        var c = LeakTracer.Trace(bnba, [.. Candidates, "grant-4"], Grants.MasterKey);
+        Assert.Empty(c.Matches);
+        Assert.Empty(Directory.EnumerateFiles(Path.GetTempPath(), "regsosek-leak-*.csv"));
+    }
+
+    [Fact]
     public void A_plain_copy_of_the_extracts_columns_names_no_grant()
     {
         using var h = new Harness(data);
