@@ -115,7 +115,7 @@ public sealed class ExtractPlanner(DataDictionary dictionary)
     /// How a tier-3 person row is identified: by its family's pseudonym and its member sequence number within the
     /// family (r401, "Nomor urut anggota keluarga"; in the data person_id = family_id × 100 + r401). The pair is the
     /// same for the same person in every extract of a grant, links to the grant's keluarga extract through the family
-    /// pseudonym, and costs one 16-byte pseudonym a family instead of one a person.
+    /// pseudonym, and costs one 8-byte pseudonym a family (GrantPseudonymizer.FamilyPseudonyms) instead of a 16-byte one a person.
     /// </summary>
     public static IReadOnlyList<string> PersonKey { get; } = ["family_id", "r401"];
 

@@ -11,7 +11,7 @@ public static class TraceLeakCommand
 {
     public static Command Build(Func<ParseResult, ServiceOptions> load, params Option[] shared)
     {
-        var file = new Argument<string>("file") { Description = "The leaked Parquet or CSV file (a subset of rows is enough)" };
+        var file = new Argument<string>("file") { Description = "The leaked Parquet, Arrow IPC or CSV file (a subset of rows is enough)" };
         var command = new Command("trace-leak", "Tell which grants a leaked tier-3 extract came from, with each one's share of the rows, by decrypting its pseudonyms under each grant's key.") { file };
         GrantCommands.AddShared(command, shared);
         command.SetAction(async (parse, ct) =>

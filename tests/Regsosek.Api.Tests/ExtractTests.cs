@@ -44,7 +44,10 @@ public sealed class ExtractTests(ServiceFixture service)
         Assert.Equal("family_id,r401,regency_code,r405,r407", lines[0]);
         Assert.Equal((lines.Count - 1).ToString(), summary.GetProperty("rows").GetString());
         Assert.True(lines.Count > 100, "regency 3201 holds thousands of persons");
-        Assert.All(lines.Skip(1), l => Assert.Matches("^[0-9a-f]{32},[0-9]+,3201,", l)); // only the region asked for
+        // The family pseudonym is an unsigned 64-bit integer in decimal; only the region asked for; rows ascend by it.
+        Assert.All(lines.Skip(1), l => Assert.Matches("^[0-9]{1,20},[0-9]+,3201,", l));
+        var families = lines.Skip(1).Select(l => ulong.Parse(l[..l.IndexOf(',')], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(families.Order(), families);
 
         var metadata = summary.GetProperty("metadata");
         Assert.Equal("TIER_MICRODATA", metadata.GetProperty("tier").GetString());

@@ -101,6 +101,9 @@ public sealed class ArrowStreamExtractTests(LargeRegencyFixture data) : IClassFi
                 for (int r = 0; r < batch.Length; r++)
                     arrowRows.Add(Enumerable.Range(0, batch.ColumnCount).Select(c => Text(batch.Column(c), r)).ToArray());
         Assert.Equal(columns, reader.Schema.FieldsList.Select(f => f.Name));
+        // Tier 3: the family pseudonym is an unsigned 64-bit integer in Arrow as in Parquet; tier 4: the real BIGINT id.
+        Assert.Equal(tier == Tier.Microdata ? Apache.Arrow.Types.ArrowTypeId.UInt64 : Apache.Arrow.Types.ArrowTypeId.Int64,
+            reader.Schema.GetFieldByName("family_id").DataType.TypeId);
         Assert.Equal(Licences.ForExtract(tier), reader.Schema.Metadata[ArrowIpcWriter.LicenceKey]);
         Assert.Equal(rows, arrowRows);
     }

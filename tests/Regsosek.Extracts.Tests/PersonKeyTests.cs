@@ -44,8 +44,7 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         using var pseudonymizer = Grants.Keyring.ForGrant("grant-pair");
         Assert.All(rows, r =>
         {
-            Assert.True(pseudonymizer.TryReveal(r[family]!.Replace("-", "", StringComparison.Ordinal), out var kind, out long fid));
-            Assert.Equal(IdKind.Family, kind);
+            long fid = FamilyIds.Open(pseudonymizer, r[family]);
             Assert.True(persons.ContainsKey(fid * 10 + int.Parse(r[member]!)));
         });
     }
@@ -128,6 +127,10 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         Assert.Equal("grant-leak", part.GrantId);
         Assert.Equal(25, part.RowsWithPseudonyms);
         Assert.Equal(1.0, Assert.Single(part.Matches).Share);
+        // Found through the renamed family column (the second of the headerless CSV), not through r405 or r401.
+        var column = Assert.Single(part.FamilyColumns);
+        Assert.Equal("column1", column.Column);
+        Assert.Equal(column.DistinctValues, column.Opened["grant-leak"]);
     }
 
     [Fact]
@@ -145,11 +148,15 @@ public sealed class PersonKeyTests(DatasetFixture data) : IClassFixture<DatasetF
         Assert.Equal(["family_id", "r401"], pair.RowKey);
         Assert.Contains("\"row_key\": [\n    \"family_id\",\n    \"r401\"\n  ]", pair.ToJson().ReplaceLineEndings("\n"));
         Assert.Contains("(family_id, r401)", pair.ToMarkdown());
-        Assert.Contains("| `family_id` | Family id (keluarga.family_id) / ID keluarga | UUID |", pair.ToMarkdown());
+        Assert.Contains("| `family_id` | Family id (keluarga.family_id) / ID keluarga | UBIGINT |", pair.ToMarkdown());
+        Assert.Contains("\"type\": \"UBIGINT\"", pair.ToJson());
+        Assert.Contains("unsigned 64-bit integer, unique per family", pair.Identification);
 
         var person = Book(new ExtractRequest { Table = ExtractTable.Individu, Columns = ["person_id", "r405"], Region = "3202", Format = ExtractFormat.Csv });
         Assert.Equal(["person_id"], person.RowKey);
         Assert.Contains("16 bytes a record", person.ToMarkdown());
+        Assert.Contains("never as a floating-point number", Book(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3202", Format = ExtractFormat.Csv }).ToMarkdown());
+        Assert.DoesNotContain("floating-point", pair.ToMarkdown()); // Parquet carries the type
         Assert.Contains("| `person_id` | Person id (family_id x 100 + member sequence 401) / ID individu | VARCHAR |", person.ToMarkdown());
 
         Assert.Equal(["family_id"], Book(new ExtractRequest { Table = ExtractTable.Keluarga, Region = "3202" }).RowKey);

@@ -116,8 +116,14 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
         File.WriteAllBytes(path, received.Bytes);
         var result = LeakTracer.Trace(path, Candidates, Grants.MasterKey);
         Assert.Null(result.GrantId);
-        Assert.True(result.Examined > 0);
         Assert.Empty(result.Matches);
+        // The 120 family pseudonyms are integers no candidate's key opens as a whole: no column is read as pseudonyms.
+        Assert.Empty(result.FamilyColumns);
+        Assert.Equal(0, result.RowsWithPseudonyms);
+        // Among the candidates, grant-9 is found (every value opens under its key).
+        var found = LeakTracer.Trace(path, [.. Candidates, "grant-9"], Grants.MasterKey);
+        Assert.Equal("grant-9", found.GrantId);
+        Assert.Equal(data.Families(3201), Assert.Single(found.FamilyColumns).Opened["grant-9"]);
     }
 
     [Fact]
@@ -128,16 +134,19 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
             Grants.Caller("grant-2", Tier.Microdata));
         var full = Path.Combine(h.Scratch, "uuid.parquet");
         File.WriteAllBytes(full, received.Bytes);
-        // The leaker converts the UUID columns to plain 16-byte binary (as a tool without the UUID type would).
+        // The leaker converts the person UUID column to plain 16-byte binary (as a tool without the UUID type would) and
+        // the family pseudonym (UBIGINT) to a signed BIGINT (as a tool without unsigned integers would: two's complement).
         var binary = Path.Combine(h.Scratch, "binary.parquet");
         using (var c = DuckDbSettings.Open(null))
-            c.Execute($"COPY (SELECT unhex(replace(CAST(person_id AS VARCHAR), '-', '')) AS a, unhex(replace(CAST(family_id AS VARCHAR), '-', '')) AS b, r405 " +
+            c.Execute($"COPY (SELECT unhex(replace(CAST(person_id AS VARCHAR), '-', '')) AS a, CAST(CAST(family_id AS HUGEINT) - CASE WHEN family_id >= 9223372036854775808 THEN CAST('18446744073709551616' AS HUGEINT) ELSE 0 END AS BIGINT) AS b, r405 " +
                       $"FROM read_parquet('{full}') LIMIT 50) TO '{binary}' (FORMAT parquet)");
         Assert.Equal(1L, Table.Scalar($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{binary}')) WHERE column_name = 'a' AND column_type = 'BLOB'"));
+        Assert.Equal(1L, Table.Scalar($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{binary}')) WHERE column_name = 'b' AND column_type = 'BIGINT'"));
         var result = LeakTracer.Trace(binary, Candidates, Grants.MasterKey);
         Assert.Equal("grant-2", result.GrantId);
         var match = Assert.Single(result.Matches);
         Assert.Equal(50, match.Rows);
+        Assert.Equal("b", Assert.Single(result.FamilyColumns).Column);
         Assert.True(match.Matched > 50, "both the person and the family column are opened");
     }
 
@@ -164,8 +173,10 @@ public sealed class LeakTracerTests(DatasetFixture data) : IClassFixture<Dataset
 }
 
 /// <summary>
-/// Tier-3 Parquet extracts carry pseudonyms as UUIDs (FIXED_LEN_BYTE_ARRAY(16)): the same 16 bytes as the CSV's 32 hex
-/// digits, in the same rows and order, and each opens under the grant's key to an id of its own kind.
+/// Tier-3 extracts carry the family pseudonym as an unsigned 64-bit integer (Parquet INT64 unsigned, CSV decimal digits)
+/// and an explicitly requested person pseudonym as a UUID in Parquet (FIXED_LEN_BYTE_ARRAY(16)), the same 16 bytes as the
+/// CSV's 32 hex digits: in the same rows and order in both formats, and each opens under the grant's key to an id of its
+/// own kind.
 /// </summary>
 public sealed class PseudonymColumnTests(DatasetFixture data) : IClassFixture<DatasetFixture>
 {
@@ -173,14 +184,14 @@ public sealed class PseudonymColumnTests(DatasetFixture data) : IClassFixture<Da
     [InlineData(ExtractTable.Individu, false)]
     [InlineData(ExtractTable.Individu, true)]
     [InlineData(ExtractTable.Keluarga, false)]
-    public void Parquet_pseudonyms_are_uuids_with_the_bytes_of_the_csv_hex(ExtractTable table, bool askPersonId)
+    public void Parquet_and_csv_pseudonyms_hold_the_same_values_family_as_ubigint_person_as_uuid(ExtractTable table, bool askPersonId)
     {
         using var h = new Harness(data);
         var caller = Grants.Caller("grant-uuid", Tier.Microdata);
         ExtractRequest Request(ExtractFormat format) => new()
         {
             Table = table,
-            // "All columns" has no person_id at tier 3; asked for by name, it is released as a UUID too.
+            // "All columns" has no person_id at tier 3; asked for by name, it is released as a UUID.
             Columns = askPersonId ? ["person_id", "family_id", "r401", "r405", "r407", "r417"] : [],
             Region = "3201",
             Format = format,
@@ -191,11 +202,14 @@ public sealed class PseudonymColumnTests(DatasetFixture data) : IClassFixture<Da
         var path = Path.Combine(h.Scratch, "uuid.parquet");
         File.WriteAllBytes(path, parquet.Bytes);
         var types = Table.ParquetTypes(path);
-        string[] ids = askPersonId ? ["person_id", "family_id"] : ["family_id"];
-        foreach (var id in ids)
-            Assert.Equal("FIXED_LEN_BYTE_ARRAY(16) UUIDType()", types[id]);
+        // 8 bytes, unsigned: INT64 with the UINT_64 annotation, read back as UBIGINT.
+        Assert.Equal("INT64()", types["family_id"]);
+        Assert.Equal(1L, Table.Scalar($"SELECT count(*) FROM parquet_schema('{path}') WHERE name = 'family_id' AND converted_type = 'UINT_64'"));
+        Assert.Equal(1L, Table.Scalar($"SELECT count(*) FROM (DESCRIBE SELECT * FROM read_parquet('{path}')) WHERE column_name = 'family_id' AND column_type = 'UBIGINT'"));
+        if (askPersonId) Assert.Equal("FIXED_LEN_BYTE_ARRAY(16) UUIDType()", types["person_id"]);
 
-        // Table.Read gives a UUID as its text without dashes: the rows must be the CSV's, value for value, in order.
+        // Table.Read gives a UUID as its text without dashes and an integer in decimal: the rows must be the CSV's,
+        // value for value, in order.
         var (parquetColumns, parquetRows) = Table.Read(path, ExtractFormat.Parquet);
         var (csvColumns, csvRows) = csv.Read(h.Scratch, ExtractFormat.Csv);
         Assert.Equal(csvColumns, parquetColumns);
@@ -203,16 +217,21 @@ public sealed class PseudonymColumnTests(DatasetFixture data) : IClassFixture<Da
         Assert.Equal(csvRows, parquetRows);
 
         using var pseudonymizer = Grants.Keyring.ForGrant("grant-uuid");
-        foreach (var id in ids)
+        int family = csvColumns.IndexOf("family_id");
+        Assert.All(csvRows, row =>
         {
-            int column = csvColumns.IndexOf(id);
-            var kind = id == "person_id" ? IdKind.Person : IdKind.Family;
-            Assert.All(csvRows, row =>
-            {
-                Assert.True(pseudonymizer.TryReveal(row[column], out var revealed, out long value), $"{row[column]} opens under the grant's key");
-                Assert.Equal(kind, revealed);
-                Assert.Equal(row[column], pseudonymizer.Pseudonym(kind, value));
-            });
-        }
+            long id = FamilyIds.Open(pseudonymizer, row[family]);
+            Assert.Equal(row[family], pseudonymizer.FamilyPseudonym(id).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(3201, id / 10_000_000_000L);
+        });
+        if (!askPersonId) return;
+        int person = csvColumns.IndexOf("person_id");
+        Assert.All(csvRows, row =>
+        {
+            Assert.True(pseudonymizer.TryReveal(row[person], out var revealed, out long value), $"{row[person]} opens under the grant's key");
+            Assert.Equal(IdKind.Person, revealed);
+            Assert.Equal(row[person], pseudonymizer.Pseudonym(IdKind.Person, value));
+            Assert.Equal(FamilyIds.Open(pseudonymizer, row[family]), value / 10);
+        });
     }
 }

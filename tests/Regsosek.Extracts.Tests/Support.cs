@@ -27,6 +27,19 @@ internal static class PropertyRunner
         Check.One(Config(maxTest), Prop.ForAll(arb, property));
 }
 
+/// <summary>Released 64-bit family pseudonyms (family_id at tier 3: a UBIGINT, read back as decimal text).</summary>
+internal static class FamilyIds
+{
+    /// <summary>Opens a released family_id under <paramref name="pseudonymizer"/>'s key; fails the test when it does not open.</summary>
+    public static long Open(GrantPseudonymizer pseudonymizer, string? text)
+    {
+        Assert.True(ulong.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value),
+            $"family_id '{text}' is an unsigned 64-bit integer in decimal");
+        Assert.True(pseudonymizer.TryRevealFamily(value, out long id), $"family_id {value} opens under {pseudonymizer.GrantId}'s key");
+        return id;
+    }
+}
+
 /// <summary>Grants and callers for tests.</summary>
 internal static class Grants
 {
@@ -66,7 +79,12 @@ public class DatasetFixture : IDisposable
 
     private readonly (int Regency, int Families)[] _regencies;
 
-    protected DatasetFixture((int Regency, int Families)[] regencies)
+    protected DatasetFixture((int Regency, int Families)[] regencies) : this(regencies, "i")
+    {
+    }
+
+    /// <summary>A dataset whose family ids are regency × 10^10 + <paramref name="sequence"/> (SQL over i = 1…families).</summary>
+    protected DatasetFixture((int Regency, int Families)[] regencies, string sequence)
     {
         _regencies = regencies;
         Directory = Path.Combine(Path.GetTempPath(), "regsosek-extract-tests", Guid.NewGuid().ToString("N"));
@@ -76,7 +94,7 @@ public class DatasetFixture : IDisposable
         {
             c.Execute($"""
                 CREATE OR REPLACE TABLE fam AS
-                SELECT CAST({regency} AS BIGINT) * 10000000000 + i AS fid, {regency} AS reg
+                SELECT CAST({regency} AS BIGINT) * 10000000000 + ({sequence}) AS fid, {regency} AS reg
                 FROM range(1, {families + 1}) r(i)
                 """);
             c.Execute($"""
@@ -136,6 +154,9 @@ public class DatasetFixture : IDisposable
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>A dataset of <paramref name="regencies"/> whose family ids are regency × 10^10 + <paramref name="sequence"/> (SQL over i = 1…families).</summary>
+public sealed class GeneratedFixture((int Regency, int Families)[] regencies, string sequence) : DatasetFixture(regencies, sequence);
 
 /// <summary>One regency (3201) of 3,000 families (about 7,500 persons): enough records for several Parquet row groups.</summary>
 public sealed class LargeRegencyFixture() : DatasetFixture([(3201, 3000)]);

@@ -73,18 +73,24 @@ public sealed class ExtractCodebook
     public string? Identification => RowKey switch
     {
         ["person_id"] => "A person is identified by person_id, a per-grant pseudonym of the person (16 bytes a record); family_id, when present, links the person to the family.",
-        ["family_id", "r401"] => "A person is identified by the pair (family_id, r401): the family's per-grant pseudonym and the member's sequence number within the family. " +
+        ["family_id", "r401"] => "A person is identified by the pair (family_id, r401): the family's per-grant pseudonym (an unsigned 64-bit integer, unique per family) and the member's sequence number within the family. " +
                                  "The same person has the same pair in every extract of this grant, and family_id equals the family's pseudonym in this grant's keluarga extracts. " +
                                  "Rows are ordered by family pseudonym, then r401.",
-        ["family_id"] => "A family is identified by family_id, its per-grant pseudonym; rows are ordered by it.",
+        ["family_id"] => "A family is identified by family_id, its per-grant pseudonym (an unsigned 64-bit integer); rows are ordered by it.",
         _ => null,
     };
 
-    private string PseudonymType => _plan.Format == ExtractFormat.Parquet ? "UUID" : "VARCHAR";
+    /// <summary>The type of a pseudonym column: the 64-bit family pseudonym is a UBIGINT in every format, the person pseudonym a UUID in Parquet and text otherwise.</summary>
+    private string PseudonymType(OutputColumn c) =>
+        c.IdKind == Pseudonyms.IdKind.Family ? "UBIGINT" : _plan.Format == ExtractFormat.Parquet ? "UUID" : "VARCHAR";
 
     /// <summary>What a column holds beyond its dictionary entry: pseudonyms, the member number of the row key, age bands.</summary>
     private string? Note(OutputColumn c) => c switch
     {
+        { Kind: OutputKind.Pseudonym, IdKind: Pseudonyms.IdKind.Family } =>
+            "per-grant pseudonym of the family (an unsigned 64-bit integer" +
+            (_plan.Format == ExtractFormat.Csv ? ", written in up to 20 decimal digits: read it as text or as an unsigned 64-bit integer, never as a floating-point number, which loses its last digits" : "") +
+            "), not the registry id; the same family has the same pseudonym in every extract of this grant, and no two families share one",
         { Kind: OutputKind.Pseudonym } => "per-grant pseudonym (" + (_plan.Format == ExtractFormat.Parquet ? "a UUID, 16 bytes" : "32 lower-case hex digits") +
                                           "), not the registry id; the same id gives the same pseudonym in every extract of this grant",
         { Name: "r401" } when RowKey is ["family_id", "r401"] => "with family_id, the key of a person in this grant's extracts",
@@ -146,7 +152,7 @@ public sealed class ExtractCodebook
                 w.WriteString("name", c.Name);
                 w.WriteString("label_id", v?.LabelId ?? "");
                 w.WriteString("label_en", v?.LabelEn ?? "");
-                w.WriteString("type", c.Kind == OutputKind.Pseudonym ? PseudonymType : v?.SqlType ?? "");
+                w.WriteString("type", c.Kind == OutputKind.Pseudonym ? PseudonymType(c) : v?.SqlType ?? "");
                 if (v?.Question is { } q) w.WriteString("question", q);
                 w.WriteBoolean("quasi_identifier", c.QuasiIdentifier);
                 if (v?.Universe is { } u) w.WriteString("universe", u);
@@ -245,7 +251,7 @@ public sealed class ExtractCodebook
             if (Note(c) is { } n) notes.Add(n);
             if (v?.Universe is { } u) notes.Add("universe: " + u);
             md.Append(inv, $"| `{c.Name}` | {Escape(v?.LabelEn ?? "")}{(v is null ? "" : " / " + Escape(v.LabelId))} | " +
-                           $"{(c.Kind == OutputKind.Pseudonym ? PseudonymType : v?.SqlType ?? "")} | {Escape(string.Join("; ", notes))} |\n");
+                           $"{(c.Kind == OutputKind.Pseudonym ? PseudonymType(c) : v?.SqlType ?? "")} | {Escape(string.Join("; ", notes))} |\n");
         }
         md.Append('\n');
 

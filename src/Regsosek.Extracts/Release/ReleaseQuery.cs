@@ -18,20 +18,16 @@ internal static class ReleaseQuery
     /// <paramref name="suppressed"/>, when given), ids as the grant's pseudonyms (<see cref="PseudonymFunctions"/>), in
     /// the order of the family pseudonym, then (persons) the member number r401 — a keyed random permutation of the
     /// families, so row order says nothing about the stored order (villages), and within a family the order of r401,
-    /// which the row carries anyway. The sort key is the family pseudonym's first 64 bits, which is the order of the
-    /// pseudonyms themselves unless two families' pseudonyms share their first 64 bits (for n families, a probability
-    /// of about n² / 2^65: ~10^-4 for the ~65 M families at full scale); their rows then interleave by r401, which
-    /// still says nothing about the stored order. No person pseudonym is computed for the order: only when person_id
-    /// is released, after the sort. A pseudonym is a UUID in Parquet (16 bytes, FIXED_LEN_BYTE_ARRAY(16) with the UUID
-    /// logical type) and 32 lower-case hex digits in CSV and Arrow; both are the same AES block, and the text without
-    /// dashes of the UUID is the hex.
+    /// which the row carries anyway. The family pseudonym is a 64-bit permutation (UBIGINT, unique per family), so the
+    /// order is total. No person pseudonym is computed for the order: only when person_id is released, after the sort,
+    /// as a UUID in Parquet and 32 lower-case hex digits in CSV and Arrow (the UUID's text without dashes).
     /// </summary>
     public static string Sql(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed) =>
         Sorted(plan, $"({Rows(plan, key, suppressed, batch: null)})");
 
     /// <summary>
-    /// The released rows before the sort and before the pseudonyms: the data columns with suppression applied, the raw
-    /// ids and the sort keys (the family pseudonym's first 64 bits, the member number); with <paramref name="batch"/>, only the records whose last
+    /// The released rows before the sort: the data columns with suppression applied, the family pseudonym (the sort key
+    /// and the released family_id), the member number and, when person_id is released, the raw person id; with <paramref name="batch"/>, only the records whose last
     /// quasi-identifier's field is in that range, joined with that range's changed combinations only.
     /// </summary>
     public static string Rows(ExtractPlan plan, QuasiIdentifierKey? key, string? suppressed, (long Low, long High)? batch)
@@ -40,9 +36,9 @@ internal static class ReleaseQuery
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
         bool flagged = suppressed is not null && key is not null;
         var qis = plan.QuasiIdentifiers;
-        // Sorted on the family pseudonym's first 64 bits, carrying the raw ids; the pseudonyms themselves are computed
-        // after the sort (Sorted): a 16-byte UUID sort key costs DuckDB about twice an 8-byte one.
-        var select = new List<string> { $"{PseudonymFunctions.FamilyPrefix}(r.{family}) AS {FamilySort}", $"r.{family} AS {family}" };
+        // Sorted on the 64-bit family pseudonym, which is released as family_id; the person pseudonym (a UUID, when
+        // released) is computed after the sort from the raw person id the rows carry.
+        var select = new List<string> { $"{PseudonymFunctions.Family}(r.{family}) AS {FamilySort}" };
         if (plan.Persons) select.Add($"r.{Member} AS {Member}");
         if (plan.PersonPseudonym) select.Add($"r.{person} AS {person}");
         foreach (var c in plan.Columns.Where(c => c.Kind != OutputKind.Pseudonym))
@@ -67,18 +63,19 @@ internal static class ReleaseQuery
 
     /// <summary>
     /// The released rows of <paramref name="rows"/> (a subquery or read_parquet over <see cref="Rows"/>' columns) in
-    /// pseudonym order, with the pseudonyms computed from the raw ids: UUID in Parquet, 32 hex digits otherwise.
+    /// pseudonym order: family_id is the sort key (UBIGINT in every format: decimal digits in CSV), person_id the person
+    /// pseudonym computed from the raw id (UUID in Parquet, 32 hex digits otherwise).
     /// </summary>
     public static string Sorted(ExtractPlan plan, string rows)
     {
-        var family = ExtractPlanner.Quote(ExtractPlan.FamilyKeyColumn);
         var person = ExtractPlanner.Quote(ExtractPlan.PersonKeyColumn);
         bool binary = plan.Format == ExtractFormat.Parquet;
         var select = plan.Columns.Select(c =>
         {
             var name = ExtractPlanner.Quote(c.Name);
             if (c.Kind != OutputKind.Pseudonym) return name;
-            var pseudonym = $"{PseudonymFunctions.Of(c.IdKind!.Value)}({(c.IdKind == IdKind.Person ? person : family)})";
+            if (c.IdKind == IdKind.Family) return $"{FamilySort} AS {name}";
+            var pseudonym = $"{PseudonymFunctions.Person}({person})";
             return binary ? $"{pseudonym} AS {name}" : $"replace(CAST({pseudonym} AS VARCHAR), '-', '') AS {name}";
         }).ToList();
         if (select.Count == 0) select.Add("NULL AS \"__empty\"");
