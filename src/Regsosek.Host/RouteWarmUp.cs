@@ -10,10 +10,14 @@ namespace Regsosek.Host;
 /// catalogue routes, one call of each aggregate route — so that the first visitor does not pay those routes' first
 /// calls (0.2–0.4 s each on a quiet 2-core machine, measured: routing, the JSON converters of each message type, JIT;
 /// the handlers themselves were warm). They are ordinary public calls over loopback and are audited like any other:
-/// catalogue lists and tier-1 national answers, nothing a visitor could not ask.
+/// catalogue lists and tier-1 national answers, nothing a visitor could not ask. Each carries a request id starting
+/// with <see cref="RequestIdPrefix"/> (the x-request-id the audit records), so that usage reports can tell them apart.
 /// </summary>
 public static class RouteWarmUp
 {
+    /// <summary>The start of the request id of every warm-up call (followed by the process id and the call's number).</summary>
+    public const string RequestIdPrefix = "regsosek-start-warm-up";
+
     /// <summary>Makes the calls; returns how many succeeded (0 when there is no cleartext HTTP port or no dashboard).</summary>
     public static async Task<int> RunAsync(Endpoints endpoints, ServiceOptions options, IndicatorCatalogue catalogue, CancellationToken ct)
     {
@@ -35,11 +39,13 @@ public static class RouteWarmUp
                 Content = JsonContent.Create(new { variable = numeric.Id, percentiles = StartCommand.DashboardPercentiles, scope = new { } }),
             });
         int succeeded = 0;
-        foreach (var call in calls)
+        for (int i = 0; i < calls.Count; i++)
         {
             try
             {
-                using var request = call();
+                using var request = calls[i]();
+                request.Headers.Add(Regsosek.Api.RequestInfo.HeaderName,
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{RequestIdPrefix}-{Environment.ProcessId}-{i}"));
                 using var response = await client.SendAsync(request, ct);
                 if (response.IsSuccessStatusCode) succeeded++;
             }

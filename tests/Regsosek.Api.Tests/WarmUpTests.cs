@@ -64,6 +64,8 @@ public sealed class WarmUpTests(ServiceFixture service)
             ["ListIndicators", "ListDimensions", "ListNumerics", "ListRegions", "Aggregate", "Percentiles"],
             records.Select(r => r.Entry.Method[(r.Entry.Method.LastIndexOf('/') + 1)..]).ToArray());
         Assert.All(records, r => Assert.Null(r.Entry.GrantId));
+        // Told apart from visitors' calls by their request id (what usage reports and an auditor see).
+        Assert.All(records, r => Assert.StartsWith(RouteWarmUp.RequestIdPrefix + "-", r.Entry.RequestId));
         Assert.All(records, r => Assert.Equal(Stores.Audit.AuditDecision.Allowed, r.Entry.Decision));
     }
 
