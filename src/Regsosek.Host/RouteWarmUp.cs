@@ -11,7 +11,7 @@ namespace Regsosek.Host;
 /// calls (0.2–0.4 s each on a quiet 2-core machine, measured: routing, the JSON converters of each message type, JIT;
 /// the handlers themselves were warm). They are ordinary public calls over loopback and are audited like any other:
 /// catalogue lists and tier-1 national answers, nothing a visitor could not ask. Each carries a request id starting
-/// with <see cref="RequestIdPrefix"/> (the x-request-id the audit records), so that usage reports can tell them apart.
+/// with <see cref="RequestIdPrefix"/> (the x-request-id the audit records), so that whoever reads the audit trail can tell them from visitors.
 /// </summary>
 public static class RouteWarmUp
 {
