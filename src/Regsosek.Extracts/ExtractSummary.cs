@@ -106,8 +106,9 @@ public sealed record ExtractOptions
     /// <summary>
     /// Local suppression runs on batches of about this many quasi-identifier combinations: whole values of the last
     /// quasi-identifier of the suppression order (the regency when the extract has it), whose classes never mix
-    /// with another value's (docs/extracts.md), so the batches give exactly the result of one pass while no
-    /// statement holds more than a batch. One value with more combinations is a batch of its own. Default 250,000.
+    /// with another value's (docs/extracts.md), so the batches give exactly the result of one pass while only one
+    /// batch is in memory (.NET arrays and hash tables, about 100 bytes a combination). One value with more
+    /// combinations is a batch of its own. Default 250,000.
     /// </summary>
     public long SuppressionBatchCombinations { get; init; } = 250_000;
 

@@ -188,29 +188,22 @@ public sealed class ClassTableSuppressionTests
 {
     private static readonly string[] Qis = ["a", "b", "c"];
 
-    /// <summary>The packed key over the stage's a, b, c, from their ranges in the stage (as the runner builds it).</summary>
-    private static QuasiIdentifierKey PackedKey(DuckDBConnection c)
-    {
-        using var result = ChunkStream.Open(c, QuasiIdentifierKey.RangesSql("stage", Qis));
-        Assert.True(result.Next());
-        long? Get(int col) => result.IsValid(col, 0) ? result.Column<long>(col)[0] : null;
-        return QuasiIdentifierKey.Create(Qis, Enumerable.Range(0, Qis.Length).Select(i => (Get(2 * i), Get(2 * i + 1))).ToArray());
-    }
-
     /// <summary>
     /// Suppresses <paramref name="records"/> both ways in DuckDB and returns the two results, each as "id|a|b|c" lines,
     /// with the released file's records and classes below k counted over the suppressed records and as the report
     /// counts them from the suppressed class table. The class table is suppressed in batches of the last
     /// quasi-identifier's field values, cut after the values in <paramref name="cuts"/>.
     /// </summary>
-    private static (List<string> Records, List<string> Classes, long[] Recount, long[] Report) SuppressBothWays(
-        IReadOnlyList<(int? A, int? B, int? C)> records, long k, IReadOnlySet<int> cuts)
+    /// <paramref name="scale"/> multiplies every value: 2^40 spreads the three columns over 123 bits, so the key is a
+    /// HUGEINT (Int128 in memory) instead of a BIGINT.
+    private static (List<string> Records, List<string> Classes, long[] Recount, long[] Report, string KeyType) SuppressBothWays(
+        IReadOnlyList<(int? A, int? B, int? C)> records, long k, IReadOnlySet<int> cuts, long scale = 1)
     {
         using var c = DuckDbSettings.Open(null);
-        c.Execute("CREATE TABLE stage (id INTEGER, a INTEGER, b INTEGER, c INTEGER)");
+        c.Execute("CREATE TABLE stage (id INTEGER, a BIGINT, b BIGINT, c BIGINT)");
         if (records.Count > 0)
         {
-            static string V(int? v) => v?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "NULL";
+            string V(int? v) => v is { } x ? (x * scale).ToString(System.Globalization.CultureInfo.InvariantCulture) : "NULL";
             c.Execute("INSERT INTO stage VALUES " + string.Join(", ", records.Select((r, i) => $"({i}, {V(r.A)}, {V(r.B)}, {V(r.C)})")));
         }
         void Run(string sql, params long[] more)
@@ -218,19 +211,24 @@ public sealed class ClassTableSuppressionTests
             c.Execute(sql, [new Int64Parameter(k), .. more.Select(m => new Int64Parameter(m))]);
         }
         Run(KAnonymitySql.SuppressRecords("stage", Qis, "by_records"));
-        var key = PackedKey(c);
-        c.Execute(KAnonymitySql.Classes("stage", key, "classes"));
-        // Field values of c run from 0 (NULL) to at most 4 (values 1–4); batches are [low, high] ranges of them.
-        int low = 0;
-        for (int v = 0; v <= 4; v++)
+        var key = ClassTable.Create(c, "stage", [], Qis, default);
+        // Batches are [low, high] ranges of c's field codes (0 = NULL), cut after the i-th distinct code for i in cuts.
+        var codes = new List<long>();
+        using (var result = ChunkStream.Open(c, $"SELECT DISTINCT CAST({key.Field(KAnonymitySql.Key, 2)} AS BIGINT) AS v FROM {ClassTable.Name} ORDER BY v"))
+            while (result.Next())
+                codes.AddRange(result.Column<long>(0));
+        var batches = new List<(long, long)>();
+        for (int i = 0, start = 0; i < codes.Count; i++)
         {
-            if (v < 4 && !cuts.Contains(v)) continue;
-            Run(KAnonymitySql.Suppress("classes", key, "suppressed", create: low == 0), low, v);
-            low = v + 1;
+            if (i < codes.Count - 1 && !cuts.Contains(i)) continue;
+            batches.Add((codes[start], codes[i]));
+            start = i + 1;
         }
+        if (batches.Count == 0) batches.Add((0, 0));
+        LocalSuppression.Run(c, key, k, batches, default);
         // The records are then released as the runner releases them: joined on their packed key with the changed combinations.
         var current = string.Join(", ", Qis.Select((q, i) => $"CASE WHEN m.{KAnonymitySql.Suppressed} > {i} THEN NULL ELSE r.{q} END AS {q}"));
-        c.Execute($"CREATE TABLE by_classes AS SELECT r.id, {current} FROM stage AS r LEFT JOIN {KAnonymitySql.Changed("suppressed")} AS m ON m.{KAnonymitySql.Key} = {key.Pack("r")}");
+        c.Execute($"CREATE TABLE by_classes AS SELECT r.id, {current} FROM stage AS r LEFT JOIN {KAnonymitySql.Changed(LocalSuppression.Table)} AS m ON m.{KAnonymitySql.Key} = {key.Pack("r")}");
         Assert.Equal(records.Count, c.Scalar<long>("SELECT count(*) FROM by_classes"));
         List<string> Rows(string table)
         {
@@ -239,7 +237,7 @@ public sealed class ClassTableSuppressionTests
             while (result.Next())
                 for (int i = 0; i < result.RowCount; i++)
                     rows.Add(string.Join("|", Enumerable.Range(0, 4).Select(col =>
-                        result.IsValid(col, i) ? result.Column<int>(col)[i].ToString(System.Globalization.CultureInfo.InvariantCulture) : "∅")));
+                        result.IsValid(col, i) ? (col == 0 ? result.Column<int>(col)[i] : result.Column<long>(col)[i]).ToString(System.Globalization.CultureInfo.InvariantCulture) : "∅")));
             return rows;
         }
         long[] Pair(string sql)
@@ -250,8 +248,8 @@ public sealed class ClassTableSuppressionTests
         }
         var recount = Pair("SELECT CAST(coalesce(sum(n), 0) AS BIGINT), CAST(count(*) AS BIGINT) FROM " +
                            "(SELECT count(*) AS n FROM by_records GROUP BY a, b, c) WHERE n < $1");
-        var report = Pair(KAnonymitySql.BelowKAfter(KAnonymitySql.ReleasedClasses("suppressed", suppressed: true)));
-        return (Rows("by_records"), Rows("by_classes"), recount, report);
+        var report = Pair(KAnonymitySql.BelowKAfter(KAnonymitySql.ReleasedClasses(LocalSuppression.Table, suppressed: true)));
+        return (Rows("by_records"), Rows("by_classes"), recount, report, key.SqlType);
     }
 
     [Fact]
@@ -267,15 +265,20 @@ public sealed class ClassTableSuppressionTests
                 select (A: a, B: b, C: c))
             from k in Gen.Choose(2, 6)
             from cuts in Gen.SubListOf(new[] { 0, 1, 2, 3 })
-            select (records.ToList(), k, cuts.ToHashSet());
+            from wide in Gen.Elements(false, true)
+            select (records.ToList(), k, cuts.ToHashSet(), wide);
         PropertyRunner.ForAll(gen.ToArbitrary(), input =>
         {
-            var (records, k, cuts) = input;
-            var (byRecords, byClasses, recount, report) = SuppressBothWays(records, k, cuts);
+            var (records, k, cuts, wide) = input;
+            var (byRecords, byClasses, recount, report, keyType) = SuppressBothWays(records, k, cuts, wide ? 1L << 40 : 1);
             Assert.Equal(records.Count, byClasses.Count);
             Assert.Equal(byRecords, byClasses);
             Assert.Equal(recount, report);
-        }, maxTest: 60);
+            // Two columns with a spread of 2^40 or more need more than 62 bits between them.
+            int spread = new[] { records.Select(r => r.A), records.Select(r => r.B), records.Select(r => r.C) }
+                .Count(column => column.Where(v => v is not null).Distinct().Count() > 1);
+            Assert.Equal(wide && spread >= 2 ? "HUGEINT" : "BIGINT", keyType);
+        }, maxTest: 80);
     }
 
     [Fact]
@@ -285,8 +288,7 @@ public sealed class ClassTableSuppressionTests
         using var c = DuckDbSettings.Open(null);
         c.Execute("CREATE TABLE stage (a INTEGER, b INTEGER, c INTEGER)");
         c.Execute("INSERT INTO stage VALUES (1,1,1),(1,1,1),(1,1,1),(1,1,1),(1,1,2),(1,2,2),(1,2,2),(NULL,1,1)");
-        var key = PackedKey(c);
-        c.Execute(KAnonymitySql.Classes("stage", key, "classes"));
+        var key = ClassTable.Create(c, "stage", [], Qis, default);
         long[] Pair(string sql)
         {
             using var result = ChunkStream.Open(c, sql, [new Int64Parameter(3)]);

@@ -102,6 +102,30 @@ public sealed class QuasiIdentifierKeyTests
     }
 
     [Fact]
+    public void Values_at_the_ends_of_BIGINT_pack_exactly_whichever_way_the_code_is_written()
+    {
+        // a near long.MinValue: 1 − min does not fit a BIGINT, so its code is written value − min + 1; b near
+        // long.MaxValue and c around 0: one added constant each.
+        long?[][] records =
+        [
+            [long.MinValue, long.MaxValue - 3, -1],
+            [long.MinValue + 2, long.MaxValue, 1],
+            [null, long.MaxValue - 1, null],
+            [long.MinValue + 1, null, 0],
+        ];
+        using var c = DuckDbSettings.Open(null);
+        var key = Load(c, records);
+        Assert.Equal("BIGINT", key.SqlType);
+        var rows = Evaluate(c, key, 0);
+        for (int i = 0; i < records.Length; i++)
+        {
+            Assert.Equal(records[i], rows[i].Values);
+            Assert.Equal([null, records[i][1], records[i][2]], rows[i].AfterClear);
+        }
+        Assert.Equal(records.Length, rows.Select(r => r.Key).Distinct().Count());
+    }
+
+    [Fact]
     public void Narrow_fields_make_a_BIGINT_key_and_wide_ones_a_HUGEINT()
     {
         // The dictionary's quasi-identifiers: regency 1101–9471 (14 bits), age 0–120 (7 bits), eight small codes.

@@ -14,26 +14,30 @@ internal static class ClassTable
     /// <summary>Name of the class table in the extract's database.</summary>
     public const string Name = "classes";
 
+    /// <summary>Name of the work table of combinations by column (<see cref="KAnonymitySql.Combinations"/>), dropped once packed.</summary>
+    private const string Combinations = "combinations";
+
     /// <summary>
-    /// Packs the quasi-identifiers over their value ranges in the records of <paramref name="source"/> (a subquery,
-    /// its parameters <paramref name="parameters"/>) and creates the class table: two scans of only the
-    /// quasi-identifier columns.
+    /// Groups the records of <paramref name="source"/> (a subquery, its parameters <paramref name="parameters"/>) by
+    /// their quasi-identifiers — one scan of only those columns — then packs the combinations over their value ranges
+    /// (which are the records') and creates the class table from them.
     /// </summary>
     /// <returns>The packed key the table is built on.</returns>
     public static QuasiIdentifierKey Create(DuckDBConnection connection, string source, IReadOnlyList<QueryParameter> parameters,
         IReadOnlyList<string> qis, CancellationToken ct)
     {
-        var key = PackedKey(connection, source, parameters, qis, ct);
-        WorkSql.Run(connection, KAnonymitySql.Classes(source, key, Name), parameters, ct);
+        WorkSql.Run(connection, KAnonymitySql.Combinations(source, qis, Combinations), parameters, ct);
+        var key = PackedKey(connection, Combinations, qis, ct);
+        WorkSql.Run(connection, KAnonymitySql.Classes(Combinations, key, Name), [], ct);
+        WorkSql.Run(connection, $"DROP TABLE {Combinations}", [], ct);
         return key;
     }
 
-    /// <summary>The packed key of the quasi-identifiers, over their value ranges in the records.</summary>
-    private static QuasiIdentifierKey PackedKey(DuckDBConnection connection, string source, IReadOnlyList<QueryParameter> parameters,
-        IReadOnlyList<string> qis, CancellationToken ct)
+    /// <summary>The packed key of the quasi-identifiers, over their value ranges in <paramref name="table"/>.</summary>
+    private static QuasiIdentifierKey PackedKey(DuckDBConnection connection, string table, IReadOnlyList<string> qis, CancellationToken ct)
     {
         var ranges = new (long? Min, long? Max)[qis.Count];
-        using var result = ChunkStream.Open(connection, QuasiIdentifierKey.RangesSql(source, qis), parameters, ct);
+        using var result = ChunkStream.Open(connection, QuasiIdentifierKey.RangesSql(table, qis), null, ct);
         while (result.Next())
         {
             if (result.RowCount == 0) continue;

@@ -7,8 +7,8 @@ namespace Regsosek.Extracts.KAnonymity;
 /// row per distinct combination of the quasi-identifiers in the extract's records, identified by its packed key
 /// (<see cref="QuasiIdentifierKey"/>, column <see cref="Key"/>) with its number of records (<see cref="Size"/>).
 /// Its size is bounded by the number of distinct combinations, not of records, and each row is a few integers
-/// wide, so suppression and the report never pass over the (wide) records again. k and the list length are bound
-/// as '$1' and '$2'.
+/// wide, so suppression (<see cref="SuppressionRounds"/>) and the report never pass over the (wide) records again.
+/// k and the list length are bound as '$1' and '$2'.
 /// </summary>
 internal static class KAnonymitySql
 {
@@ -23,55 +23,45 @@ internal static class KAnonymitySql
 
     /// <summary>
     /// Name of the suppressed table's count of suppressed quasi-identifiers (TINYINT): the first that many of the
-    /// suppression order are NULL in the released records of the combination (see <see cref="Suppress"/>).
+    /// suppression order are NULL in the released records of the combination (see <see cref="SuppressionRounds"/>).
     /// </summary>
     public const string Suppressed = "__r";
 
     /// <summary>
-    /// Creates the class table <paramref name="target"/> from the records of <paramref name="source"/>: their packed keys, GROUP BY key
-    /// (a NULL is a value of its own, as in a window PARTITION BY), with the record count.
+    /// Groups the records of <paramref name="source"/> by their quasi-identifiers into the table
+    /// <paramref name="target"/>: one row per distinct combination of the columns (a NULL is a value of its own, as in
+    /// a window PARTITION BY) with its record count <see cref="Size"/>. The records are read once; the packed key is
+    /// computed over this table (<see cref="Classes"/>), whose value ranges are the records'.
     /// </summary>
-    public static string Classes(string source, QuasiIdentifierKey key, string target) =>
-        $"CREATE TABLE {target} AS SELECT {Key}, CAST(count(*) AS BIGINT) AS {Size} " +
-        $"FROM (SELECT {key.Pack("r")} AS {Key} FROM {source} AS r) GROUP BY {Key}";
+    public static string Combinations(string source, IReadOnlyList<string> qis, string target)
+    {
+        var columns = string.Join(", ", qis.Select(q => $"r.{ExtractPlanner.Quote(q)}"));
+        return $"CREATE TABLE {target} AS SELECT {columns}, CAST(count(*) AS BIGINT) AS {Size} FROM {source} AS r GROUP BY {columns}";
+    }
 
     /// <summary>
-    /// Local suppression on the class table, in one statement of one round per quasi-identifier: round r computes
-    /// the size of every class over the current values (the sum of <see cref="Size"/> over the original
-    /// combinations whose current keys are equal) and, where it is below k ($1), clears the r-th field of the
-    /// suppression order. This is exactly <see cref="SuppressRecords"/> (a window count over the records) applied
-    /// to the records: the decision depends only on a record's current values, so all records of an original
-    /// combination always stay alike, and a class's record count is the sum of its combinations' sizes.
-    /// <para>A class of k or more records never shrinks (records leave a class only when it is below k), so a
-    /// combination below k in round r was below k in every earlier round: the fields suppressed in a combination
-    /// are always the first <see cref="Suppressed"/> of the order, and that count is all the records need.</para>
-    /// <para>Batches: only the combinations whose last field (the last quasi-identifier of the order) is in
-    /// [$2, $3] take part. The result is the same as over the whole table, because no class ever mixes two values of
-    /// the last field: before the last round every current key still holds its original last field, and the last
-    /// round clears it only in classes whose other fields are all cleared already, deciding on one value's
-    /// combinations. Only after the last round do those merge, into the all-NULL class (current key 0), which
-    /// <see cref="ReleasedClasses"/> adds up across batches.</para>
-    /// <para>Besides the rounds' key, current key, size and <see cref="Suppressed"/>, each row carries its released
-    /// class's size (<see cref="ClassSize"/>, complete except for key 0) and whether it is the first row of that
-    /// class (<see cref="FirstOfClass"/>), so the report needs no GROUP BY over the combinations.</para>
+    /// Creates the class table <paramref name="target"/> from the combinations table <paramref name="combinations"/>
+    /// (<see cref="Combinations"/>): each row's packed key and record count.
     /// </summary>
-    public static string Suppress(string classes, QuasiIdentifierKey key, string target, bool create)
-    {
-        int last = key.Columns.Count - 1;
-        var sql = new StringBuilder(create ? $"CREATE TABLE {target} AS\n" : $"INSERT INTO {target}\n");
-        sql.Append($"WITH s0 AS (SELECT {Key}, {Key} AS {CurrentKey}, {Size}, CAST(0 AS TINYINT) AS {Suppressed} FROM {classes} " +
-                   $"WHERE {key.Field(Key, last)} BETWEEN $2 AND $3)");
-        for (int r = 0; r < key.Columns.Count; r++)
-        {
-            var round = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            sql.Append($",\ns{r + 1} AS (SELECT {Key}, CASE WHEN __w < $1 THEN {key.Clear(CurrentKey, r)} ELSE {CurrentKey} END AS {CurrentKey}, {Size}, " +
-                       $"CASE WHEN __w < $1 THEN CAST({round} + 1 AS TINYINT) ELSE {Suppressed} END AS {Suppressed} " +
-                       $"FROM (SELECT *, sum({Size}) OVER (PARTITION BY {CurrentKey}) AS __w FROM s{r}))");
-        }
-        sql.Append($"\nSELECT *, CAST(sum({Size}) OVER (PARTITION BY {CurrentKey}) AS BIGINT) AS {ClassSize}, " +
-                   $"row_number() OVER (PARTITION BY {CurrentKey}) = 1 AS {FirstOfClass} FROM s{key.Columns.Count}");
-        return sql.ToString();
-    }
+    public static string Classes(string combinations, QuasiIdentifierKey key, string target) =>
+        $"CREATE TABLE {target} AS SELECT {key.Pack("r")} AS {Key}, r.{Size} AS {Size} FROM {combinations} AS r";
+
+    /// <summary>
+    /// Creates the empty suppressed class table <paramref name="target"/> (<see cref="LocalSuppression"/> appends to
+    /// it): original key, current key (suppressed fields cleared), record count, <see cref="Suppressed"/>, the
+    /// released class's size (<see cref="ClassSize"/>, complete except for key 0) and whether the row is the first of
+    /// that class (<see cref="FirstOfClass"/>), so the report needs no GROUP BY over the combinations.
+    /// </summary>
+    public static string CreateSuppressed(string target, QuasiIdentifierKey key) =>
+        $"CREATE TABLE {target} ({Key} {key.SqlType}, {CurrentKey} {key.SqlType}, {Size} BIGINT, {Suppressed} TINYINT, " +
+        $"{ClassSize} BIGINT, {FirstOfClass} BOOLEAN)";
+
+    /// <summary>
+    /// The combinations of the class table whose last field (the last quasi-identifier of the order) is in
+    /// [<paramref name="low"/>, <paramref name="high"/>]: (key, size), one suppression batch.
+    /// </summary>
+    public static string Batch(string classes, QuasiIdentifierKey key, long low, long high) =>
+        $"SELECT {Key}, {Size} FROM {classes} WHERE {key.LastFieldInRange(Key, low, high)}";
 
     /// <summary>Name of the suppressed table's released class size (BIGINT; for current key 0 only the batch's share).</summary>
     public const string ClassSize = "__size";
@@ -107,7 +97,7 @@ internal static class KAnonymitySql
 
     /// <summary>
     /// The reference formulation of local suppression over the records themselves (the runner's before the class
-    /// table; kept to check <see cref="Suppress"/> against): round r computes every record's class size with a
+    /// table; kept to check <see cref="SuppressionRounds"/> against): round r computes every record's class size with a
     /// window count over the quasi-identifiers and, where it is below k ($1), sets the r-th variable of the
     /// suppression order to NULL.
     /// </summary>

@@ -1,11 +1,13 @@
 using Regsosek.Schema;
 using DuckDB.NET.Data;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Regsosek.DataAccess;
 
 namespace Regsosek.Extracts.KAnonymity;
 
 /// <summary>
-/// Local suppression on the class table (<see cref="KAnonymitySql.Suppress"/>), in batches, into <see cref="Table"/>:
+/// Local suppression on the class table (<see cref="SuppressionRounds"/>), in batches, into <see cref="Table"/>:
 /// for every original combination its current key and how many quasi-identifiers suppression cleared in it. The
 /// release joins the records with the changed combinations (<see cref="ReleaseQuery"/>).
 /// </summary>
@@ -16,19 +18,64 @@ internal static class LocalSuppression
 
     /// <summary>Runs local suppression over <see cref="ClassTable.Name"/> into <see cref="Table"/>.</summary>
     public static void Run(DuckDBConnection connection, QuasiIdentifierKey key, int k, ExtractOptions options, CancellationToken ct) =>
-        SuppressInBatches(connection, key, new Int64Parameter(k), options.SuppressionBatchCombinations, ct);
+        Run(connection, key, k, options.SuppressionBatchCombinations, ct);
+
     /// <summary>
     /// Local suppression over the class table in batches of whole values of the last quasi-identifier, each of about
-    /// <paramref name="batchCombinations"/> combinations, appended to <see cref="Table"/>: the same result as one pass
-    /// (see <see cref="KAnonymitySql.Suppress"/>), while no statement's windows hold more than one batch of combinations.
+    /// <paramref name="batchCombinations"/> combinations, appended to <see cref="Table"/>: the same result as one pass,
+    /// while memory holds one batch of combinations. The same as one pass because no class ever mixes two values of
+    /// the last field: before the last round every current key still holds its original last field, and the last
+    /// round clears it only in classes whose other fields are all cleared already, deciding on one value's
+    /// combinations. Only after the last round do those merge, into the all-NULL class (current key 0), which
+    /// <see cref="KAnonymitySql.ReleasedClasses"/> adds up across batches.
     /// </summary>
-    private static void SuppressInBatches(DuckDBConnection connection, QuasiIdentifierKey key, QueryParameter k,
-        long batchCombinations, CancellationToken ct)
+    public static void Run(DuckDBConnection connection, QuasiIdentifierKey key, long k, long batchCombinations, CancellationToken ct)
     {
         var batches = Batches(connection, KAnonymitySql.CombinationsByLastField(ClassTable.Name, key), batchCombinations, ct);
-        for (int b = 0; b < batches.Count; b++)
-            WorkSql.Run(connection, KAnonymitySql.Suppress(ClassTable.Name, key, Table, create: b == 0),
-                [k, new Int64Parameter(batches[b].Low), new Int64Parameter(batches[b].High)], ct);
+        Run(connection, key, k, batches, ct);
+    }
+
+    /// <summary>Local suppression over the class table in the given batches of the last field's codes ([low, high], covering them all).</summary>
+    internal static void Run(DuckDBConnection connection, QuasiIdentifierKey key, long k, IReadOnlyList<(long Low, long High)> batches, CancellationToken ct)
+    {
+        WorkSql.Run(connection, KAnonymitySql.CreateSuppressed(Table, key), [], ct);
+        using var appender = new ChunkAppender(connection, Table);
+        foreach (var (low, high) in batches)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (key.SqlType == "BIGINT") Suppress<long>(connection, key, k, low, high, appender, ct);
+            else Suppress<Int128>(connection, key, k, low, high, appender, ct);
+        }
+        appender.Close();
+    }
+
+    /// <summary>One batch: its combinations read into memory, the rounds run, the outcome appended.</summary>
+    private static void Suppress<TKey>(DuckDBConnection connection, QuasiIdentifierKey key, long k, long low, long high,
+        ChunkAppender appender, CancellationToken ct) where TKey : unmanaged, IBinaryInteger<TKey>
+    {
+        var keys = new List<TKey>();
+        var sizes = new List<long>();
+        using (var result = ChunkStream.Open(connection, KAnonymitySql.Batch(ClassTable.Name, key, low, high), null, ct))
+        {
+            while (result.Next())
+            {
+                keys.AddRange(result.Column<TKey>(0));
+                sizes.AddRange(result.Column<long>(1));
+            }
+        }
+        var masks = Enumerable.Range(0, key.Columns.Count).Select(key.FieldMask<TKey>).ToArray();
+        var outcome = SuppressionRounds.Run<TKey>(CollectionsMarshal.AsSpan(keys), CollectionsMarshal.AsSpan(sizes), masks, k);
+        for (int start = 0; start < keys.Count; start += Chunks.Capacity)
+        {
+            int rows = Math.Min(Chunks.Capacity, keys.Count - start);
+            CollectionsMarshal.AsSpan(keys).Slice(start, rows).CopyTo(appender.Column<TKey>(0));
+            outcome.Current.AsSpan(start, rows).CopyTo(appender.Column<TKey>(1));
+            CollectionsMarshal.AsSpan(sizes).Slice(start, rows).CopyTo(appender.Column<long>(2));
+            outcome.Suppressed.AsSpan(start, rows).CopyTo(appender.Column<sbyte>(3));
+            outcome.ClassSize.AsSpan(start, rows).CopyTo(appender.Column<long>(4));
+            outcome.FirstOfClass.AsSpan(start, rows).CopyTo(appender.Column<bool>(5));
+            appender.Append(rows);
+        }
     }
 
     /// <summary>

@@ -1,0 +1,106 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Regsosek.Extracts.KAnonymity;
+
+/// <summary>
+/// Local suppression on a batch of the class table, in memory: the original combinations (packed keys) and their
+/// record counts in, for each combination its current key, how many quasi-identifiers were cleared, its released
+/// class's size and whether it is the first of that class out. Pure: arrays in, arrays out.
+/// <para>The rule (<see cref="KAnonymitySql.SuppressRecords"/>, a window count over the records per round, applied
+/// to whole combinations, which always stay alike): round r (one per quasi-identifier, in suppression order) sums the
+/// record counts by current key and, for every class below k, clears the r-th field (<paramref name="fieldMasks"/>)
+/// of its combinations' current keys, deciding on the sizes at the round's start.</para>
+/// <para>How it is computed: a class of k or more never shrinks (records leave a class only when it is below k), so
+/// a combination that stays in round r never changes again (it is <em>settled</em>), and one still moving in round r
+/// has moved in every round before, its first r fields all cleared. So the moving combinations with equal current
+/// keys are merged into one group, and each round looks only at the groups — fewer every round — and at the settled
+/// sizes of their keys; the fields cleared in a combination are the first <see cref="Result{TKey}.Suppressed"/> of
+/// the order, that count being the rounds its group kept moving.</para>
+/// </summary>
+internal static class SuppressionRounds
+{
+    /// <summary>The outcome for each combination, in the input's order.</summary>
+    public readonly record struct Result<TKey>(TKey[] Current, sbyte[] Suppressed, long[] ClassSize, bool[] FirstOfClass);
+
+    /// <summary>Runs the rounds over <paramref name="keys"/> (distinct) with record counts <paramref name="sizes"/>.</summary>
+    /// <param name="keys">The batch's original combinations, packed, each once.</param>
+    /// <param name="sizes">Their record counts (positive).</param>
+    /// <param name="fieldMasks">Per round, the bits of the quasi-identifier that round clears.</param>
+    /// <param name="k">The smallest class size left alone.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once a batch: its loops should not start unoptimised
+    public static Result<TKey> Run<TKey>(ReadOnlySpan<TKey> keys, ReadOnlySpan<long> sizes, IReadOnlyList<TKey> fieldMasks, long k)
+        where TKey : struct, IBinaryInteger<TKey>
+    {
+        if (keys.Length != sizes.Length) throw new ArgumentException("one size per key", nameof(sizes));
+        if (fieldMasks.Count > sbyte.MaxValue) throw new ArgumentOutOfRangeException(nameof(fieldMasks), "at most 127 rounds");
+        int n = keys.Length;
+        // Round 0's groups are the combinations themselves (their keys are distinct).
+        var groupKeys = keys.ToArray();
+        var groupSizes = sizes.ToArray();
+        var settled = new Dictionary<TKey, long>(n);
+        // next[r][g]: the group of round r + 1 that group g of round r moved into, or −1 when it settled in round r.
+        var next = new List<int[]>(fieldMasks.Count);
+        for (int round = 0; round < fieldMasks.Count && groupKeys.Length > 0; round++)
+        {
+            var keep = ~fieldMasks[round];
+            int groups = groupKeys.Length, count = 0;
+            var moved = new int[groups];
+            var merged = new Dictionary<TKey, int>(groups);
+            var movedKeys = new TKey[groups];
+            var movedSizes = new long[groups];
+            for (int g = 0; g < groups; g++)
+            {
+                // The groups' keys are distinct, so settling one in this loop changes no other group's class size.
+                var key = groupKeys[g];
+                long size = groupSizes[g];
+                if ((settled.Count > 0 && settled.TryGetValue(key, out long already) ? already : 0) + size >= k)
+                {
+                    CollectionsMarshal.GetValueRefOrAddDefault(settled, key, out _) += size;
+                    moved[g] = -1;
+                    continue;
+                }
+                var movedKey = key & keep;
+                ref int into = ref CollectionsMarshal.GetValueRefOrAddDefault(merged, movedKey, out bool known);
+                if (!known)
+                {
+                    into = count++;
+                    movedKeys[into] = movedKey;
+                }
+                movedSizes[into] += size;
+                moved[g] = into;
+            }
+            next.Add(moved);
+            groupKeys = movedKeys[..count];
+            groupSizes = movedSizes[..count];
+        }
+
+        // The released classes: the settled ones, and what still moved in the last round (every field cleared).
+        for (int g = 0; g < groupKeys.Length; g++)
+        {
+            ref long size = ref CollectionsMarshal.GetValueRefOrAddDefault(settled, groupKeys[g], out _);
+            size += groupSizes[g];
+        }
+        // Each field's complement, cumulated: cleared[r] clears the first r fields.
+        var cleared = new TKey[fieldMasks.Count + 1];
+        cleared[0] = ~TKey.Zero;
+        for (int r = 0; r < fieldMasks.Count; r++) cleared[r + 1] = cleared[r] & ~fieldMasks[r];
+
+        var current = new TKey[n];
+        var suppressed = new sbyte[n];
+        var released = new long[n];
+        var first = new bool[n];
+        var seen = new HashSet<TKey>(settled.Count);
+        for (int i = 0; i < n; i++)
+        {
+            int group = i, rounds = 0;
+            while (rounds < next.Count && next[rounds][group] >= 0) group = next[rounds++][group];
+            suppressed[i] = (sbyte)rounds;
+            current[i] = keys[i] & cleared[rounds];
+            released[i] = settled[current[i]];
+            first[i] = seen.Add(current[i]);
+        }
+        return new Result<TKey>(current, suppressed, released, first);
+    }
+}
