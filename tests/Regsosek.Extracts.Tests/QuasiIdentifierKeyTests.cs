@@ -126,6 +126,19 @@ public sealed class QuasiIdentifierKeyTests
     }
 
     [Fact]
+    public void Column_types_are_integer_types_only_and_decoded_values_come_back_in_them()
+    {
+        var key = QuasiIdentifierKey.Create(["a", "b"], [(1, 5), (0, 3)], ["SMALLINT", "UTINYINT"]);
+        Assert.Equal(["SMALLINT", "UTINYINT"], key.ColumnTypes);
+        using var c = DuckDbSettings.Open(null);
+        Assert.Equal("SMALLINT", c.Scalar<string>($"SELECT typeof({key.TypedValue("CAST(5 AS BIGINT)", 0)})"));
+        // A type is SQL text in the release's statements: only DuckDB's integer type names pass.
+        Assert.Throws<ArgumentException>(() => QuasiIdentifierKey.Create(["a"], [(1, 5)], ["VARCHAR"]));
+        Assert.Throws<ArgumentException>(() => QuasiIdentifierKey.Create(["a"], [(1, 5)], ["INTEGER); DROP TABLE classes; --"]));
+        Assert.Throws<ArgumentException>(() => QuasiIdentifierKey.Create(["a"], [(1, 5)], ["INTEGER", "INTEGER"]));
+    }
+
+    [Fact]
     public void Narrow_fields_make_a_BIGINT_key_and_wide_ones_a_HUGEINT()
     {
         // The dictionary's quasi-identifiers: regency 1101–9471 (14 bits), age 0–120 (7 bits), eight small codes.

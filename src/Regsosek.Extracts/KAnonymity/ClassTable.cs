@@ -37,13 +37,23 @@ internal static class ClassTable
     private static QuasiIdentifierKey PackedKey(DuckDBConnection connection, string table, IReadOnlyList<string> qis, CancellationToken ct)
     {
         var ranges = new (long? Min, long? Max)[qis.Count];
-        using var result = ChunkStream.Open(connection, QuasiIdentifierKey.RangesSql(table, qis), null, ct);
-        while (result.Next())
+        using (var result = ChunkStream.Open(connection, QuasiIdentifierKey.RangesSql(table, qis), null, ct))
         {
-            if (result.RowCount == 0) continue;
-            for (int i = 0; i < qis.Count; i++)
-                ranges[i] = (result.IsValid(2 * i, 0) ? result.Column<long>(2 * i)[0] : null, result.IsValid(2 * i + 1, 0) ? result.Column<long>(2 * i + 1)[0] : null);
+            while (result.Next())
+            {
+                if (result.RowCount == 0) continue;
+                for (int i = 0; i < qis.Count; i++)
+                    ranges[i] = (result.IsValid(2 * i, 0) ? result.Column<long>(2 * i)[0] : null, result.IsValid(2 * i + 1, 0) ? result.Column<long>(2 * i + 1)[0] : null);
+            }
         }
-        return QuasiIdentifierKey.Create(qis, ranges);
+        // The columns' own types, so that decoded values join the records' columns without a cast on the records' side.
+        var types = qis.Select(_ => "BIGINT").ToArray();
+        using (var result = ChunkStream.Open(connection, $"SELECT {string.Join(", ", qis.Select(q => $"typeof({ExtractPlanner.Quote(q)})"))} FROM {table} LIMIT 1", null, ct))
+        {
+            while (result.Next())
+                if (result.RowCount > 0)
+                    for (int i = 0; i < qis.Count; i++) types[i] = result.String(i, 0);
+        }
+        return QuasiIdentifierKey.Create(qis, ranges, types);
     }
 }

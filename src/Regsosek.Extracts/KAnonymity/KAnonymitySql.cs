@@ -115,20 +115,27 @@ internal static class KAnonymitySql
     }
 
     /// <summary>
-    /// The combinations local suppression changed, as a subquery of (<see cref="Key"/>, <see cref="Suppressed"/>) over
-    /// the suppressed table <paramref name="suppressed"/>: a record whose packed key is among them has its first
-    /// <see cref="Suppressed"/> quasi-identifiers NULL; every other record is released as it is. The release LEFT JOINs
-    /// the records with it on the packed key (its hash table holds only the changed combinations).
+    /// The combinations local suppression changed, as a subquery over the suppressed table <paramref name="suppressed"/>
+    /// of their quasi-identifier values (decoded from the key, in the columns' own types, named as the columns) and
+    /// <see cref="Suppressed"/>: a record whose values are among them (<see cref="ChangedJoin"/>) has its first
+    /// <see cref="Suppressed"/> quasi-identifiers NULL; every other record is released as it is. The release LEFT
+    /// JOINs the records with it (its hash table holds only the changed combinations). With a range, only the
+    /// combinations whose last field is in [low, high] (a release batch, <see cref="LocalSuppression.ReleaseBatches"/>).
     /// </summary>
-    public static string Changed(string suppressed) =>
-        $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0)";
+    public static string Changed(string suppressed, QuasiIdentifierKey key, (long Low, long High)? range = null)
+    {
+        var values = Enumerable.Range(0, key.Columns.Count).Select(i => $"{key.TypedValue(Key, i)} AS {ExtractPlanner.Quote(key.Columns[i])}");
+        var where = range is { } r ? $" AND {key.LastFieldInRange(Key, r.Low, r.High)}" : "";
+        return $"(SELECT {string.Join(", ", values)}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0{where})";
+    }
 
     /// <summary>
-    /// <see cref="Changed"/> restricted to the combinations whose last field is in [<paramref name="low"/>,
-    /// <paramref name="high"/>] (a release batch, <see cref="LocalSuppression.ReleaseBatches"/>).
+    /// The condition joining records (<paramref name="records"/>) with <see cref="Changed"/> (<paramref name="changed"/>):
+    /// every quasi-identifier equal, NULL matching NULL. On the columns themselves, which costs the records less than
+    /// packing their key (a third less at province 32, measured 2026-12-07).
     /// </summary>
-    public static string Changed(string suppressed, QuasiIdentifierKey key, long low, long high) =>
-        $"(SELECT {Key}, {Suppressed} FROM {suppressed} WHERE {Suppressed} > 0 AND {key.LastFieldInRange(Key, low, high)})";
+    public static string ChangedJoin(QuasiIdentifierKey key, string changed, string records) =>
+        string.Join(" AND ", key.Columns.Select(ExtractPlanner.Quote).Select(q => $"{changed}.{q} IS NOT DISTINCT FROM {records}.{q}"));
 
     /// <summary>Records and classes below k ($1) among the original combinations of a class table: two BIGINT columns.</summary>
     public static string BelowKBefore(string classes) =>

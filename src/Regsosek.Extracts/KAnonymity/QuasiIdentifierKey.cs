@@ -23,9 +23,10 @@ internal sealed class QuasiIdentifierKey
     private readonly int[] _shift;
     private readonly int[] _width;
 
-    private QuasiIdentifierKey(IReadOnlyList<string> columns, long[] min, int[] shift, int[] width, int bits)
+    private QuasiIdentifierKey(IReadOnlyList<string> columns, IReadOnlyList<string> columnTypes, long[] min, int[] shift, int[] width, int bits)
     {
         Columns = columns;
+        ColumnTypes = columnTypes;
         _min = min;
         _shift = shift;
         _width = width;
@@ -35,6 +36,9 @@ internal sealed class QuasiIdentifierKey
 
     /// <summary>The quasi-identifiers, in suppression order (field i is Columns[i]).</summary>
     public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>The quasi-identifiers' DuckDB types (BIGINT unless given): decoded values are cast back to them (<see cref="TypedValue"/>).</summary>
+    public IReadOnlyList<string> ColumnTypes { get; }
 
     /// <summary>Bits the key uses.</summary>
     public int Bits { get; }
@@ -50,14 +54,20 @@ internal sealed class QuasiIdentifierKey
 
     /// <summary>
     /// The key for quasi-identifiers whose non-NULL values lie in the given ranges (null bounds: the column is all
-    /// NULL). Throws when the fields need more than <see cref="MaxBits"/> bits (a quasi-identifier with a range of
-    /// about 2^60 values or more — no dictionary variable comes near).
+    /// NULL), of the DuckDB types <paramref name="columnTypes"/> (integer types; BIGINT when not given). Throws when
+    /// the fields need more than <see cref="MaxBits"/> bits (a quasi-identifier with a range of about 2^60 values or
+    /// more — no dictionary variable comes near).
     /// </summary>
-    public static QuasiIdentifierKey Create(IReadOnlyList<string> columns, IReadOnlyList<(long? Min, long? Max)> ranges)
+    public static QuasiIdentifierKey Create(IReadOnlyList<string> columns, IReadOnlyList<(long? Min, long? Max)> ranges,
+        IReadOnlyList<string>? columnTypes = null)
     {
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentNullException.ThrowIfNull(ranges);
         if (columns.Count != ranges.Count) throw new ArgumentException("one range per quasi-identifier", nameof(ranges));
+        columnTypes ??= columns.Select(_ => "BIGINT").ToArray();
+        if (columnTypes.Count != columns.Count) throw new ArgumentException("one type per quasi-identifier", nameof(columnTypes));
+        foreach (var type in columnTypes)
+            if (!IntegerTypes.Contains(type)) throw new ArgumentException($"a quasi-identifier must be of an integer type, not {type}", nameof(columnTypes));
         var min = new long[columns.Count];
         var shift = new int[columns.Count];
         var width = new int[columns.Count];
@@ -85,8 +95,14 @@ internal sealed class QuasiIdentifierKey
                 throw new InvalidOperationException(
                     $"the quasi-identifiers' value ranges need more than {MaxBits} bits to pack ({columns[i]} reaches bit {bits}); the k-anonymity step supports narrower quasi-identifiers only");
         }
-        return new QuasiIdentifierKey(columns, min, shift, width, bits);
+        return new QuasiIdentifierKey(columns, columnTypes, min, shift, width, bits);
     }
+
+    /// <summary>The DuckDB integer types a quasi-identifier may have (what <c>typeof</c> says).</summary>
+    public static readonly IReadOnlySet<string> IntegerTypes = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    };
 
     /// <summary>
     /// SQL returning one row: min and max (BIGINT) of every quasi-identifier of <paramref name="table"/>, in
@@ -127,6 +143,9 @@ internal sealed class QuasiIdentifierKey
         var field = Field(key, index);
         return $"CASE WHEN {field} = 0 THEN NULL ELSE CAST({field} - 1 + ({Int(_min[index])}) AS BIGINT) END";
     }
+
+    /// <summary>The value of quasi-identifier <paramref name="index"/> in <paramref name="key"/>, as the column's own type.</summary>
+    public string TypedValue(string key, int index) => $"CAST({Value(key, index)} AS {ColumnTypes[index]})";
 
     /// <summary><paramref name="key"/> with field <paramref name="index"/> cleared (that quasi-identifier suppressed).</summary>
     public string Clear(string key, int index) =>

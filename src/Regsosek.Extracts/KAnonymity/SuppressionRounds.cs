@@ -55,7 +55,8 @@ internal static class SuppressionRounds
                 // The groups' keys are distinct, so settling one in this loop changes no other group's class size.
                 var key = groupKeys[g];
                 long size = groupSizes[g];
-                if ((settled.Count > 0 && settled.TryGetValue(key, out long already) ? already : 0) + size >= k)
+                // In round 0 no group's key is settled yet (the combinations' keys are distinct): no lookup.
+                if ((round > 0 && settled.TryGetValue(key, out long already) ? already : 0) + size >= k)
                 {
                     CollectionsMarshal.GetValueRefOrAddDefault(settled, key, out _) += size;
                     moved[g] = -1;

@@ -14,7 +14,7 @@ internal static class ReleaseQuery
     /// <summary>
     /// The released rows, read straight from the plan's query (its parameters bound as in the plan): data columns as
     /// selected, the first <see cref="KAnonymitySql.Suppressed"/> quasi-identifiers NULL where local suppression changed
-    /// the record's combination (a LEFT JOIN on the packed key with the changed combinations of
+    /// the record's combination (a LEFT JOIN on the quasi-identifiers with the changed combinations of
     /// <paramref name="suppressed"/>, when given), ids as the grant's pseudonyms (<see cref="PseudonymFunctions"/>), in
     /// the order of the family pseudonym, then (persons) the member number r401 — a keyed random permutation of the
     /// families, so row order says nothing about the stored order (villages), and within a family the order of r401,
@@ -52,8 +52,7 @@ internal static class ReleaseQuery
         var sql = new StringBuilder($"SELECT {string.Join(", ", select)} FROM ({plan.SelectSql}) AS r ");
         if (flagged)
         {
-            var changed = batch is { } b ? KAnonymitySql.Changed(suppressed!, key!, b.Low, b.High) : KAnonymitySql.Changed(suppressed!);
-            sql.Append($"LEFT JOIN {changed} AS m ON m.{KAnonymitySql.Key} = {key!.Pack("r")} ");
+            sql.Append($"LEFT JOIN {KAnonymitySql.Changed(suppressed!, key!, batch)} AS m ON {KAnonymitySql.ChangedJoin(key!, "m", "r")} ");
         }
         sql.Append($"WHERE r.{family} IS NOT NULL");
         if (plan.PersonPseudonym) sql.Append($" AND r.{person} IS NOT NULL");
