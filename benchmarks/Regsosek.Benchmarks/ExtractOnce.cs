@@ -92,7 +92,7 @@ public static class ExtractOnce
         try
         {
             var file = Path.Combine(directory, plan.Format == ExtractFormat.Csv ? "plain.csv" : "plain.parquet");
-            using var connection = DuckDbSettings.Open(Path.Combine(directory, "work.duckdb"), new DuckDbSettings
+            using var connection = DuckDbSettings.Open(null, new DuckDbSettings
             {
                 Threads = options.Threads,
                 MemoryLimit = options.MemoryLimit,

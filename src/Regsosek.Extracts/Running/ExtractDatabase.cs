@@ -4,15 +4,20 @@ using Regsosek.DataAccess;
 
 namespace Regsosek.Extracts;
 
-/// <summary>The per-extract DuckDB database: a file in the extract's temp directory, spilling beside it.</summary>
+/// <summary>
+/// The per-extract DuckDB database: in memory, spilling into the extract's temp directory beyond its memory limit —
+/// its work tables too (DuckDB offloads an in-memory database's blocks to the temp directory), so memory stays
+/// bounded as with a database file, without writing the tables to one (a database file cost a province's tier-3
+/// extract about 0.1–0.2 s of CPU more, measured 2026-12-07).
+/// </summary>
 internal static class ExtractDatabase
 {
-    /// <summary>Opens the database of one extract in <paramref name="directory"/> under <paramref name="options"/>' limits.</summary>
+    /// <summary>Opens the database of one extract, spilling into <paramref name="directory"/>, under <paramref name="options"/>' limits.</summary>
     public static DuckDBConnection Open(string directory, ExtractOptions options)
     {
         var spill = Path.Combine(directory, "spill");
         Directory.CreateDirectory(spill);
-        return DuckDbSettings.Open(Path.Combine(directory, "work.duckdb"), Settings(options, spill));
+        return DuckDbSettings.Open(null, Settings(options, spill));
     }
 
     /// <summary>The extract database's settings: memory limit, threads, spill directory and allocator behaviour.</summary>
