@@ -36,26 +36,30 @@ internal static class SuppressionRounds
         if (keys.Length != sizes.Length) throw new ArgumentException("one size per key", nameof(sizes));
         if (fieldMasks.Count > sbyte.MaxValue) throw new ArgumentOutOfRangeException(nameof(fieldMasks), "at most 127 rounds");
         int n = keys.Length;
-        // Round 0's groups are the combinations themselves (their keys are distinct).
+        // Round 0's groups are the combinations themselves (their keys are distinct). Two pairs of arrays hold this
+        // round's groups and the next's, swapped each round; one hash table merges the moving groups, cleared each
+        // round (allocations of this size cost more than the rounds' work).
         var groupKeys = keys.ToArray();
         var groupSizes = sizes.ToArray();
-        var settled = new Dictionary<TKey, long>(n);
+        int groups = n;
+        var movedKeys = new TKey[n];
+        var movedSizes = new long[n];
+        var settled = new Dictionary<TKey, long>();
+        var merged = new Dictionary<TKey, int>();
         // next[r][g]: the group of round r + 1 that group g of round r moved into, or −1 when it settled in round r.
         var next = new List<int[]>(fieldMasks.Count);
-        for (int round = 0; round < fieldMasks.Count && groupKeys.Length > 0; round++)
+        for (int round = 0; round < fieldMasks.Count && groups > 0; round++)
         {
             var keep = ~fieldMasks[round];
-            int groups = groupKeys.Length, count = 0;
             var moved = new int[groups];
-            var merged = new Dictionary<TKey, int>(groups);
-            var movedKeys = new TKey[groups];
-            var movedSizes = new long[groups];
+            merged.Clear();
+            int count = 0;
             for (int g = 0; g < groups; g++)
             {
                 // The groups' keys are distinct, so settling one in this loop changes no other group's class size.
+                // In round 0 no group's key is settled yet (the combinations' keys are distinct): no lookup.
                 var key = groupKeys[g];
                 long size = groupSizes[g];
-                // In round 0 no group's key is settled yet (the combinations' keys are distinct): no lookup.
                 if ((round > 0 && settled.TryGetValue(key, out long already) ? already : 0) + size >= k)
                 {
                     CollectionsMarshal.GetValueRefOrAddDefault(settled, key, out _) += size;
@@ -68,21 +72,20 @@ internal static class SuppressionRounds
                 {
                     into = count++;
                     movedKeys[into] = movedKey;
+                    movedSizes[into] = 0;
                 }
                 movedSizes[into] += size;
                 moved[g] = into;
             }
             next.Add(moved);
-            groupKeys = movedKeys[..count];
-            groupSizes = movedSizes[..count];
+            (groupKeys, movedKeys) = (movedKeys, groupKeys);
+            (groupSizes, movedSizes) = (movedSizes, groupSizes);
+            groups = count;
         }
 
         // The released classes: the settled ones, and what still moved in the last round (every field cleared).
-        for (int g = 0; g < groupKeys.Length; g++)
-        {
-            ref long size = ref CollectionsMarshal.GetValueRefOrAddDefault(settled, groupKeys[g], out _);
-            size += groupSizes[g];
-        }
+        for (int g = 0; g < groups; g++)
+            CollectionsMarshal.GetValueRefOrAddDefault(settled, groupKeys[g], out _) += groupSizes[g];
         // Each field's complement, cumulated: cleared[r] clears the first r fields.
         var cleared = new TKey[fieldMasks.Count + 1];
         cleared[0] = ~TKey.Zero;
@@ -92,15 +95,17 @@ internal static class SuppressionRounds
         var suppressed = new sbyte[n];
         var released = new long[n];
         var first = new bool[n];
-        var seen = new HashSet<TKey>(settled.Count);
         for (int i = 0; i < n; i++)
         {
             int group = i, rounds = 0;
             while (rounds < next.Count && next[rounds][group] >= 0) group = next[rounds++][group];
             suppressed[i] = (sbyte)rounds;
             current[i] = keys[i] & cleared[rounds];
-            released[i] = settled[current[i]];
-            first[i] = seen.Add(current[i]);
+            // A class's size is negated once its first combination has been seen (sizes are positive).
+            ref long size = ref CollectionsMarshal.GetValueRefOrNullRef(settled, current[i]);
+            first[i] = size > 0;
+            released[i] = Math.Abs(size);
+            size = -released[i];
         }
         return new Result<TKey>(current, suppressed, released, first);
     }
