@@ -46,13 +46,15 @@ internal static class ClassTable
                     ranges[i] = (result.IsValid(2 * i, 0) ? result.Column<long>(2 * i)[0] : null, result.IsValid(2 * i + 1, 0) ? result.Column<long>(2 * i + 1)[0] : null);
             }
         }
-        // The columns' own types, so that decoded values join the records' columns without a cast on the records' side.
+        // The columns' own types, so that decoded values join the records' columns without a cast on the records' side;
+        // a type other than the integer types (none in the dictionary) is joined as BIGINT, cast by DuckDB.
         var types = qis.Select(_ => "BIGINT").ToArray();
         using (var result = ChunkStream.Open(connection, $"SELECT {string.Join(", ", qis.Select(q => $"typeof({ExtractPlanner.Quote(q)})"))} FROM {table} LIMIT 1", null, ct))
         {
             while (result.Next())
                 if (result.RowCount > 0)
-                    for (int i = 0; i < qis.Count; i++) types[i] = result.String(i, 0);
+                    for (int i = 0; i < qis.Count; i++)
+                        if (QuasiIdentifierKey.IntegerTypes.Contains(result.String(i, 0))) types[i] = result.String(i, 0);
         }
         return QuasiIdentifierKey.Create(qis, ranges, types);
     }
