@@ -61,6 +61,25 @@ public sealed class SuppressionRoundsTests
     }
 
     [Fact]
+    public void Property_a_workspace_reused_across_batches_of_any_sizes_gives_each_batch_the_outcome_of_a_fresh_run()
+    {
+        var gen = Gen.ListOf(Batches()).Select(b => b.ToList());
+        PropertyRunner.ForAll(gen.ToArbitrary(), batches =>
+        {
+            var workspace = new SuppressionRounds.Workspace<long>();
+            foreach (var (keys, sizes, k) in batches)
+            {
+                var fresh = SuppressionRounds.Run<long>(keys, sizes, Masks, k);
+                var reused = SuppressionRounds.Run<long>(keys, sizes, Masks, k, workspace);
+                Assert.Equal(fresh.Current, reused.Current);
+                Assert.Equal(fresh.Suppressed, reused.Suppressed);
+                Assert.Equal(fresh.ClassSize, reused.ClassSize);
+                Assert.Equal(fresh.FirstOfClass, reused.FirstOfClass);
+            }
+        }, maxTest: 100);
+    }
+
+    [Fact]
     public void A_small_class_loses_fields_in_order_until_it_merges_and_a_large_one_is_left_alone()
     {
         // k = 3. (1,1,1)×5 is left alone. (2,1,1)×1 loses field 0 → (∅,1,1), still 1 record, then field 1 →

@@ -40,21 +40,36 @@ internal static class LocalSuppression
     {
         WorkSql.Run(connection, KAnonymitySql.CreateSuppressed(Table, key), [], ct);
         using var appender = new ChunkAppender(connection, Table);
-        foreach (var (low, high) in batches)
-        {
-            ct.ThrowIfCancellationRequested();
-            if (key.SqlType == "BIGINT") Suppress<long>(connection, key, k, low, high, appender, ct);
-            else Suppress<Int128>(connection, key, k, low, high, appender, ct);
-        }
+        if (key.SqlType == "BIGINT") Suppress<long>(connection, key, k, batches, appender, ct);
+        else Suppress<Int128>(connection, key, k, batches, appender, ct);
         appender.Close();
     }
 
-    /// <summary>One batch: its combinations read into memory, the rounds run, the outcome appended.</summary>
-    private static void Suppress<TKey>(DuckDBConnection connection, QuasiIdentifierKey key, long k, long low, long high,
+    /// <summary>
+    /// The batches one after another: each batch's combinations read into memory, the rounds run, the outcome
+    /// appended. The lists and the rounds' working memory are reused from batch to batch.
+    /// </summary>
+    private static void Suppress<TKey>(DuckDBConnection connection, QuasiIdentifierKey key, long k, IReadOnlyList<(long Low, long High)> batches,
         ChunkAppender appender, CancellationToken ct) where TKey : unmanaged, IBinaryInteger<TKey>
     {
         var keys = new List<TKey>();
         var sizes = new List<long>();
+        var workspace = new SuppressionRounds.Workspace<TKey>();
+        var masks = Enumerable.Range(0, key.Columns.Count).Select(key.FieldMask<TKey>).ToArray();
+        foreach (var (low, high) in batches)
+        {
+            ct.ThrowIfCancellationRequested();
+            keys.Clear();
+            sizes.Clear();
+            SuppressBatch(connection, key, k, low, high, keys, sizes, masks, workspace, appender, ct);
+        }
+    }
+
+    /// <summary>One batch: its combinations read into <paramref name="keys"/> and <paramref name="sizes"/>, the rounds run, the outcome appended.</summary>
+    private static void SuppressBatch<TKey>(DuckDBConnection connection, QuasiIdentifierKey key, long k, long low, long high,
+        List<TKey> keys, List<long> sizes, TKey[] masks, SuppressionRounds.Workspace<TKey> workspace, ChunkAppender appender, CancellationToken ct)
+        where TKey : unmanaged, IBinaryInteger<TKey>
+    {
         using (var result = ChunkStream.Open(connection, KAnonymitySql.Batch(ClassTable.Name, key, low, high), null, ct))
         {
             while (result.Next())
@@ -63,8 +78,7 @@ internal static class LocalSuppression
                 sizes.AddRange(result.Column<long>(1));
             }
         }
-        var masks = Enumerable.Range(0, key.Columns.Count).Select(key.FieldMask<TKey>).ToArray();
-        var outcome = SuppressionRounds.Run<TKey>(CollectionsMarshal.AsSpan(keys), CollectionsMarshal.AsSpan(sizes), masks, k);
+        var outcome = SuppressionRounds.Run<TKey>(CollectionsMarshal.AsSpan(keys), CollectionsMarshal.AsSpan(sizes), masks, k, workspace);
         for (int start = 0; start < keys.Count; start += Chunks.Capacity)
         {
             int rows = Math.Min(Chunks.Capacity, keys.Count - start);
