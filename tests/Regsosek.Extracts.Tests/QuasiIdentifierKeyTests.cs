@@ -51,7 +51,10 @@ public sealed class QuasiIdentifierKeyTests
     private static List<(string Key, long?[] Values, long?[] AfterClear)> Evaluate(DuckDBConnection c, QuasiIdentifierKey key, int cleared)
     {
         var decode = string.Join(", ", Enumerable.Range(0, 3).Select(i => key.Value("k", i)));
-        var decodeCleared = string.Join(", ", Enumerable.Range(0, 3).Select(i => key.Value(key.Clear("k", cleared), i)));
+        // The key with the field cleared as suppression clears it: AND NOT its FieldMask.
+        var mask = key.FieldMask<Int128>(cleared).ToString(CultureInfo.InvariantCulture);
+        var clearedKey = $"(k & ~CAST({mask} AS {key.SqlType}))";
+        var decodeCleared = string.Join(", ", Enumerable.Range(0, 3).Select(i => key.Value(clearedKey, i)));
         var rows = new List<(string, long?[], long?[])>();
         using var result = ChunkStream.Open(c, $"SELECT CAST(k AS VARCHAR), {decode}, {decodeCleared} FROM (SELECT id, {key.Pack("t")} AS k FROM t) ORDER BY id");
         while (result.Next())

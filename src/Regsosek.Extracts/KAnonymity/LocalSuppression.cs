@@ -16,22 +16,18 @@ internal static class LocalSuppression
     /// <summary>Name of the suppressed class table (original and current keys) in the extract's database.</summary>
     public const string Table = "classes_suppressed";
 
-    /// <summary>Runs local suppression over <see cref="ClassTable.Name"/> into <see cref="Table"/>.</summary>
-    public static void Run(DuckDBConnection connection, QuasiIdentifierKey key, int k, ExtractOptions options, CancellationToken ct) =>
-        Run(connection, key, k, options.SuppressionBatchCombinations, ct);
-
     /// <summary>
-    /// Local suppression over the class table in batches of whole values of the last quasi-identifier, each of about
-    /// <paramref name="batchCombinations"/> combinations, appended to <see cref="Table"/>: the same result as one pass,
-    /// while memory holds one batch of combinations. The same as one pass because no class ever mixes two values of
-    /// the last field: before the last round every current key still holds its original last field, and the last
-    /// round clears it only in classes whose other fields are all cleared already, deciding on one value's
-    /// combinations. Only after the last round do those merge, into the all-NULL class (current key 0), which
-    /// <see cref="KAnonymitySql.ReleasedClasses"/> adds up across batches.
+    /// Local suppression over the class table (<see cref="ClassTable.Name"/>) in batches of whole values of the last
+    /// quasi-identifier, each of about <see cref="ExtractOptions.SuppressionBatchCombinations"/> combinations,
+    /// appended to <see cref="Table"/>: the same result as one pass, while memory holds one batch of combinations. The
+    /// same as one pass because no class ever mixes two values of the last field: before the last round every current
+    /// key still holds its original last field, and the last round clears it only in classes whose other fields are
+    /// all cleared already, deciding on one value's combinations. Only after the last round do those merge, into the
+    /// all-NULL class (current key 0), which <see cref="KAnonymitySql.ReleasedClasses"/> adds up across batches.
     /// </summary>
-    public static void Run(DuckDBConnection connection, QuasiIdentifierKey key, long k, long batchCombinations, CancellationToken ct)
+    public static void Run(DuckDBConnection connection, QuasiIdentifierKey key, int k, ExtractOptions options, CancellationToken ct)
     {
-        var batches = Batches(connection, KAnonymitySql.CombinationsByLastField(ClassTable.Name, key), batchCombinations, ct);
+        var batches = Batches(connection, KAnonymitySql.CombinationsByLastField(ClassTable.Name, key), options.SuppressionBatchCombinations, ct);
         Run(connection, key, k, batches, ct);
     }
 

@@ -134,7 +134,7 @@ internal sealed class QuasiIdentifierKey
 
     /// <summary>Field <paramref name="index"/> of <paramref name="key"/> (a SQL expression): 0 for NULL.</summary>
     public string Field(string key, int index) =>
-        _width[index] == 0 ? "0" : $"(({key} >> {Int(_shift[index])}) & {Mask(index, shifted: false)})";
+        _width[index] == 0 ? "0" : $"(({key} >> {Int(_shift[index])}) & {Mask(index)})";
 
     /// <summary>The value of quasi-identifier <paramref name="index"/> in <paramref name="key"/>, as BIGINT (NULL when suppressed or missing).</summary>
     public string Value(string key, int index)
@@ -146,10 +146,6 @@ internal sealed class QuasiIdentifierKey
 
     /// <summary>The value of quasi-identifier <paramref name="index"/> in <paramref name="key"/>, as the column's own type.</summary>
     public string TypedValue(string key, int index) => $"CAST({Value(key, index)} AS {ColumnTypes[index]})";
-
-    /// <summary><paramref name="key"/> with field <paramref name="index"/> cleared (that quasi-identifier suppressed).</summary>
-    public string Clear(string key, int index) =>
-        _width[index] == 0 ? key : $"({key} & ~{Mask(index, shifted: true)})";
 
     /// <summary>
     /// A condition on the key column <paramref name="key"/>: its last field is in [low, high]
@@ -178,16 +174,15 @@ internal sealed class QuasiIdentifierKey
         return high == 0 ? $"{column} IS NULL" : $"({column} IS NULL OR {column} <= {Value(high)})";
     }
 
-    /// <summary>The bits of field <paramref name="index"/> in place, as a value of the key's .NET type (long or Int128).</summary>
+    /// <summary>
+    /// The bits of field <paramref name="index"/> in place, as a value of the key's .NET type (long or Int128):
+    /// suppressing that quasi-identifier clears them (<see cref="SuppressionRounds"/>).
+    /// </summary>
     public TKey FieldMask<TKey>(int index) where TKey : IBinaryInteger<TKey> =>
         ((TKey.One << _width[index]) - TKey.One) << _shift[index];
 
-    /// <summary>The field's mask as a SQL expression of the key type, in place or at bit 0.</summary>
-    private string Mask(int index, bool shifted)
-    {
-        var ones = $"((CAST(1 AS {SqlType}) << {Int(_width[index])}) - 1)";
-        return shifted && _shift[index] > 0 ? $"({ones} << {Int(_shift[index])})" : ones;
-    }
+    /// <summary>The field's mask at bit 0 as a SQL expression of the key type.</summary>
+    private string Mask(int index) => $"((CAST(1 AS {SqlType}) << {Int(_width[index])}) - 1)";
 
     private static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
 }
