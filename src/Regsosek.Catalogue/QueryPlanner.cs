@@ -64,14 +64,35 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         var sql = new SqlText();
         var globParam = sql.Add(new StringParameter(summary?.Glob(effectiveScope) ?? dataset.Glob(unit.Table(), effectiveScope)));
 
-        // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values.
+        // A scan whose measures are all counts and percentages first groups the records by their dimension keys and
+        // condition columns (one count and one key sum a group), then adds those few rows up in the CUBE: the CUBE's
+        // grouping sets and the measures' filters then run over groups instead of records.
+        bool grouped = summary is null && measures.All(m => m.Kind is StatisticKind.Count or StatisticKind.Percentage);
+
+        // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values. A
+        // grouped scan groups a dimension that is one column (a region level, a dictionary variable) by the column as
+        // stored and makes its key per group (GroupKeys): hashing a TINYINT is cheaper than the BIGINT key made on
+        // every record, and the CUBE adds up any groups that share a key (NULL and -1 both map to -1).
         var inner = new List<string>();
+        var groupKeys = new List<string>();
+        var middle = new List<string>();
         for (int i = 0; i < dimensions.Count; i++)
         {
+            var stored = dimensions[i].IsRegion ? request.Breakdown!.Value.ColumnName()
+                : summary is null && dimensions[i].Expression is ColumnDimension c ? c.Column : null;
+            if (grouped && stored is not null)
+            {
+                inner.Add($"{stored} AS r{i}");
+                groupKeys.Add($"r{i}");
+                middle.Add(dimensions[i].IsRegion ? $"CAST(r{i} AS BIGINT) AS d{i}" : $"{SqlCompiler.ColumnKey($"r{i}")} AS d{i}");
+                continue;
+            }
             var key = dimensions[i].IsRegion
-                ? $"CAST({request.Breakdown!.Value.ColumnName()} AS BIGINT)"
+                ? $"CAST({stored} AS BIGINT)"
                 : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.ScanDimensionKey(dimensions[i], Catalogue);
             inner.Add($"{key} AS d{i}");
+            groupKeys.Add($"d{i}");
+            middle.Add($"d{i}");
         }
         var outer = new List<string>
         {
@@ -98,10 +119,6 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         // denominator (or a numerator) share its aggregates — DuckDB computes an aggregate that occurs several times
         // once — and a condition that is always true (every record of the unit) counts without a FILTER.
         var conditionColumns = new ConditionColumns(inner);
-        // A scan whose measures are all counts and percentages first groups the records by their dimension keys and
-        // condition columns (one count and one key sum a group), then adds those few rows up in the CUBE: the CUBE's
-        // grouping sets and the measures' filters then run over groups instead of records.
-        bool grouped = summary is null && measures.All(m => m.Kind is StatisticKind.Count or StatisticKind.Percentage);
         string Keyed(string? condition) => grouped ? KeyedGroupSum(condition) : KeyedCount(condition);
         var layout = new List<MeasureLayout>();
         int column = 1 + dimensions.Count;
@@ -177,8 +194,9 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
 
         var text = new StringBuilder();
         text.Append("SELECT ").AppendJoin(", ", outer).Append('\n');
-        var groupKeys = Enumerable.Range(0, dimensions.Count).Select(i => $"d{i}").Concat(conditionColumns.Names).ToList();
-        if (grouped) text.Append("FROM (SELECT ").AppendJoin("", groupKeys.Select(k => k + ", ")).Append("count(*) AS __c, sum(record_key) AS __k\n");
+        groupKeys.AddRange(conditionColumns.Names);
+        middle.AddRange(conditionColumns.Names);
+        if (grouped) text.Append("FROM (SELECT ").AppendJoin("", middle.Select(k => k + ", ")).Append("count(*) AS __c, sum(record_key) AS __k\n");
         text.Append("FROM (SELECT ").AppendJoin(", ", inner).Append('\n');
         text.Append("  FROM read_parquet(").Append(globParam).Append(summary is null ? ", " + DatasetLayout.HiveOptions : "").Append(")\n");
         if (where.Count > 0) text.Append("  WHERE ").AppendJoin("\n    AND ", where).Append('\n');

@@ -120,13 +120,16 @@ internal static class SqlCompiler
         switch (dimension.Expression)
         {
             case ColumnDimension c:
-                return $"coalesce(CAST({c.Column} AS BIGINT), {Dimension.NotApplicableCode})";
+                return ColumnKey(c.Column);
             case CaseDimension cases:
                 return CaseKey(cases, (sb, when) => Append(sb, when, catalogue));
             default:
                 throw new InvalidOperationException($"dimension {dimension.Id} has no SQL key of this kind");
         }
     }
+
+    /// <summary>The key of a one-column dimension whose value is in <paramref name="column"/>: the value as BIGINT, -1 when NULL.</summary>
+    public static string ColumnKey(string column) => $"coalesce(CAST({column} AS BIGINT), {Dimension.NotApplicableCode})";
 
     /// <summary>
     /// The same key as <see cref="DimensionKey"/>, written for a scan of the records: a CASE's branch conditions without

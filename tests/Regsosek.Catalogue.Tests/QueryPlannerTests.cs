@@ -176,10 +176,13 @@ public class ScanPlanConditionTests
             RegionCode.National, RegionLevel.Province, [], []), RegionCode.National, "/d");
 
         Assert.Null(plan.Summary); // no summaries given: the scan
-        // The records are grouped first: by the dimension key and the two numerators' condition columns, one count and
-        // one key sum a group. "Every family" (a count and two denominators) is no column: three unfiltered sums.
+        // The records are grouped first: by the province as stored (its BIGINT key made per group) and the two
+        // numerators' condition columns, one count and one key sum a group. "Every family" (a count and two
+        // denominators) is no column: three unfiltered sums.
         Assert.Equal(1, CountOf(plan.Sql, "count(*) AS __c, sum(record_key) AS __k"));
-        Assert.Contains("GROUP BY d0, m1_n, m2_n", plan.Sql);
+        Assert.Contains("prov_code AS r0", plan.Sql);
+        Assert.Contains("SELECT CAST(r0 AS BIGINT) AS d0, m1_n, m2_n, count(*)", plan.Sql);
+        Assert.Contains("GROUP BY r0, m1_n, m2_n", plan.Sql);
         Assert.Equal(3, CountOf(plan.Sql, "CAST(coalesce(sum(__c), 0) AS BIGINT), CAST(coalesce(sum(__k), 0) AS BIGINT)"));
         Assert.DoesNotContain("true AS ", plan.Sql);
         // Each numerator: its sums filtered on its own column.

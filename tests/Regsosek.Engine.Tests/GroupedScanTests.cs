@@ -1,0 +1,47 @@
+using Regsosek.Catalogue;
+using Regsosek.Core;
+using Regsosek.Core.Aggregates;
+using Regsosek.Schema;
+
+namespace Regsosek.Engine.Tests;
+
+/// <summary>
+/// The grouped scan groups a one-column dimension (a region level, a dictionary variable) by the column as stored and
+/// makes the dimension's key once a group: a missing value must still land under the key "not applicable" (-1), in one
+/// cell with a stored -1 (bad data, but the key of both), every cell and margin with its exact count and record-key sum.
+/// </summary>
+public sealed class GroupedScanTests(EngineFixture fx) : IClassFixture<EngineFixture>
+{
+    [Fact]
+    public async Task A_column_dimension_grouped_as_stored_keeps_missing_values_under_not_applicable_in_every_cell_and_margin()
+    {
+        using var data = new TestDataset();
+        Row Lighting(int? code) => Row.Of(("r307a", code is null ? null : (object)(sbyte)code.Value));
+        var written = new List<(long Regency, long Key, long RecordKey)>();
+        foreach (var (regency, codes) in new (int, int?[])[] { (3201, [null, null, 1, 1, 1, 4]), (3202, [1, null, 2, -1]) })
+        {
+            foreach (var row in data.Write(TableKind.Keluarga, regency, codes.Select(Lighting).ToList()))
+                written.Add((regency, row["r307a"] is { } v ? Convert.ToInt64(v) : -1, Convert.ToInt64(row["record_key"])));
+        }
+        var scope = RegionCode.Parse("32");
+        var plan = fx.Planner.PlanAggregate(new AggregateRequest(["family_count"], scope, RegionLevel.Regency, ["lighting"], []), scope, data.Directory);
+        Assert.Contains("AS r0", plan.Sql); // grouped by the columns as stored
+        Assert.Contains("AS r1", plan.Sql);
+
+        var table = await fx.Engine.ExecuteAsync(plan, CancellationToken.None);
+
+        var expected = new Dictionary<(long?, long?), KeyedCount>();
+        void Add((long?, long?) cell, long recordKey) =>
+            expected[cell] = expected.TryGetValue(cell, out var c) ? new KeyedCount(c.Count + 1, c.KeySum + recordKey) : new KeyedCount(1, recordKey);
+        foreach (var (regency, key, recordKey) in written)
+        {
+            Add((regency, key), recordKey);
+            Add((regency, null), recordKey);
+            Add((null, key), recordKey);
+            Add((null, null), recordKey);
+        }
+        var actual = table.Rows.ToDictionary(r => (r.Keys[0], r.Keys[1]), r => Assert.Single(r.Values).Numerator);
+        Assert.Equal(expected.OrderBy(e => e.Key.ToString()), actual.OrderBy(e => e.Key.ToString()));
+        Assert.Equal(new KeyedCount(4, written.Where(w => w.Key == -1).Sum(w => w.RecordKey)), actual[(null, -1L)]);
+    }
+}
