@@ -71,8 +71,8 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
 
         // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values. A
         // grouped scan groups a dimension that is one column (a region level, a dictionary variable) by the column as
-        // stored and makes its key per group (GroupKeys): hashing a TINYINT is cheaper than the BIGINT key made on
-        // every record, and the CUBE adds up any groups that share a key (NULL and -1 both map to -1).
+        // stored (r0, …) and makes its key once a group: hashing a TINYINT is cheaper than a BIGINT key made on every
+        // record, and the CUBE adds up any groups that share a key (NULL and -1 both map to -1).
         var inner = new List<string>();
         var groupKeys = new List<string>();
         var middle = new List<string>();

@@ -172,7 +172,7 @@ internal static class SqlCompiler
     /// <summary>
     /// <paramref name="condition"/> for a place where NULL counts as false (a WHEN): tests without their coalesce, AND and OR
     /// of such; a NOT over a variable's <c>in</c> test as <c>IS DISTINCT FROM</c> each value (never NULL, true where the
-    /// value is NULL, exactly as <c>NOT coalesce(… IN …, false)</c>; DuckDB evaluates it a quarter to a third faster, which
+    /// value is NULL, exactly as <c>NOT coalesce(… IN …, false)</c>; DuckDB evaluates it about a quarter faster, which
     /// is most of what the national scan's safe-water condition cost beyond the plainest SQL, benchmarks/RESULTS.md); any
     /// other NOT (where NULL and false differ) and everything else as <see cref="Condition"/> writes it.
     /// </summary>
