@@ -70,21 +70,22 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         bool grouped = summary is null && measures.All(m => m.Kind is StatisticKind.Count or StatisticKind.Percentage);
 
         // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values. A
-        // grouped scan groups a dimension that is one column (a region level, a dictionary variable) by the column as
-        // stored (r0, …) and makes its key once a group: hashing a TINYINT is cheaper than a BIGINT key made on every
-        // record, and the CUBE adds up any groups that share a key (NULL and -1 both map to -1).
+        // grouped scan groups a dimension whose key depends on one column (a region level, a dictionary variable, bands
+        // of one variable such as age groups) by the column as stored (r0, …) and makes its key once a group: hashing
+        // a TINYINT is cheaper than a BIGINT key (or a CASE) made on every record, and the CUBE adds up any groups that
+        // share a key (NULL and -1 both map to -1; every age in a band to the band).
         var inner = new List<string>();
         var groupKeys = new List<string>();
         var middle = new List<string>();
         for (int i = 0; i < dimensions.Count; i++)
         {
             var stored = dimensions[i].IsRegion ? request.Breakdown!.Value.ColumnName()
-                : summary is null && dimensions[i].Expression is ColumnDimension c ? c.Column : null;
+                : summary is null ? SqlCompiler.SingleColumn(dimensions[i]) : null;
             if (grouped && stored is not null)
             {
                 inner.Add($"{stored} AS r{i}");
                 groupKeys.Add($"r{i}");
-                middle.Add(dimensions[i].IsRegion ? $"CAST(r{i} AS BIGINT) AS d{i}" : $"{SqlCompiler.ColumnKey($"r{i}")} AS d{i}");
+                middle.Add(dimensions[i].IsRegion ? $"CAST(r{i} AS BIGINT) AS d{i}" : $"{SqlCompiler.ScanDimensionKeyOver(dimensions[i], $"r{i}", Catalogue)} AS d{i}");
                 continue;
             }
             var key = dimensions[i].IsRegion

@@ -203,9 +203,16 @@ public class ScanPlanConditionTests
     [Fact]
     public void The_scan_writes_a_case_dimension_without_coalesce_except_under_a_not()
     {
+        // Grouped by age as stored (r0), the bands' CASE made once a group over it.
         var plan = Planner.PlanAggregate(new AggregateRequest(["population"], RegionCode.Parse("32"), null, ["age_group_5y"], []), RegionCode.Parse("32"), "/d");
-        Assert.Contains("WHEN (r407 BETWEEN 0 AND 4) THEN 1", plan.Sql);
+        Assert.Contains("r407 AS r0", plan.Sql);
+        Assert.Contains("WHEN (r0 BETWEEN 0 AND 4) THEN 1", plan.Sql);
+        Assert.Contains("GROUP BY r0", plan.Sql);
         Assert.DoesNotContain("WHEN coalesce(", plan.Sql);
+        // Not grouped (a percentile needs every value): the CASE on each record, over the column itself.
+        var ungrouped = Planner.PlanAggregate(new AggregateRequest(["population", "age:p50"], RegionCode.Parse("32"), null, ["age_group_5y"], []), RegionCode.Parse("32"), "/d");
+        Assert.Contains("WHEN (r407 BETWEEN 0 AND 4) THEN 1", ungrouped.Sql);
+        Assert.DoesNotContain("WHEN coalesce(", ungrouped.Sql);
     }
 
     [Fact]

@@ -44,4 +44,32 @@ public sealed class GroupedScanTests(EngineFixture fx) : IClassFixture<EngineFix
         Assert.Equal(expected.OrderBy(e => e.Key.ToString()), actual.OrderBy(e => e.Key.ToString()));
         Assert.Equal(new KeyedCount(4, written.Where(w => w.Key == -1).Sum(w => w.RecordKey)), actual[(null, -1L)]);
     }
+
+    [Fact]
+    public async Task Age_bands_made_once_a_group_over_the_stored_age_give_every_cell_of_the_pyramid_exactly()
+    {
+        using var data = new TestDataset();
+        int?[] ages = [0, 4, 5, 9, 10, 44, 45, 74, 75, 76, 120, null, 4, 75];
+        var rows = ages.Select((age, i) => Row.Of(("r405", (object)(sbyte)(i % 2 + 1)),
+            ("r407", age is null ? null : (object)(short)age.Value))).ToList();
+        var written = data.Write(TableKind.Individu, 3201, rows);
+        var scope = RegionCode.Parse("32");
+        var plan = fx.Planner.PlanAggregate(new AggregateRequest(["population"], scope, null, ["sex", "age_group_5y"], []), scope, data.Directory);
+        Assert.Contains("r407 AS r1", plan.Sql);
+
+        var table = await fx.Engine.ExecuteAsync(plan, CancellationToken.None);
+
+        static long Band(object? age) => age is null ? -1 : Math.Min(Convert.ToInt64(age) / 5, 15) + 1;
+        var expected = new Dictionary<(long?, long?), KeyedCount>();
+        foreach (var row in written)
+        {
+            long sex = Convert.ToInt64(row["r405"]), band = Band(row["r407"]), key = Convert.ToInt64(row["record_key"]);
+            foreach (var cell in new (long?, long?)[] { (sex, band), (sex, null), (null, band), (null, null) })
+                expected[cell] = expected.TryGetValue(cell, out var c) ? new KeyedCount(c.Count + 1, c.KeySum + key) : new KeyedCount(1, key);
+        }
+        var actual = table.Rows.ToDictionary(r => (r.Keys[0], r.Keys[1]), r => Assert.Single(r.Values).Numerator);
+        Assert.Equal(expected.OrderBy(e => e.Key.ToString()), actual.OrderBy(e => e.Key.ToString()));
+        Assert.Equal(4, actual[(null, 16L)].Count); // 75, 76, 120 and 75 again: the open band
+        Assert.Equal(1, actual[(null, -1L)].Count); // no age: not applicable
+    }
 }
