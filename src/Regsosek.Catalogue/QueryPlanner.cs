@@ -71,9 +71,10 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
 
         // Inner query: one row per record (or summary row) with its dimension keys, measure conditions and values. A
         // grouped scan groups a dimension whose key depends on one column (a region level, a dictionary variable, bands
-        // of one variable such as age groups) by the column as stored (r0, …) and makes its key once a group: hashing
-        // a TINYINT is cheaper than a BIGINT key (or a CASE) made on every record, and the CUBE adds up any groups that
-        // share a key (NULL and -1 both map to -1; every age in a band to the band).
+        // of one variable such as age groups) by that column as stored, passed through under its own name, and makes
+        // the key over it once a group (the grouping's select list): hashing a TINYINT is cheaper than a BIGINT key (or
+        // a CASE) made on every record, and the CUBE adds up any groups that share a key (NULL and -1 both map to -1;
+        // every age in a band to the band).
         var inner = new List<string>();
         var groupKeys = new List<string>();
         var middle = new List<string>();
@@ -81,16 +82,19 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         {
             var stored = dimensions[i].IsRegion ? request.Breakdown!.Value.ColumnName()
                 : summary is null ? SqlCompiler.SingleColumn(dimensions[i]) : null;
-            if (grouped && stored is not null)
-            {
-                inner.Add($"{stored} AS r{i}");
-                groupKeys.Add($"r{i}");
-                middle.Add(dimensions[i].IsRegion ? $"CAST(r{i} AS BIGINT) AS d{i}" : $"{SqlCompiler.ScanDimensionKeyOver(dimensions[i], $"r{i}", Catalogue)} AS d{i}");
-                continue;
-            }
             var key = dimensions[i].IsRegion
                 ? $"CAST({stored} AS BIGINT)"
                 : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.ScanDimensionKey(dimensions[i], Catalogue);
+            if (grouped && stored is not null)
+            {
+                if (!groupKeys.Contains(stored))
+                {
+                    inner.Add(stored); // two dimensions may read one column (two age bandings)
+                    groupKeys.Add(stored);
+                }
+                middle.Add($"{key} AS d{i}");
+                continue;
+            }
             inner.Add($"{key} AS d{i}");
             groupKeys.Add($"d{i}");
             middle.Add($"d{i}");

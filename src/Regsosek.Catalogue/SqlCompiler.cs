@@ -120,16 +120,13 @@ internal static class SqlCompiler
         switch (dimension.Expression)
         {
             case ColumnDimension c:
-                return ColumnKey(c.Column);
+                return $"coalesce(CAST({c.Column} AS BIGINT), {Dimension.NotApplicableCode})";
             case CaseDimension cases:
                 return CaseKey(cases, (sb, when) => Append(sb, when, catalogue));
             default:
                 throw new InvalidOperationException($"dimension {dimension.Id} has no SQL key of this kind");
         }
     }
-
-    /// <summary>The key of a one-column dimension whose value is in <paramref name="column"/>: the value as BIGINT, -1 when NULL.</summary>
-    public static string ColumnKey(string column) => $"coalesce(CAST({column} AS BIGINT), {Dimension.NotApplicableCode})";
 
     /// <summary>
     /// The one dictionary column a dimension's key depends on (a column dimension's, or the variable every test of a
@@ -151,18 +148,6 @@ internal static class SqlCompiler
         }
     }
 
-    /// <summary>
-    /// <see cref="ScanDimensionKey"/> with the dimension's one column (<see cref="SingleColumn"/>) read from
-    /// <paramref name="alias"/>: the key made once a group of a scan grouped by the column as stored.
-    /// </summary>
-    public static string ScanDimensionKeyOver(Dimension dimension, string alias, IndicatorCatalogue catalogue)
-    {
-        var column = SingleColumn(dimension) ?? throw new ArgumentException($"dimension {dimension.Id} does not depend on one column", nameof(dimension));
-        return dimension.Expression is CaseDimension cases
-            ? CaseKey(cases, (sb, when) => AppendPredicate(sb, Rename(when, column, alias), catalogue))
-            : ColumnKey(alias);
-    }
-
     /// <summary>Adds the variables <paramref name="condition"/> reads to <paramref name="columns"/>; false if it reads a numeric.</summary>
     private static bool CollectColumns(Condition condition, HashSet<string> columns)
     {
@@ -178,17 +163,6 @@ internal static class SqlCompiler
             default: return false;
         }
     }
-
-    /// <summary><paramref name="condition"/> with the variable <paramref name="column"/> read from <paramref name="alias"/>.</summary>
-    private static Condition Rename(Condition condition, string column, string alias) => condition switch
-    {
-        TestCondition { Operand: VariableOperand v } t when v.Column == column => t with { Operand = new VariableOperand(alias) },
-        FlagCondition f when f.Column == column => f with { Column = alias },
-        NotCondition not => new NotCondition(Rename(not.Inner, column, alias)),
-        AllCondition all => new AllCondition(all.Parts.Select(p => Rename(p, column, alias)).ToList()),
-        AnyCondition any => new AnyCondition(any.Parts.Select(p => Rename(p, column, alias)).ToList()),
-        _ => condition,
-    };
 
     /// <summary>
     /// The same key as <see cref="DimensionKey"/>, written for a scan of the records: a CASE's branch conditions without

@@ -25,8 +25,7 @@ public sealed class GroupedScanTests(EngineFixture fx) : IClassFixture<EngineFix
         }
         var scope = RegionCode.Parse("32");
         var plan = fx.Planner.PlanAggregate(new AggregateRequest(["family_count"], scope, RegionLevel.Regency, ["lighting"], []), scope, data.Directory);
-        Assert.Contains("AS r0", plan.Sql); // grouped by the columns as stored
-        Assert.Contains("AS r1", plan.Sql);
+        Assert.Contains("GROUP BY regency_code, r307a", plan.Sql); // grouped by the columns as stored
 
         var table = await fx.Engine.ExecuteAsync(plan, CancellationToken.None);
 
@@ -55,7 +54,7 @@ public sealed class GroupedScanTests(EngineFixture fx) : IClassFixture<EngineFix
         var written = data.Write(TableKind.Individu, 3201, rows);
         var scope = RegionCode.Parse("32");
         var plan = fx.Planner.PlanAggregate(new AggregateRequest(["population"], scope, null, ["sex", "age_group_5y"], []), scope, data.Directory);
-        Assert.Contains("r407 AS r1", plan.Sql);
+        Assert.Contains("GROUP BY r405, r407", plan.Sql);
 
         var table = await fx.Engine.ExecuteAsync(plan, CancellationToken.None);
 
@@ -71,5 +70,11 @@ public sealed class GroupedScanTests(EngineFixture fx) : IClassFixture<EngineFix
         Assert.Equal(expected.OrderBy(e => e.Key.ToString()), actual.OrderBy(e => e.Key.ToString()));
         Assert.Equal(4, actual[(null, 16L)].Count); // 75, 76, 120 and 75 again: the open band
         Assert.Equal(1, actual[(null, -1L)].Count); // no age: not applicable
+
+        // Two bandings of the one age column: grouped by it once, each band made over it.
+        var both = fx.Planner.PlanAggregate(new AggregateRequest(["population"], scope, null, ["age_group_5y", "age_broad"], []), scope, data.Directory);
+        var broad = (await fx.Engine.ExecuteAsync(both, CancellationToken.None)).Rows
+            .Where(r => r.Keys[0] is null).ToDictionary(r => r.Keys[1] ?? long.MinValue, r => Assert.Single(r.Values).Numerator.Count);
+        Assert.Equal(new Dictionary<long, long> { [long.MinValue] = 14, [1] = 3, [2] = 3, [4] = 2, [5] = 5, [-1] = 1 }, broad); // MinValue: the margin
     }
 }
