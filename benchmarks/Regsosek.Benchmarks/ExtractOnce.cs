@@ -16,6 +16,8 @@ namespace Regsosek.Benchmarks;
 /// code or "national", FORMAT parquet or csv. "plain" copies the same rows and columns (the tier's "all columns" in
 /// the extract's order, ids as stored instead of pseudonyms, no suppression, stored order) from the same partitions with the extract's DuckDB settings
 /// (<see cref="ExtractOptions"/>: one thread, 96 MB, no external file cache) into one file with one COPY.
+/// A tier-3 extract runs with local suppression unless the environment sets REGSOSEK_EXTRACT_SUPPRESSION=0 (the
+/// request's default: the class table and the k-anonymity report only).
 /// Prints one line: case, rows, bytes, seconds, peak working set.
 /// </summary>
 public static class ExtractOnce
@@ -43,7 +45,7 @@ public static class ExtractOnce
             Table = ExtractTable.Individu,
             Region = region,
             Format = format,
-            KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = tier == 3 },
+            KAnonymity = new KAnonymityOptions { AgeBands = AgeBanding.FiveYears, LocalSuppression = tier == 3 && Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_SUPPRESSION") != "0" },
         }, Caller(tier, region));
         if (Environment.GetEnvironmentVariable("REGSOSEK_EXTRACT_SQL") == "1") Console.Error.WriteLine(plan.SelectSql);
         var watch = Stopwatch.StartNew();
