@@ -165,20 +165,18 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
 
         log.WriteLine($"concurrency 1: {options.Requests} requests per kind of the service variants, {options.BaselineRequests} of each baseline, interleaved");
         for (int i = 0; i < options.Requests && !OutOfTime(); i++)
-        {
-            var now = i < options.BaselineRequests ? [.. variants, .. baselines] : variants;
             for (int k = 0; k < results.Count; k++)
-                for (int j = 0; j < now.Count; j++)
+            {
+                foreach (var variant in Order(variants, baselines, i, k, i < options.BaselineRequests))
                 {
-                    var variant = now[(i + k + j) % now.Count];
                     long t = Stopwatch.GetTimestamp();
                     await CallAsync(results[k], variant);
                     var elapsed = Stopwatch.GetElapsedTime(t);
                     results[k].Single[variant].Add(elapsed.TotalMilliseconds);
                     results[k].Single[variant].AddWall(elapsed);
                 }
-            if ((i + 1) % 25 == 0) log.WriteLine($"  {i + 1} of {options.Requests} ({_clock.Elapsed.TotalSeconds:N0} s)");
-        }
+                if (k == results.Count - 1 && (i + 1) % 25 == 0) log.WriteLine($"  {i + 1} of {options.Requests} ({_clock.Elapsed.TotalSeconds:N0} s)");
+            }
 
         var phases = new List<Phase>();
         foreach (var level in options.Concurrency)
@@ -191,6 +189,25 @@ public sealed class LoadRun(BenchmarkOptions options, TextWriter log)
         return new RunResult(results, phases, options, MachineInfo.Collect(dataset), loadBefore, MachineInfo.LoadAverage(),
             PeakResidentSet.Read() ?? 0, Cpu() - cpuBefore, _clock.Elapsed, _stoppedEarly, started,
             postgres is null ? [plain.Name] : [plain.Name, postgres.Name]);
+    }
+
+    /// <summary>
+    /// The variants of round <paramref name="i"/> of kind <paramref name="k"/>: the service variants rotated by
+    /// i + k, then (in a baseline round) each baseline once, the DuckDB baselines' order swapped every other round.
+    /// With a fixed order the scan baseline ran just before the plain one in four rounds of five, and the plain SQL
+    /// itself, run in the scan's place (its database, its turn), measured 1.25× slower than in its own (national
+    /// tile, 251 M, 2026-12-08: benchmarks/RESULTS.md): the order alternates so that neither always goes first.
+    /// </summary>
+    internal static IEnumerable<Variant> Order(IReadOnlyList<Variant> services, IReadOnlyList<Variant> baselines, int i, int k, bool withBaselines)
+    {
+        for (int j = 0; j < services.Count; j++) yield return services[(i + k + j) % services.Count];
+        if (!withBaselines) yield break;
+        bool swap = ((i + k) & 1) == 1;
+        foreach (var b in baselines)
+            yield return !swap ? b
+                : b == Variant.DirectDuckDb ? Variant.PlainDuckDb
+                : b == Variant.PlainDuckDb ? Variant.DirectDuckDb
+                : b;
     }
 
     private bool OutOfTime()
