@@ -70,6 +70,13 @@ public sealed class IndicatorCatalogue
     /// <summary>Finds a numeric by id.</summary>
     public bool TryGetNumeric(string id, [NotNullWhen(true)] out NumericVariable? numeric) => _numerics.TryGetValue(id, out numeric);
 
+    /// <summary>
+    /// The one dictionary column a dimension's key is computed from (a column dimension's; the variable every test of
+    /// a CASE reads, numerics expanded to their columns: age bands over r407), or null (a region, or several columns).
+    /// </summary>
+    internal string? SingleColumnOf(Dimension dimension) =>
+        dimension.IsRegion ? null : CatalogueLoader.DimensionColumns(dimension, _numerics) is { Count: 1 } columns ? columns.First() : null;
+
     /// <summary>Finds a dimension by id.</summary>
     public bool TryGetDimension(string id, [NotNullWhen(true)] out Dimension? dimension) => _dimensions.TryGetValue(id, out dimension);
 

@@ -81,7 +81,7 @@ public sealed class QueryPlanner(IndicatorCatalogue catalogue)
         for (int i = 0; i < dimensions.Count; i++)
         {
             var stored = dimensions[i].IsRegion ? request.Breakdown!.Value.ColumnName()
-                : summary is null ? SqlCompiler.SingleColumn(dimensions[i]) : null;
+                : summary is null ? Catalogue.SingleColumnOf(dimensions[i]) : null;
             var key = dimensions[i].IsRegion
                 ? $"CAST({stored} AS BIGINT)"
                 : summary is not null ? SummarySql.DimensionColumn(dimensions[i].Id) : SqlCompiler.ScanDimensionKey(dimensions[i], Catalogue);

@@ -129,42 +129,6 @@ internal static class SqlCompiler
     }
 
     /// <summary>
-    /// The one dictionary column a dimension's key depends on (a column dimension's, or the variable every test of a
-    /// CASE dimension reads: age bands over r407), or null (a region, a CASE over several columns or a numeric).
-    /// </summary>
-    public static string? SingleColumn(Dimension dimension)
-    {
-        switch (dimension.Expression)
-        {
-            case ColumnDimension c:
-                return c.Column;
-            case CaseDimension cases:
-                var columns = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var (_, when) in cases.Cases)
-                    if (!CollectColumns(when, columns)) return null;
-                return columns.Count == 1 ? columns.First() : null;
-            default:
-                return null;
-        }
-    }
-
-    /// <summary>Adds the variables <paramref name="condition"/> reads to <paramref name="columns"/>; false if it reads a numeric.</summary>
-    private static bool CollectColumns(Condition condition, HashSet<string> columns)
-    {
-        switch (condition)
-        {
-            case TestCondition { Operand: VariableOperand v }: columns.Add(v.Column); return true;
-            case TestCondition: return false;
-            case FlagCondition f: columns.Add(f.Column); return true;
-            case NotCondition not: return CollectColumns(not.Inner, columns);
-            case AllCondition all: return all.Parts.All(p => CollectColumns(p, columns));
-            case AnyCondition any: return any.Parts.All(p => CollectColumns(p, columns));
-            case TrueCondition: return true;
-            default: return false;
-        }
-    }
-
-    /// <summary>
     /// The same key as <see cref="DimensionKey"/>, written for a scan of the records: a CASE's branch conditions without
     /// the <c>coalesce(…, false)</c> that makes a condition never NULL, where it is not under a NOT (a WHEN whose
     /// condition is NULL is not taken, exactly as one that is false). DuckDB evaluates the bare comparisons about a
